@@ -1,0 +1,254 @@
+// Package collector turns vendors' billing APIs into Prometheus metrics.
+// Each provider lives in its own file and implements Scraper; Exporter fans
+// a scrape out to every configured account. Nothing here knows about HTTP
+// serving.
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/scrape"
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Scraper reads one account at one vendor and emits its billing metrics.
+// It returns the errors of the endpoints that failed; metrics of endpoints
+// that answered are emitted all the same.
+type Scraper interface {
+	Name() string // the provider, e.g. "docspace"
+	Help() string
+	Scrape(ctx context.Context, e *Emitter) error
+}
+
+// factories builds a Scraper for an account; one entry per provider file.
+var factories = map[string]func(acct *config.Account, c *scrape.Client, logger log.Logger) (Scraper, error){}
+
+// Options carries what the exporter shares between accounts.
+type Options struct {
+	Logger  log.Logger
+	Metrics *scrape.Metrics
+	// Now is the clock of caches and timestamps; tests move it.
+	Now func() time.Time
+}
+
+// target is one configured account, ready to scrape.
+type target struct {
+	acct    config.Account
+	client  *scrape.Client
+	scraper Scraper
+
+	mu          sync.Mutex
+	lastSuccess time.Time
+}
+
+// Exporter is the fan-out collector over every configured account.
+type Exporter struct {
+	targets []*target
+	logger  log.Logger
+	now     func() time.Time
+	logs    *logLimiter
+}
+
+// New builds scrapers for every account of cfg. It calls no vendor.
+func New(cfg *config.Config, opt Options) (*Exporter, error) {
+	if opt.Logger == nil {
+		opt.Logger = log.NewNopLogger()
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	global := scrape.NewSemaphore(cfg.Global.MaxConcurrency)
+	e := &Exporter{logger: opt.Logger, now: opt.Now, logs: newLogLimiter(opt.Now, 5*time.Minute)}
+	for i := range cfg.Accounts {
+		acct := cfg.Accounts[i]
+		t, err := newTarget(cfg, &acct, global, opt)
+		if err != nil {
+			return nil, fmt.Errorf("accounts[%d] %q: %w", i, acct.Name, err)
+		}
+		e.targets = append(e.targets, t)
+	}
+	return e, nil
+}
+
+func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphore, opt Options) (*target, error) {
+	factory, ok := factories[acct.Provider]
+	if !ok {
+		return nil, fmt.Errorf("provider: %q has no collector", acct.Provider)
+	}
+	ttl := cfg.Global.CacheTTL.D()
+	if acct.CacheTTL != nil {
+		ttl = acct.CacheTTL.D()
+	}
+	epTTL := map[string]time.Duration{}
+	for k, v := range acct.EndpointCacheTTL {
+		epTTL[k] = v.D()
+	}
+	maxConc := cfg.Global.AccountMaxConcurrency
+	if acct.MaxConcurrency > 0 {
+		maxConc = acct.MaxConcurrency
+	}
+	client, err := scrape.New(scrape.Options{
+		Provider:          acct.Provider,
+		Account:           acct.Name,
+		BaseURL:           acct.BaseURL,
+		Timeout:           cfg.EffectiveTimeout(acct),
+		Retries:           *cfg.Global.Retries,
+		MaxResponseBytes:  cfg.Global.MaxResponseBytes,
+		CacheTTL:          ttl,
+		EndpointTTL:       epTTL,
+		MaxStale:          cfg.Global.MaxStale.D(),
+		Global:            global,
+		MaxConcurrency:    maxConc,
+		RequestsPerMinute: acct.RequestsPerMinute,
+		Secrets:           []string{string(acct.APIKey), string(acct.Password)},
+		Metrics:           opt.Metrics,
+		Now:               opt.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	opt.Metrics.Init(acct.Provider, acct.Name)
+	logger := log.With(opt.Logger, "provider", acct.Provider, "account", acct.Name)
+	s, err := factory(acct, client, logger)
+	if err != nil {
+		return nil, err
+	}
+	return &target{acct: *acct, client: client, scraper: s}, nil
+}
+
+// Accounts lists the configured account names, sorted.
+func (e *Exporter) Accounts() []string {
+	names := make([]string, 0, len(e.targets))
+	for _, t := range e.targets {
+		names = append(names, t.acct.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Describe sends every descriptor the exporter may emit.
+func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
+	for _, f := range families {
+		ch <- f.desc
+	}
+}
+
+// Collect scrapes without a deadline beyond each request's timeout.
+func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
+	e.CollectContext(context.Background(), ch)
+}
+
+// WithContext returns a collector whose scrapes end when ctx does, for a
+// registry built per HTTP request with Prometheus' scrape timeout.
+func (e *Exporter) WithContext(ctx context.Context) prometheus.Collector {
+	return boundCollector{e: e, ctx: ctx}
+}
+
+type boundCollector struct {
+	e   *Exporter
+	ctx context.Context
+}
+
+func (b boundCollector) Describe(ch chan<- *prometheus.Desc) { b.e.Describe(ch) }
+func (b boundCollector) Collect(ch chan<- prometheus.Metric)  { b.e.CollectContext(b.ctx, ch) }
+
+// CollectContext scrapes every account concurrently; one account's failure
+// or slowness never hides another's metrics.
+func (e *Exporter) CollectContext(ctx context.Context, ch chan<- prometheus.Metric) {
+	var wg sync.WaitGroup
+	for _, t := range e.targets {
+		wg.Add(1)
+		go func(t *target) {
+			defer wg.Done()
+			for _, m := range e.scrapeTarget(ctx, t) {
+				ch <- m
+			}
+		}(t)
+	}
+	wg.Wait()
+}
+
+func (e *Exporter) scrapeTarget(ctx context.Context, t *target) []prometheus.Metric {
+	em := &Emitter{provider: t.acct.Provider, account: t.acct.Name}
+	start := e.now()
+	err := runScraper(ctx, t.scraper, em)
+	duration := e.now().Sub(start).Seconds()
+
+	up := 1.0
+	if err != nil {
+		up = 0
+		e.logFailure(t, err)
+	}
+	t.mu.Lock()
+	if err == nil {
+		t.lastSuccess = e.now()
+	}
+	last := t.lastSuccess
+	t.mu.Unlock()
+
+	em.Gauge(upFamily, up)
+	em.Gauge(scrapeDurationFamily, duration)
+	if !last.IsZero() {
+		em.Gauge(lastSuccessFamily, float64(last.UnixNano())/1e9)
+	}
+	for cur, v := range t.acct.Alerts.MinBalance {
+		em.Gauge(balanceThresholdFamily, v, cur)
+	}
+	for cur, v := range t.acct.Alerts.MonthlyBudget {
+		em.Gauge(costBudgetFamily, v, cur)
+	}
+	return em.collected()
+}
+
+// runScraper turns a panic in a provider into an error of that account.
+func runScraper(ctx context.Context, s Scraper, em *Emitter) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("collector panicked: %v\n%s", r, debug.Stack())
+		}
+	}()
+	err = s.Scrape(ctx, em)
+	return errors.Join(err, em.err())
+}
+
+// logFailure logs each distinct failure of an account, then stays quiet
+// about that same failure for a while: a dead vendor must not write a line
+// per scrape per endpoint.
+func (e *Exporter) logFailure(t *target, err error) {
+	for _, one := range flatten(err) {
+		if !e.logs.allow(t.acct.Name + "\x00" + one.Error()) {
+			continue
+		}
+		kv := []any{"provider", t.acct.Provider, "account", t.acct.Name, "msg", "scrape failed"}
+		var se *scrape.Error
+		if errors.As(one, &se) {
+			kv = append(kv, "endpoint", se.Endpoint, "status", se.Status, "reason", se.Reason, "detail", se.Detail)
+		} else {
+			kv = append(kv, "err", one)
+		}
+		level.Warn(e.logger).Log(kv...)
+	}
+}
+
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}

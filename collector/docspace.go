@@ -1,0 +1,251 @@
+package collector
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/scrape"
+	"github.com/go-kit/log"
+)
+
+// ONLYOFFICE DocSpace: GET /api/2.0/portal/payment/* with an API key sent
+// as "Authorization: Bearer sk-…" (a bare key gets 401).
+
+var (
+	balanceFamily = newFamily("billing_balance",
+		"Prepaid balance in the account's currency (DocSpace customer/balance subAccounts, Acefone dashboard balance).", "currency")
+	planInfoFamily = newOrgFamily("billing_plan_info",
+		"Current or active plan, value 1 (DocSpace quota title, Acefone active plans, Qovery currentCost plan).", "plan")
+	planDueFamily = newOrgFamily("billing_plan_due_timestamp_seconds",
+		"When the plan renews or ends, Unix time (DocSpace quota dueDate, Acefone renew_on_date, Qovery renewal_at). Absent when the vendor gives none.", "plan")
+	planTrialFamily = newFamily("billing_plan_trial",
+		"1 if the current DocSpace plan is a trial (quota trial).", "plan")
+	planPriceFamily = newFamily("billing_plan_price",
+		"Price of the current DocSpace plan (quota price.value) in its currency.", "plan", "currency")
+	availablePlanPriceFamily = newFamily("billing_available_plan_price",
+		"Price of each plan the DocSpace portal can buy (quotas), in its currency.", "plan", "currency")
+	quotaLimitFamily = newFamily("billing_quota_limit",
+		"DocSpace quota feature limit (quota features of type size in bytes, count as a count). Unlimited (-1) features have no series.", "feature", "type")
+	quotaUsedFamily = newFamily("billing_quota_used",
+		"DocSpace quota feature usage (quota features used.value; bytes for size, a count for count).", "feature", "type")
+	topupEnabledFamily = newFamily("billing_topup_enabled",
+		"1 if DocSpace automatic top-up is on (topupsettings enabled).")
+	topupMinFamily = newFamily("billing_topup_min_balance",
+		"Balance under which DocSpace tops up automatically (topupsettings minBalance). Absent until a currency is configured.", "currency")
+	topupTargetFamily = newFamily("billing_topup_target_balance",
+		"Balance an automatic DocSpace top-up restores (topupsettings upToBalance). Absent until a currency is configured.", "currency")
+	paymentMethodFamily = newFamily("billing_payment_method_status",
+		"DocSpace payment method (customerinfo paymentMethodStatus): 0 none, 1 set, 2 expired.")
+	lastCreditAmountFamily = newFamily("billing_last_credit_amount",
+		"Amount of the last credit (top-up) of the DocSpace balance (customer/balance lastCredit).", "currency")
+	lastCreditTimeFamily = newFamily("billing_last_credit_timestamp_seconds",
+		"When the DocSpace balance was last credited, Unix time (customer/balance lastCredit.date).")
+	currencyInfoFamily = newFamily("billing_supported_currency_info",
+		"Currencies the DocSpace portal can pay in (currencies), value 1. symbol is the sign, e.g. $.", "country", "symbol", "name")
+)
+
+// DocSpace endpoints. Plans and currencies change rarely: an hour's cache.
+var (
+	docspaceCustomerInfo = scrape.Endpoint{Name: "customerinfo", Path: "/api/2.0/portal/payment/customerinfo?refresh=true"}
+	docspaceBalance      = scrape.Endpoint{Name: "customer/balance", Path: "/api/2.0/portal/payment/customer/balance?refresh=true"}
+	docspaceQuota        = scrape.Endpoint{Name: "quota", Path: "/api/2.0/portal/payment/quota?refresh=true"}
+	docspaceQuotas       = scrape.Endpoint{Name: "quotas", Path: "/api/2.0/portal/payment/quotas", TTL: time.Hour}
+	docspaceTopUp        = scrape.Endpoint{Name: "topupsettings", Path: "/api/2.0/portal/payment/topupsettings"}
+	docspaceCurrencies   = scrape.Endpoint{Name: "currencies", Path: "/api/2.0/portal/payment/currencies", TTL: time.Hour}
+)
+
+func init() {
+	factories["docspace"] = func(acct *config.Account, c *scrape.Client, _ log.Logger) (Scraper, error) {
+		key := string(acct.APIKey)
+		c.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })
+		return &docspace{client: c}, nil
+	}
+}
+
+type docspace struct{ client *scrape.Client }
+
+func (*docspace) Name() string { return "docspace" }
+func (*docspace) Help() string {
+	return "ONLYOFFICE DocSpace portal payment API: balance, plan, quota, top-up, payment method"
+}
+
+// envelope is the DocSpace response wrapper; a null payload omits response.
+type docspaceEnvelope[T any] struct {
+	Response *T `json:"response"`
+}
+
+type docspaceQuotaDoc struct {
+	ID    scrape.String `json:"id"`
+	Title string        `json:"title"`
+	Price *struct {
+		Value             scrape.Float `json:"value"`
+		CurrencySymbol    string       `json:"currencySymbol"`
+		ISOCurrencySymbol string       `json:"isoCurrencySymbol"`
+	} `json:"price"`
+	Trial    scrape.Bool `json:"trial"`
+	Features []struct {
+		ID    string          `json:"id"`
+		Type  string          `json:"type"`
+		Value json.RawMessage `json:"value"`
+		Used  *struct {
+			Value scrape.Float `json:"value"`
+		} `json:"used"`
+	} `json:"features"`
+	DueDate scrape.Time `json:"dueDate"`
+}
+
+func (q *docspaceQuotaDoc) plan() string {
+	if q.Title != "" {
+		return q.Title
+	}
+	return "id " + string(q.ID)
+}
+
+func (q *docspaceQuotaDoc) currency() string {
+	if q.Price == nil {
+		return ""
+	}
+	return currencyCode(q.Price.ISOCurrencySymbol, q.Price.CurrencySymbol)
+}
+
+func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
+	c := d.client
+
+	var info docspaceEnvelope[struct {
+		PaymentMethodStatus scrape.Float `json:"paymentMethodStatus"`
+	}]
+	if d.fetchBilling(ctx, e, docspaceCustomerInfo, &info) && info.Response != nil {
+		e.GaugeIf(paymentMethodFamily, info.Response.PaymentMethodStatus)
+	}
+
+	var bal docspaceEnvelope[struct {
+		SubAccounts []struct {
+			Currency string       `json:"currency"`
+			Amount   scrape.Float `json:"amount"`
+		} `json:"subAccounts"`
+		LastCredit *struct {
+			Date     scrape.Time  `json:"date"`
+			Currency string       `json:"currency"`
+			Amount   scrape.Float `json:"amount"`
+		} `json:"lastCredit"`
+	}]
+	if d.fetchBilling(ctx, e, docspaceBalance, &bal) && bal.Response != nil {
+		for _, sa := range bal.Response.SubAccounts {
+			if sa.Currency != "" {
+				e.GaugeIf(balanceFamily, sa.Amount, strings.ToUpper(sa.Currency))
+			}
+		}
+		if lc := bal.Response.LastCredit; lc != nil {
+			if lc.Currency != "" {
+				e.GaugeIf(lastCreditAmountFamily, lc.Amount, strings.ToUpper(lc.Currency))
+			}
+			if lc.Date.Valid {
+				e.Gauge(lastCreditTimeFamily, lc.Date.Unix(time.UTC))
+			}
+		}
+	}
+
+	var quota docspaceEnvelope[docspaceQuotaDoc]
+	if e.Fetch(ctx, c, docspaceQuota, &quota) && quota.Response != nil {
+		q := quota.Response
+		plan := q.plan()
+		e.Gauge(planInfoFamily, 1, plan)
+		e.Bool(planTrialFamily, q.Trial, plan)
+		if q.DueDate.Valid {
+			e.Gauge(planDueFamily, q.DueDate.Unix(time.UTC), plan)
+		}
+		if cur := q.currency(); cur != "" {
+			e.GaugeIf(planPriceFamily, q.Price.Value, plan, cur)
+		}
+		for _, f := range q.Features {
+			if f.ID == "" || (f.Type != "size" && f.Type != "count") {
+				continue // flags carry no amount
+			}
+			var limit scrape.Float
+			if json.Unmarshal(f.Value, &limit) == nil && limit.Valid && limit.V >= 0 {
+				e.Gauge(quotaLimitFamily, limit.V, f.ID, f.Type)
+			}
+			if f.Used != nil {
+				e.GaugeIf(quotaUsedFamily, f.Used.Value, f.ID, f.Type)
+			}
+		}
+	}
+
+	var quotas docspaceEnvelope[[]docspaceQuotaDoc]
+	if e.Fetch(ctx, c, docspaceQuotas, &quotas) && quotas.Response != nil {
+		for _, q := range *quotas.Response {
+			if cur := q.currency(); cur != "" {
+				e.GaugeIf(availablePlanPriceFamily, q.Price.Value, q.plan(), cur)
+			}
+		}
+	}
+
+	var topup docspaceEnvelope[struct {
+		Enabled     scrape.Bool  `json:"enabled"`
+		MinBalance  scrape.Float `json:"minBalance"`
+		UpToBalance scrape.Float `json:"upToBalance"`
+		Currency    string       `json:"currency"`
+	}]
+	if e.Fetch(ctx, c, docspaceTopUp, &topup) && topup.Response != nil {
+		t := topup.Response
+		e.Bool(topupEnabledFamily, t.Enabled)
+		// Never-configured settings have no currency and zero amounts:
+		// a threshold without a currency cannot be compared to a balance.
+		if t.Currency != "" {
+			cur := strings.ToUpper(t.Currency)
+			e.GaugeIf(topupMinFamily, t.MinBalance, cur)
+			e.GaugeIf(topupTargetFamily, t.UpToBalance, cur)
+		}
+	}
+
+	var currencies docspaceEnvelope[[]struct {
+		ISOCountryCode     string `json:"isoCountryCode"`
+		ISOCurrencySymbol  string `json:"isoCurrencySymbol"`
+		CurrencyNativeName string `json:"currencyNativeName"`
+	}]
+	if e.Fetch(ctx, c, docspaceCurrencies, &currencies) && currencies.Response != nil {
+		for _, cur := range *currencies.Response {
+			e.Gauge(currencyInfoFamily, 1, cur.ISOCountryCode, cur.ISOCurrencySymbol, cur.CurrencyNativeName)
+		}
+	}
+	return nil
+}
+
+// fetchBilling reads an endpoint that a portal without billing answers with
+// 403 "Tariff service is not configured": that answer is the API's way of
+// saying "not available here", so it counts as answered and emits nothing.
+func (d *docspace) fetchBilling(ctx context.Context, e *Emitter, ep scrape.Endpoint, out any) bool {
+	ok, err := d.client.GetJSON(ctx, ep, out)
+	var se *scrape.Error
+	if errors.As(err, &se) && se.Status == http.StatusForbidden && strings.Contains(se.Detail, "Tariff service is not configured") {
+		return false
+	}
+	e.Fail(err)
+	return ok
+}
+
+// currencySigns maps signs that DocSpace sometimes puts in its
+// isoCurrencySymbol fields to ISO 4217 codes.
+var currencySigns = map[string]string{"$": "USD", "€": "EUR", "£": "GBP", "₽": "RUB", "¥": "JPY", "₹": "INR"}
+
+// currencyCode returns an ISO 4217 code from a field that should hold one,
+// falling back to a known sign; "" when neither helps.
+func currencyCode(iso, sign string) string {
+	iso = strings.TrimSpace(iso)
+	if len(iso) == 3 && strings.ToUpper(iso) == iso && !strings.ContainsAny(iso, "$€£") {
+		return iso
+	}
+	if c, ok := currencySigns[iso]; ok {
+		return c
+	}
+	if c, ok := currencySigns[strings.TrimSpace(sign)]; ok {
+		return c
+	}
+	return ""
+}
+

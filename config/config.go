@@ -1,0 +1,397 @@
+// Package config loads and validates the exporter's YAML configuration.
+// Everything is checked once, at load time, so that collectors can trust it.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Providers known to the exporter. The collector package registers one
+// scraper per entry; keep this list and that registry in step.
+var Providers = []string{"acefone", "docspace", "qovery"}
+
+// Secret is a string that never prints: String, yaml and fmt show "<secret>".
+type Secret string
+
+const redacted = "<secret>"
+
+func (s Secret) String() string { return redacted }
+
+// GoString keeps %#v from leaking the value too.
+func (s Secret) GoString() string { return redacted }
+
+// MarshalYAML redacts the value in config summaries.
+func (s Secret) MarshalYAML() (any, error) {
+	if s == "" {
+		return "", nil
+	}
+	return redacted, nil
+}
+
+// Duration is a time.Duration read from strings such as "10s" or "1h".
+type Duration time.Duration
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (examples: 30s, 5m, 1h)", s)
+	}
+	if v < 0 {
+		return fmt.Errorf("%q must not be negative", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Config is the whole file.
+type Config struct {
+	Global   Global    `yaml:"global"`
+	Accounts []Account `yaml:"accounts"`
+}
+
+// Global holds defaults that apply to every account.
+type Global struct {
+	// Timeout bounds one upstream request, retries included.
+	Timeout Duration `yaml:"timeout"`
+	// Retries is how many times a failed idempotent request is tried again.
+	Retries *int `yaml:"retries,omitempty"`
+	// MaxResponseBytes caps an upstream body; larger answers are an error.
+	MaxResponseBytes int64 `yaml:"max_response_bytes"`
+	// CacheTTL is how long an upstream answer is reused before it is fetched again.
+	CacheTTL Duration `yaml:"cache_ttl"`
+	// MaxStale is how long the last good answer is still served while refreshes fail.
+	MaxStale Duration `yaml:"max_stale"`
+	// MaxConcurrency caps upstream requests in flight across all accounts.
+	MaxConcurrency int `yaml:"max_concurrency"`
+	// AccountMaxConcurrency caps upstream requests in flight per account.
+	AccountMaxConcurrency int `yaml:"account_max_concurrency"`
+}
+
+// Account is one set of credentials at one vendor.
+type Account struct {
+	Name     string `yaml:"name"`
+	Provider string `yaml:"provider"`
+	BaseURL  string `yaml:"base_url"`
+
+	APIKey     Secret `yaml:"api_key,omitempty"`
+	APIKeyFile string `yaml:"api_key_file,omitempty"`
+
+	// Acefone login with username and password instead of a long-lived token.
+	Username     string `yaml:"username,omitempty"`
+	Password     Secret `yaml:"password,omitempty"`
+	PasswordFile string `yaml:"password_file,omitempty"`
+	// Timezone of Acefone's zone-less "YYYY-MM-DD HH:MM:SS" dates (IANA name, default UTC).
+	Timezone string `yaml:"timezone,omitempty"`
+
+	// Qovery: restrict to one organization (default: every organization the token lists).
+	OrganizationID string `yaml:"organization_id,omitempty"`
+	// Qovery: "Token" or "Bearer"; empty picks Bearer for a JWT, Token otherwise.
+	AuthScheme string `yaml:"auth_scheme,omitempty"`
+
+	// Per-account overrides of the global settings.
+	Timeout           *Duration            `yaml:"timeout,omitempty"`
+	CacheTTL          *Duration            `yaml:"cache_ttl,omitempty"`
+	EndpointCacheTTL  map[string]Duration  `yaml:"endpoint_cache_ttl,omitempty"`
+	MaxConcurrency    int                  `yaml:"max_concurrency,omitempty"`
+	RequestsPerMinute float64              `yaml:"requests_per_minute,omitempty"`
+	Alerts            Alerts               `yaml:"alerts,omitempty"`
+	Extra             map[string]yaml.Node `yaml:",inline"`
+}
+
+// Alerts holds per-account thresholds exported as gauges, so that one shared
+// rule file serves every account.
+type Alerts struct {
+	// MinBalance per currency code, e.g. {USD: 50}.
+	MinBalance map[string]float64 `yaml:"min_balance,omitempty"`
+	// MonthlyBudget per currency code for cloud spend.
+	MonthlyBudget map[string]float64 `yaml:"monthly_budget,omitempty"`
+}
+
+// Defaults for Global; config.yml documents the same values.
+const (
+	DefaultTimeout          = 10 * time.Second
+	DefaultRetries          = 2
+	DefaultMaxResponseBytes = 10 << 20
+	DefaultCacheTTL         = 5 * time.Minute
+	DefaultMaxStale         = time.Hour
+	DefaultMaxConcurrency   = 32
+	DefaultAccountMaxConc   = 4
+)
+
+var accountName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
+
+// Load reads, expands and validates the file at path.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	c, err := Parse(b, os.LookupEnv)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes b strictly (unknown keys are errors), fills defaults, reads
+// secret files and validates every account. lookupEnv resolves ${VAR} in
+// api_key and password.
+func Parse(b []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("parsing YAML: %w", err)
+	}
+	if err := c.Validate(lookupEnv); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Validate fills defaults, resolves secrets and checks every account. Parse
+// calls it; code that builds a Config itself (the demo) must too.
+func (c *Config) Validate(lookupEnv func(string) (string, bool)) error {
+	if err := c.Global.fill(); err != nil {
+		return err
+	}
+	seen := map[string]int{}
+	for i := range c.Accounts {
+		a := &c.Accounts[i]
+		where := fmt.Sprintf("accounts[%d] %q", i, a.Name)
+		if err := a.validate(lookupEnv); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		if j, dup := seen[a.Name]; dup {
+			return fmt.Errorf("%s: name: duplicate of accounts[%d]; names must be unique", where, j)
+		}
+		seen[a.Name] = i
+	}
+	return nil
+}
+
+func (g *Global) fill() error {
+	if g.Timeout == 0 {
+		g.Timeout = Duration(DefaultTimeout)
+	}
+	if g.Retries == nil {
+		r := DefaultRetries
+		g.Retries = &r
+	} else if *g.Retries < 0 || *g.Retries > 10 {
+		return fmt.Errorf("global: retries: %d is outside 0..10", *g.Retries)
+	}
+	if g.MaxResponseBytes == 0 {
+		g.MaxResponseBytes = DefaultMaxResponseBytes
+	} else if g.MaxResponseBytes < 1024 {
+		return fmt.Errorf("global: max_response_bytes: %d is below 1024", g.MaxResponseBytes)
+	}
+	if g.CacheTTL == 0 {
+		g.CacheTTL = Duration(DefaultCacheTTL)
+	}
+	if g.MaxStale == 0 {
+		g.MaxStale = Duration(DefaultMaxStale)
+	}
+	if g.MaxConcurrency == 0 {
+		g.MaxConcurrency = DefaultMaxConcurrency
+	} else if g.MaxConcurrency < 0 {
+		return fmt.Errorf("global: max_concurrency: %d must be positive", g.MaxConcurrency)
+	}
+	if g.AccountMaxConcurrency == 0 {
+		g.AccountMaxConcurrency = DefaultAccountMaxConc
+	} else if g.AccountMaxConcurrency < 0 {
+		return fmt.Errorf("global: account_max_concurrency: %d must be positive", g.AccountMaxConcurrency)
+	}
+	return nil
+}
+
+func (a *Account) validate(lookupEnv func(string) (string, bool)) error {
+	if len(a.Extra) > 0 {
+		keys := make([]string, 0, len(a.Extra))
+		for k := range a.Extra {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return fmt.Errorf("%s: unknown field", strings.Join(keys, ", "))
+	}
+	if a.Name == "" {
+		return errors.New("name: missing")
+	}
+	if !accountName.MatchString(a.Name) {
+		return fmt.Errorf("name: %q may only hold letters, digits and _ . : -", a.Name)
+	}
+	if !knownProvider(a.Provider) {
+		return fmt.Errorf("provider: %q is unknown (one of %s)", a.Provider, strings.Join(Providers, ", "))
+	}
+	if err := checkBaseURL(a.BaseURL); err != nil {
+		return fmt.Errorf("base_url: %w", err)
+	}
+	var err error
+	if a.APIKey, err = secret("api_key", a.APIKey, a.APIKeyFile, lookupEnv); err != nil {
+		return err
+	}
+	if a.Password, err = secret("password", a.Password, a.PasswordFile, lookupEnv); err != nil {
+		return err
+	}
+	switch {
+	case a.Provider == "acefone" && a.Username != "":
+		if a.Password == "" {
+			return errors.New("password: missing (username needs password or password_file)")
+		}
+	case a.Password != "" || a.Username != "":
+		if a.Provider != "acefone" {
+			return errors.New("username/password: only provider acefone logs in with a password")
+		}
+		return errors.New("username: missing (password needs username)")
+	case a.APIKey == "":
+		return errors.New("api_key: missing or empty (set api_key or api_key_file)")
+	}
+	if a.Timezone != "" {
+		if a.Provider != "acefone" {
+			return errors.New("timezone: only applies to provider acefone")
+		}
+		if _, err := time.LoadLocation(a.Timezone); err != nil {
+			return fmt.Errorf("timezone: %q is not an IANA time zone", a.Timezone)
+		}
+	}
+	if a.OrganizationID != "" && a.Provider != "qovery" {
+		return errors.New("organization_id: only applies to provider qovery")
+	}
+	switch a.AuthScheme {
+	case "":
+	case "Token", "Bearer":
+		if a.Provider != "qovery" {
+			return errors.New("auth_scheme: only applies to provider qovery")
+		}
+	default:
+		return fmt.Errorf("auth_scheme: %q must be Token or Bearer", a.AuthScheme)
+	}
+	if a.MaxConcurrency < 0 {
+		return fmt.Errorf("max_concurrency: %d must be positive", a.MaxConcurrency)
+	}
+	if a.RequestsPerMinute < 0 {
+		return fmt.Errorf("requests_per_minute: %v must be positive", a.RequestsPerMinute)
+	}
+	for cur := range a.Alerts.MinBalance {
+		if !currencyCode.MatchString(cur) {
+			return fmt.Errorf("alerts.min_balance: %q is not a 3-letter currency code", cur)
+		}
+	}
+	for cur := range a.Alerts.MonthlyBudget {
+		if !currencyCode.MatchString(cur) {
+			return fmt.Errorf("alerts.monthly_budget: %q is not a 3-letter currency code", cur)
+		}
+	}
+	return nil
+}
+
+var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
+
+func knownProvider(p string) bool {
+	for _, k := range Providers {
+		if p == k {
+			return true
+		}
+	}
+	return false
+}
+
+func checkBaseURL(raw string) error {
+	if raw == "" {
+		return errors.New("missing")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL", raw)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%q must start with https:// (or http://)", raw)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%q has no host", raw)
+	}
+	if u.User != nil {
+		return errors.New("must not carry credentials; use api_key or api_key_file")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("must not have a query or fragment")
+	}
+	return nil
+}
+
+// secret resolves an inline value (with ${VAR} expansion) or a file.
+// Errors name the field and the file, never the value.
+func secret(field string, inline Secret, file string, lookupEnv func(string) (string, bool)) (Secret, error) {
+	if inline != "" && file != "" {
+		return "", fmt.Errorf("%s and %s_file: set only one", field, field)
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return "", fmt.Errorf("%s_file: cannot read %q: %v", field, file, err)
+		}
+		v := strings.TrimSpace(string(b))
+		if v == "" {
+			return "", fmt.Errorf("%s_file: %q is empty", field, file)
+		}
+		return Secret(v), nil
+	}
+	if inline == "" {
+		return "", nil
+	}
+	var missing []string
+	v := os.Expand(string(inline), func(name string) string {
+		val, ok := lookupEnv(name)
+		if !ok {
+			missing = append(missing, name)
+		}
+		return val
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("%s: environment variable %s is not set", field, strings.Join(missing, ", "))
+	}
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", fmt.Errorf("%s: empty after expanding environment variables", field)
+	}
+	return Secret(v), nil
+}
+
+// EffectiveTimeout returns the account's timeout or the global one.
+func (c *Config) EffectiveTimeout(a *Account) time.Duration {
+	if a.Timeout != nil && *a.Timeout > 0 {
+		return a.Timeout.D()
+	}
+	return c.Global.Timeout.D()
+}
+
+// Summary renders the config as YAML with every secret shown as "<secret>".
+func (c *Config) Summary() string {
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return fmt.Sprintf("cannot render config: %v", err)
+	}
+	return string(b)
+}

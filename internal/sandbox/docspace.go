@@ -1,0 +1,141 @@
+package sandbox
+
+import (
+	"net/http"
+	"strings"
+)
+
+// DocSpace fakes one ONLYOFFICE DocSpace portal's /api/2.0/portal/payment/*.
+// As the real server: payloads sit in {"response", "count", "links",
+// "status", "statusCode"}; null properties are omitted, never null; dates
+// may lack a zone; errors are {"error": {"message", ...}, "status": 1,
+// "statusCode": N}; requests without "Authorization: Bearer <key>" get 401
+// with an empty body (a bare key is refused too).
+type DocSpace struct {
+	APIKey string
+	replies
+}
+
+// DocSpace endpoint names, as used in metrics and Set.
+const (
+	DocSpaceCustomerInfo = "customerinfo"
+	DocSpaceBalance      = "customer/balance"
+	DocSpaceQuota        = "quota"
+	DocSpaceQuotas       = "quotas"
+	DocSpaceTopUp        = "topupsettings"
+	DocSpaceCurrencies   = "currencies"
+)
+
+// NewDocSpace returns a portal with billing set up: balances in USD and
+// EUR, the Business plan due 2026-08-01 (no zone), auto top-up on.
+func NewDocSpace(apiKey string) *DocSpace {
+	d := &DocSpace{APIKey: apiKey}
+	d.Set(DocSpaceCustomerInfo, DocSpaceOK(map[string]any{
+		"portalId": "portal-1", "paymentMethodStatus": 1, "email": "billing@example.com",
+		"payer": map[string]any{"id": "6f0c1c64-2b1e-4f5e-9d1a-8f1c2d3e4f50", "displayName": "Jane Payer"},
+	}))
+	d.Set(DocSpaceBalance, DocSpaceOK(map[string]any{
+		"accountNumber": 100042, "subAccountNumber": 1, "accountName": "portal-1", "accountCurrency": "USD",
+		"subAccounts": []any{
+			map[string]any{"currency": "USD", "amount": 1500.75},
+			map[string]any{"currency": "EUR", "amount": 230.5},
+		},
+		"lastCredit": map[string]any{"date": "2026-07-05T10:11:12.1234567Z", "currency": "USD", "amount": 500},
+	}))
+	d.Set(DocSpaceQuota, DocSpaceOK(DocSpaceQuotaBusiness()))
+	d.Set(DocSpaceQuotas, DocSpaceOK([]any{
+		map[string]any{"id": -1, "title": "Startup", "price": map[string]any{"value": 0, "currencySymbol": "$", "isoCurrencySymbol": "USD"},
+			"nonProfit": false, "free": true, "trial": false, "features": []any{}},
+		map[string]any{"id": -3, "title": "Business", "price": map[string]any{"value": 15, "currencySymbol": "$", "isoCurrencySymbol": "USD"},
+			"nonProfit": false, "free": false, "trial": false, "features": []any{}},
+	}))
+	d.Set(DocSpaceTopUp, DocSpaceOK(map[string]any{
+		"enabled": true, "minBalance": 50, "upToBalance": 500, "currency": "USD", "lastModified": "2026-06-01T08:00:00",
+	}))
+	d.Set(DocSpaceCurrencies, DocSpaceOK([]any{
+		map[string]any{"isoCountryCode": "US", "isoCurrencySymbol": "$", "currencyNativeName": "US Dollar"},
+		map[string]any{"isoCountryCode": "DE", "isoCurrencySymbol": "€", "currencyNativeName": "Euro"},
+	}))
+	return d
+}
+
+// DocSpaceQuotaBusiness is the current-quota payload of a paid portal.
+func DocSpaceQuotaBusiness() map[string]any {
+	return map[string]any{
+		"id": -3, "title": "Business",
+		"price":     map[string]any{"value": 15, "currencySymbol": "$", "isoCurrencySymbol": "USD"},
+		"nonProfit": false, "free": false, "trial": false,
+		"features": []any{
+			map[string]any{"id": "users", "title": "Admins/Power users", "value": 100, "type": "count",
+				"used": map[string]any{"value": 12, "title": "12"}},
+			map[string]any{"id": "room", "title": "Rooms", "value": -1, "type": "count",
+				"used": map[string]any{"value": 7, "title": "7"}},
+			map[string]any{"id": "total_size", "title": "Storage", "value": 107374182400, "type": "size",
+				"used": map[string]any{"value": 5368709120, "title": "5 GB"}},
+			map[string]any{"id": "audit", "title": "Audit trail", "value": true, "type": "flag"},
+		},
+		"usersQuota": 100, "roomsQuota": -1,
+		"tenantCustomQuota": map[string]any{"enableQuota": false, "quota": -1, "lastModified": "2026-01-01T00:00:00"},
+		"dueDate":           "2026-08-01T00:00:00",
+	}
+}
+
+// Set replaces the reply of one endpoint.
+func (d *DocSpace) Set(endpoint string, rep Reply) { d.set(endpoint, rep) }
+
+// NoBilling makes the portal answer as a self-hosted one without billing.
+func (d *DocSpace) NoBilling() {
+	rep := DocSpaceError(http.StatusForbidden, "Tariff service is not configured")
+	d.Set(DocSpaceCustomerInfo, rep)
+	d.Set(DocSpaceBalance, rep)
+}
+
+// DocSpaceOK wraps payload in the success envelope; nil omits "response"
+// and sets count 0, as the server does for a null payload.
+func DocSpaceOK(payload any) Reply {
+	env := map[string]any{"count": 1, "status": 0, "statusCode": 200,
+		"links": []any{map[string]any{"href": "https://portal.example.com/api/2.0/portal/payment", "action": "GET"}}}
+	if payload == nil {
+		env["count"] = 0
+	} else if f, ok := payload.(func() any); ok {
+		return Reply{Body: func() any { env := copyMap(env); env["response"] = f(); return env }}
+	} else {
+		env["response"] = payload
+	}
+	return Reply{Body: env}
+}
+
+// DocSpaceError is the server's error envelope.
+func DocSpaceError(status int, message string) Reply {
+	return Reply{Status: status, Body: map[string]any{
+		"error": map[string]any{"message": message, "type": "System.Security.SecurityException",
+			"stack": "at ASC.Web.Api.Controllers.PaymentController", "hresult": -2146233078},
+		"status": 1, "statusCode": status,
+	}}
+}
+
+func (d *DocSpace) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer "+d.APIKey {
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	const prefix = "/api/2.0/portal/payment/"
+	if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, prefix) {
+		DocSpaceError(http.StatusNotFound, "Not found").write(w)
+		return
+	}
+	rep, ok := d.get(strings.TrimPrefix(r.URL.Path, prefix))
+	if !ok {
+		DocSpaceError(http.StatusNotFound, "Not found").write(w)
+		return
+	}
+	rep.write(w)
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,498 @@
+// Package scrape is the shared upstream HTTP client of every provider:
+// authentication, timeouts, bounded retries that honour Retry-After,
+// response size limits, JSON decoding, caching with request coalescing,
+// concurrency and rate limits, and the upstream metrics. Providers describe
+// endpoints; this package decides when the vendor is actually called.
+package scrape
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/sync/singleflight"
+	"golang.org/x/time/rate"
+)
+
+// Version is sent in the User-Agent; cmd sets it from the build info.
+var Version = "dev"
+
+// Endpoint describes one upstream GET whose answer may be cached.
+type Endpoint struct {
+	// Name is the endpoint's label value and the key of per-endpoint TTL
+	// overrides, e.g. "customer/balance". It must not hold ids.
+	Name string
+	// Path is appended to the account's base URL; it may carry a query.
+	Path string
+	// TTL overrides the account's cache TTL for data that changes rarely
+	// (plan lists, currencies). Zero means the account default.
+	TTL time.Duration
+}
+
+// Options configures a Client for one account.
+type Options struct {
+	Provider, Account, BaseURL string
+
+	Timeout          time.Duration // one logical request, retries included
+	Retries          int
+	MaxResponseBytes int64
+
+	CacheTTL    time.Duration            // 0 disables caching
+	EndpointTTL map[string]time.Duration // per Endpoint.Name overrides
+	MaxStale    time.Duration            // how long a last good answer may stand in
+
+	Global            *Semaphore // shared by all accounts; nil = unbounded
+	MaxConcurrency    int        // per account; 0 = unbounded
+	RequestsPerMinute float64    // 0 = unlimited
+
+	// Secrets are scrubbed from every error text this client produces.
+	Secrets []string
+
+	Metrics   *Metrics          // nil = not instrumented
+	Transport http.RoundTripper // nil = a pooled default
+	Now       func() time.Time  // nil = time.Now; tests move the clock
+}
+
+// Client calls one account's API. It is safe for concurrent use.
+type Client struct {
+	opt     Options
+	base    *url.URL
+	http    *retryablehttp.Client
+	account *Semaphore
+	limiter *rate.Limiter
+	now     func() time.Time
+
+	authMu sync.RWMutex
+	auth   func(*http.Request)
+
+	flights singleflight.Group
+	cacheMu sync.Mutex
+	cache   map[string]*entry
+}
+
+type entry struct {
+	body      []byte
+	fetchedAt time.Time
+}
+
+// New builds a client; BaseURL must already be validated by config.
+func New(opt Options) (*Client, error) {
+	base, err := url.Parse(strings.TrimRight(opt.BaseURL, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("base_url: %w", err)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.MaxResponseBytes <= 0 {
+		opt.MaxResponseBytes = 10 << 20
+	}
+	c := &Client{opt: opt, base: base, now: opt.Now, cache: map[string]*entry{}}
+	if opt.MaxConcurrency > 0 {
+		c.account = NewSemaphore(opt.MaxConcurrency)
+	}
+	if opt.RequestsPerMinute > 0 {
+		burst := int(opt.RequestsPerMinute / 6) // ten seconds' worth
+		if burst < 1 {
+			burst = 1
+		}
+		c.limiter = rate.NewLimiter(rate.Limit(opt.RequestsPerMinute/60), burst)
+	}
+	transport := opt.Transport
+	if transport == nil {
+		transport = defaultTransport
+	}
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = &http.Client{
+		Transport: &instrumented{next: transport, c: c},
+		// Redirects would re-send the Authorization header elsewhere; vendors
+		// do not redirect API calls, so a redirect is an error.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	rc.Logger = nil
+	rc.RetryMax = opt.Retries
+	rc.RetryWaitMin = 200 * time.Millisecond
+	rc.RetryWaitMax = 5 * time.Second
+	rc.CheckRetry = c.checkRetry
+	rc.Backoff = retryablehttp.DefaultBackoff // honours Retry-After on 429 and 503
+	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	c.http = rc
+	return c, nil
+}
+
+var defaultTransport = func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 8
+	return t
+}()
+
+// SetAuth installs the function that adds credentials to each request.
+// Providers whose token changes (Acefone login) call it again.
+func (c *Client) SetAuth(f func(*http.Request)) {
+	c.authMu.Lock()
+	c.auth = f
+	c.authMu.Unlock()
+}
+
+// AddSecret registers one more string to scrub from errors, e.g. a token
+// obtained at run time.
+func (c *Client) AddSecret(s string) {
+	if s == "" {
+		return
+	}
+	c.authMu.Lock()
+	c.opt.Secrets = append(c.opt.Secrets, s)
+	c.authMu.Unlock()
+}
+
+// Provider and Account name the client's owner.
+func (c *Client) Provider() string { return c.opt.Provider }
+func (c *Client) Account() string  { return c.opt.Account }
+
+// checkRetry retries transport errors, 429 and 5xx (as retryablehttp does),
+// but never when the wait would outlast the caller's deadline: a scrape
+// must answer in time with what it has.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	retry, _ := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	if !retry {
+		return false, nil
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		wait := retryablehttp.DefaultBackoff(c.http.RetryWaitMin, c.http.RetryWaitMax, 0, resp)
+		if c.now().Add(wait).After(dl) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// Request is one uncached call, for logins and for GetJSON's misses.
+type Request struct {
+	Method   string
+	Endpoint string // label value
+	Path     string
+	Body     any  // JSON-encoded when not nil
+	NoAuth   bool // skip the auth function (login calls)
+}
+
+// Do performs r and decodes a 2xx JSON answer into out (if not nil).
+func (c *Client) Do(ctx context.Context, r Request, out any) error {
+	body, err := c.do(ctx, r)
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	return c.decode(r.Endpoint, body, out)
+}
+
+// GetJSON answers ep from the cache while it is fresh; otherwise it calls
+// the vendor once for all concurrent callers. It returns usable=true when
+// out was filled, with fresh data or, if the refresh failed, with the last
+// good answer younger than MaxStale; err reports the failure either way.
+func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool, err error) {
+	key := ep.Path
+	ttl := c.ttl(ep)
+	if body, ok := c.cached(key, ttl); ok {
+		c.opt.Metrics.cacheLookup(c, "hit")
+		return c.decodeUsable(ep.Name, body, out)
+	}
+	c.opt.Metrics.cacheLookup(c, "miss")
+	ch := c.flights.DoChan(key, func() (any, error) {
+		// The flight outlives any one scrape so that a slow vendor still
+		// fills the cache for the next one; its own timeout bounds it.
+		fctx := context.WithoutCancel(ctx)
+		body, err := c.do(fctx, Request{Method: http.MethodGet, Endpoint: ep.Name, Path: ep.Path})
+		if err == nil {
+			if derr := checkJSON(body); derr != nil {
+				err = c.errorf(ep.Name, 200, ReasonDecode, "%v", derr)
+				c.opt.Metrics.countError(c, ReasonDecode)
+			}
+		}
+		if err == nil && ttl > 0 {
+			c.cacheMu.Lock()
+			c.cache[key] = &entry{body: body, fetchedAt: c.now()}
+			c.cacheMu.Unlock()
+		}
+		return body, err
+	})
+	select {
+	case res := <-ch:
+		if res.Err == nil {
+			return c.decodeUsable(ep.Name, res.Val.([]byte), out)
+		}
+		err = res.Err
+	case <-ctx.Done():
+		err = c.errorf(ep.Name, 0, ReasonTimeout, "no answer before the scrape deadline")
+		c.opt.Metrics.countError(c, ReasonTimeout)
+	}
+	if body, ok := c.stale(key); ok {
+		c.opt.Metrics.cacheLookup(c, "stale")
+		if u, _ := c.decodeUsable(ep.Name, body, out); u {
+			return true, err
+		}
+	}
+	return false, err
+}
+
+func (c *Client) decodeUsable(endpoint string, body []byte, out any) (bool, error) {
+	if err := c.decode(endpoint, body, out); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func (c *Client) ttl(ep Endpoint) time.Duration {
+	if d, ok := c.opt.EndpointTTL[ep.Name]; ok {
+		return d
+	}
+	if ep.TTL > 0 && c.opt.CacheTTL > 0 {
+		return ep.TTL
+	}
+	return c.opt.CacheTTL
+}
+
+func (c *Client) cached(key string, ttl time.Duration) ([]byte, bool) {
+	if ttl <= 0 {
+		return nil, false
+	}
+	c.cacheMu.Lock()
+	defer c.cacheMu.Unlock()
+	e, ok := c.cache[key]
+	if !ok || c.now().Sub(e.fetchedAt) >= ttl {
+		return nil, false
+	}
+	return e.body, true
+}
+
+func (c *Client) stale(key string) ([]byte, bool) {
+	c.cacheMu.Lock()
+	defer c.cacheMu.Unlock()
+	e, ok := c.cache[key]
+	if !ok {
+		return nil, false
+	}
+	if c.now().Sub(e.fetchedAt) >= c.opt.MaxStale {
+		delete(c.cache, key) // too old to stand in: forget it
+		return nil, false
+	}
+	return e.body, true
+}
+
+// do sends one logical request (with retries) and returns a 2xx body.
+func (c *Client) do(ctx context.Context, r Request) ([]byte, error) {
+	if c.opt.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.opt.Timeout)
+		defer cancel()
+	}
+	body, err := c.send(ctx, r)
+	if err != nil {
+		c.opt.Metrics.countError(c, ReasonOf(err))
+	}
+	return body, err
+}
+
+func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
+	if c.limiter != nil {
+		if err := c.limiter.Wait(ctx); err != nil {
+			return nil, c.errorf(r.Endpoint, 0, ReasonRateLimited, "requests_per_minute budget exhausted before the deadline")
+		}
+	}
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return nil, c.errorf(r.Endpoint, 0, ReasonTimeout, "waited for a free connection slot until the deadline")
+	}
+	defer release()
+
+	var payload io.Reader
+	if r.Body != nil {
+		b, err := json.Marshal(r.Body)
+		if err != nil {
+			return nil, c.errorf(r.Endpoint, 0, ReasonTransport, "encoding request: %v", err)
+		}
+		payload = bytes.NewReader(b)
+	}
+	req, err := retryablehttp.NewRequestWithContext(withEndpoint(ctx, r.Endpoint), r.Method, c.base.String()+r.Path, payload)
+	if err != nil {
+		return nil, c.errorf(r.Endpoint, 0, ReasonTransport, "building request: %v", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "billing-exporter/"+Version)
+	if r.Body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if !r.NoAuth {
+		c.authMu.RLock()
+		auth := c.auth
+		c.authMu.RUnlock()
+		if auth != nil {
+			auth(req.Request)
+		}
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, c.errorf(r.Endpoint, 0, reasonForTransport(err), "%v", unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		msg := vendorMessage(snippet)
+		if resp.StatusCode == 429 || resp.StatusCode == 503 {
+			if ra := resp.Header.Get("Retry-After"); ra != "" {
+				msg = strings.TrimSpace(msg + " (Retry-After: " + ra + ")")
+			}
+		}
+		return nil, c.errorf(r.Endpoint, resp.StatusCode, reasonForStatus(resp.StatusCode), "%s", msg)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opt.MaxResponseBytes+1))
+	if err != nil {
+		return nil, c.errorf(r.Endpoint, resp.StatusCode, reasonForTransport(err), "reading body: %v", unwrapURLError(err))
+	}
+	if int64(len(body)) > c.opt.MaxResponseBytes {
+		return nil, c.errorf(r.Endpoint, resp.StatusCode, ReasonTooLarge, "body larger than max_response_bytes (%d)", c.opt.MaxResponseBytes)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, c.errorf(r.Endpoint, resp.StatusCode, ReasonDecode, "empty body")
+	}
+	if ct := resp.Header.Get("Content-Type"); strings.HasPrefix(ct, "text/html") {
+		return nil, c.errorf(r.Endpoint, resp.StatusCode, ReasonDecode, "got an HTML page (%s), not JSON", ct)
+	}
+	return body, nil
+}
+
+func (c *Client) acquire(ctx context.Context) (func(), error) {
+	if err := c.opt.Global.Acquire(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.account.Acquire(ctx); err != nil {
+		c.opt.Global.Release()
+		return nil, err
+	}
+	return func() { c.account.Release(); c.opt.Global.Release() }, nil
+}
+
+// decode unmarshals a body, wrapping errors with where they happened.
+func (c *Client) decode(endpoint string, body []byte, out any) error {
+	if err := json.Unmarshal(body, out); err != nil {
+		c.opt.Metrics.countError(c, ReasonDecode)
+		return c.errorf(endpoint, 200, ReasonDecode, "%s", describeJSONError(err, body))
+	}
+	return nil
+}
+
+func checkJSON(body []byte) error {
+	if !json.Valid(body) {
+		var v any
+		return errors.New(describeJSONError(json.Unmarshal(body, &v), body))
+	}
+	return nil
+}
+
+func describeJSONError(err error, body []byte) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "(top level)"
+		}
+		want := te.Type.String()
+		if te.Type.PkgPath() == reflect.TypeOf(number{}).PkgPath() {
+			want = te.Type.Name()
+		}
+		return fmt.Sprintf("field %s: got %s where %s is expected", field, te.Value, want)
+	case errors.As(err, &se):
+		return fmt.Sprintf("invalid JSON at byte %d of %d: %v", se.Offset, len(body), se)
+	case err != nil && strings.Contains(err.Error(), "unexpected end of JSON"):
+		return fmt.Sprintf("truncated JSON (%d bytes)", len(body))
+	case err != nil:
+		return err.Error()
+	}
+	return "invalid JSON"
+}
+
+// errorf builds an *Error, scrubbing every known secret from the detail.
+func (c *Client) errorf(endpoint string, status int, reason Reason, format string, args ...any) error {
+	detail := fmt.Sprintf(format, args...)
+	c.authMu.RLock()
+	for _, s := range c.opt.Secrets {
+		if s != "" {
+			detail = strings.ReplaceAll(detail, s, "<secret>")
+		}
+	}
+	c.authMu.RUnlock()
+	return &Error{Provider: c.opt.Provider, Account: c.opt.Account, Endpoint: endpoint,
+		Status: status, Reason: reason, Detail: detail}
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err // drop the URL: it adds nothing the error does not already name
+	}
+	return err
+}
+
+// vendorMessage pulls a human message out of the error bodies the three
+// vendors send: DocSpace {"error":{"message"}}, Acefone {"message"},
+// Qovery {"error","detail"}. Anything else is quoted, shortened.
+func vendorMessage(b []byte) string {
+	var v struct {
+		Error   json.RawMessage `json:"error"`
+		Message string          `json:"message"`
+		Detail  string          `json:"detail"`
+	}
+	if json.Unmarshal(b, &v) == nil {
+		var nested struct {
+			Message string `json:"message"`
+		}
+		var flat string
+		switch {
+		case v.Detail != "":
+			return shorten(v.Detail)
+		case v.Message != "":
+			return shorten(v.Message)
+		case json.Unmarshal(v.Error, &nested) == nil && nested.Message != "":
+			return shorten(nested.Message)
+		case json.Unmarshal(v.Error, &flat) == nil && flat != "":
+			return shorten(flat)
+		}
+	}
+	s := strings.TrimSpace(string(b))
+	if strings.HasPrefix(s, "<") {
+		return "HTML error page"
+	}
+	return shorten(s)
+}
+
+func shorten(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= 160 {
+		return s
+	}
+	cut := 160
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

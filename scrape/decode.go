@@ -1,0 +1,193 @@
+package scrape
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Vendors send the same field as a JSON number, a numeric string or null
+// depending on the endpoint and the day. These types accept each form and
+// remember whether a value was present, so that an absent value becomes an
+// absent series rather than a zero.
+
+// Float is a number that may arrive as a JSON number or a numeric string.
+type Float struct {
+	V     float64
+	Valid bool
+}
+
+func (f *Float) UnmarshalJSON(b []byte) error {
+	*f = Float{}
+	s, isString, null := scalar(b)
+	if null || (isString && strings.TrimSpace(s) == "") {
+		return nil
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return typeError(b, "number")
+	}
+	*f = Float{V: v, Valid: true}
+	return nil
+}
+
+// Bool accepts true/false, 1/0 and their string forms.
+type Bool struct {
+	V     bool
+	Valid bool
+}
+
+func (v *Bool) UnmarshalJSON(b []byte) error {
+	*v = Bool{}
+	s, _, null := scalar(b)
+	if null {
+		return nil
+	}
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes":
+		*v = Bool{V: true, Valid: true}
+	case "false", "0", "no":
+		*v = Bool{V: false, Valid: true}
+	case "":
+	default:
+		return typeError(b, "boolean")
+	}
+	return nil
+}
+
+// Float64 returns 1 or 0.
+func (v Bool) Float64() float64 {
+	if v.V {
+		return 1
+	}
+	return 0
+}
+
+// String accepts a JSON string or number (ids are sent both ways).
+type String string
+
+func (v *String) UnmarshalJSON(b []byte) error {
+	s, isString, null := scalar(b)
+	switch {
+	case null:
+		*v = ""
+	case isString:
+		*v = String(s)
+	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
+		*v = String(s)
+	default:
+		return typeError(b, "string")
+	}
+	return nil
+}
+
+// Time is an instant sent as unix seconds (number or string), as ISO 8601
+// with or without a zone and with up to 7 fractional digits (.NET), or as
+// "YYYY-MM-DD HH:MM:SS". A value without a zone keeps its wall clock so
+// that the provider can place it in the account's time zone.
+type Time struct {
+	t     time.Time // wall clock read as UTC when !zoned
+	zoned bool
+	Valid bool
+}
+
+var naiveLayouts = []string{
+	"2006-01-02T15:04:05.9999999",
+	"2006-01-02 15:04:05.9999999",
+	"2006-01-02T15:04",
+	"2006-01-02",
+}
+
+func (v *Time) UnmarshalJSON(b []byte) error {
+	*v = Time{}
+	s, isString, null := scalar(b)
+	s = strings.TrimSpace(s)
+	if null || s == "" || s == "0000-00-00 00:00:00" || s == "0001-01-01T00:00:00" {
+		return nil
+	}
+	if n, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(n) && !math.IsInf(n, 0) {
+		if n <= 0 {
+			return nil // 0 is "no date" in the APIs that send numbers
+		}
+		if n > 1e11 { // milliseconds
+			n /= 1000
+		}
+		sec, frac := math.Modf(n)
+		*v = Time{t: time.Unix(int64(sec), int64(frac*1e9)).UTC(), zoned: true, Valid: true}
+		return nil
+	}
+	if !isString {
+		return typeError(b, "date")
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		*v = Time{t: t, zoned: true, Valid: true}
+		return nil
+	}
+	for _, layout := range naiveLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			*v = Time{t: t, Valid: true}
+			return nil
+		}
+	}
+	return typeError(b, "date")
+}
+
+// In returns the instant, reading a zone-less value in loc (UTC if nil).
+func (v Time) In(loc *time.Location) time.Time {
+	if v.zoned || loc == nil {
+		return v.t
+	}
+	t := v.t
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
+}
+
+// Unix returns seconds since the epoch, with zone-less values read in loc.
+func (v Time) Unix(loc *time.Location) float64 {
+	t := v.In(loc)
+	return float64(t.UnixNano()) / 1e9
+}
+
+// scalar returns the text of a JSON string (unquoted) or other scalar.
+func scalar(b []byte) (s string, isString, null bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+		return "", false, true
+	}
+	if b[0] == '"' {
+		var str string
+		if err := json.Unmarshal(b, &str); err == nil {
+			return str, true, false
+		}
+	}
+	return string(b), false, false
+}
+
+// Named types whose names read well in decode errors ("… where number is expected").
+type (
+	number  struct{}
+	boolean struct{}
+	date    struct{}
+	text    struct{}
+)
+
+var wantTypes = map[string]reflect.Type{
+	"number": reflect.TypeOf(number{}), "boolean": reflect.TypeOf(boolean{}),
+	"date": reflect.TypeOf(date{}), "string": reflect.TypeOf(text{}),
+}
+
+// typeError returns a *json.UnmarshalTypeError so that encoding/json adds
+// the path of the offending field to it.
+func typeError(b []byte, want string) error {
+	return &json.UnmarshalTypeError{Value: quoteShort(b), Type: wantTypes[want]}
+}
+
+func quoteShort(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "…"
+	}
+	return string(b)
+}

@@ -1,0 +1,112 @@
+package scrape
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the exporter's own counters about upstream traffic. They live
+// for the process, unlike the billing values, which are built per scrape.
+type Metrics struct {
+	requests *prometheus.CounterVec
+	errors   *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	cache    *prometheus.CounterVec
+}
+
+// NewMetrics creates the upstream metrics and registers them on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "billing_upstream_requests_total",
+			Help: "HTTP requests sent to vendor APIs, each retry counted, by endpoint and HTTP status code (\"error\" when no answer arrived).",
+		}, []string{"provider", "account", "endpoint", "code"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "billing_upstream_errors_total",
+			Help: "Failed upstream calls after retries, by reason: auth, forbidden, not_found, rate_limited, timeout, server, decode, too_large, transport.",
+		}, []string{"provider", "account", "reason"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "billing_upstream_request_duration_seconds",
+			Help:    "Duration of single HTTP requests to vendor APIs, until the response headers arrive.",
+			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"provider", "endpoint"}),
+		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "billing_upstream_cache_lookups_total",
+			Help: "Endpoint answers looked up in the exporter's cache: hit (fresh), miss (vendor called), stale (refresh failed, last good answer served).",
+		}, []string{"provider", "account", "result"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.requests, m.errors, m.duration, m.cache)
+	}
+	return m
+}
+
+// Init creates the error series of an account at zero, so that rate()
+// works from its first failure on.
+func (m *Metrics) Init(provider, account string) {
+	if m == nil {
+		return
+	}
+	for _, r := range Reasons {
+		m.errors.WithLabelValues(provider, account, string(r))
+	}
+}
+
+// Forget drops every series of an account removed by a reload.
+func (m *Metrics) Forget(account string) {
+	if m == nil {
+		return
+	}
+	l := prometheus.Labels{"account": account}
+	m.requests.DeletePartialMatch(l)
+	m.errors.DeletePartialMatch(l)
+	m.cache.DeletePartialMatch(l)
+}
+
+func (m *Metrics) countError(c *Client, r Reason) {
+	if m == nil || r == "" {
+		return
+	}
+	m.errors.WithLabelValues(c.opt.Provider, c.opt.Account, string(r)).Inc()
+}
+
+func (m *Metrics) cacheLookup(c *Client, result string) {
+	if m == nil || c.opt.CacheTTL <= 0 {
+		return
+	}
+	m.cache.WithLabelValues(c.opt.Provider, c.opt.Account, result).Inc()
+}
+
+type endpointKey struct{}
+
+func withEndpoint(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, endpointKey{}, name)
+}
+
+// instrumented counts and times every attempt, retries included, which is
+// what the vendor sees and what its rate limits count.
+type instrumented struct {
+	next http.RoundTripper
+	c    *Client
+}
+
+func (t *instrumented) RoundTrip(req *http.Request) (*http.Response, error) {
+	m := t.c.opt.Metrics
+	if m == nil {
+		return t.next.RoundTrip(req)
+	}
+	endpoint, _ := req.Context().Value(endpointKey{}).(string)
+	start := time.Now()
+	resp, err := t.next.RoundTrip(req)
+	m.duration.WithLabelValues(t.c.opt.Provider, endpoint).Observe(time.Since(start).Seconds())
+	code := "error"
+	if err == nil {
+		code = strconv.Itoa(resp.StatusCode)
+	}
+	m.requests.WithLabelValues(t.c.opt.Provider, t.c.opt.Account, endpoint, code).Inc()
+	return resp, err
+}
