@@ -159,7 +159,7 @@ type boundCollector struct {
 }
 
 func (b boundCollector) Describe(ch chan<- *prometheus.Desc) { b.e.Describe(ch) }
-func (b boundCollector) Collect(ch chan<- prometheus.Metric)  { b.e.CollectContext(b.ctx, ch) }
+func (b boundCollector) Collect(ch chan<- prometheus.Metric) { b.e.CollectContext(b.ctx, ch) }
 
 // CollectContext scrapes every account concurrently; one account's failure
 // or slowness never hides another's metrics.

@@ -248,4 +248,3 @@ func currencyCode(iso, sign string) string {
 	}
 	return ""
 }
-
