@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime/debug"
 	"sort"
 	"sync"
@@ -53,6 +54,9 @@ type target struct {
 // Exporter is the fan-out collector over every configured account.
 type Exporter struct {
 	targets []*target
+	opt     Options
+	cfg     config.Global // the global settings it was built with
+	global  *scrape.Semaphore
 	logger  log.Logger
 	now     func() time.Time
 	logs    *logLimiter
@@ -66,11 +70,51 @@ func New(cfg *config.Config, opt Options) (*Exporter, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	global := scrape.NewSemaphore(cfg.Global.MaxConcurrency)
-	e := &Exporter{logger: opt.Logger, now: opt.Now, logs: newLogLimiter(opt.Now, 5*time.Minute)}
+	return build(cfg, opt, nil)
+}
+
+// Reload returns an exporter for cfg that keeps the clients, and so the
+// caches and tokens, of accounts whose settings did not change. Series of
+// removed accounts are dropped from the upstream metrics. e itself is left
+// as it was, so a failed reload changes nothing.
+func (e *Exporter) Reload(cfg *config.Config) (*Exporter, error) {
+	next, err := build(cfg, e.opt, e)
+	if err != nil {
+		return nil, err
+	}
+	kept := map[string]bool{}
+	for _, t := range next.targets {
+		kept[t.acct.Name] = true
+	}
+	for _, t := range e.targets {
+		if !kept[t.acct.Name] {
+			e.opt.Metrics.Forget(t.acct.Name)
+		}
+	}
+	return next, nil
+}
+
+func build(cfg *config.Config, opt Options, prev *Exporter) (*Exporter, error) {
+	e := &Exporter{opt: opt, cfg: cfg.Global, logger: opt.Logger, now: opt.Now}
+	if prev != nil && reflect.DeepEqual(prev.cfg, cfg.Global) {
+		e.global, e.logs = prev.global, prev.logs
+	} else {
+		e.global = scrape.NewSemaphore(cfg.Global.MaxConcurrency)
+		e.logs = newLogLimiter(opt.Now, 5*time.Minute)
+	}
+	old := map[string]*target{}
+	if prev != nil {
+		for _, t := range prev.targets {
+			old[t.acct.Name] = t
+		}
+	}
 	for i := range cfg.Accounts {
 		acct := cfg.Accounts[i]
-		t, err := newTarget(cfg, &acct, global, opt)
+		if t, ok := old[acct.Name]; ok && reflect.DeepEqual(t.acct, acct) && reflect.DeepEqual(prev.cfg, cfg.Global) {
+			e.targets = append(e.targets, t)
+			continue
+		}
+		t, err := newTarget(cfg, &acct, e.global, opt)
 		if err != nil {
 			return nil, fmt.Errorf("accounts[%d] %q: %w", i, acct.Name, err)
 		}
@@ -78,6 +122,7 @@ func New(cfg *config.Config, opt Options) (*Exporter, error) {
 	}
 	return e, nil
 }
+
 
 func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphore, opt Options) (*target, error) {
 	factory, ok := factories[acct.Provider]

@@ -17,12 +17,6 @@ import (
 // as "Authorization: Bearer sk-…" (a bare key gets 401).
 
 var (
-	balanceFamily = newFamily("billing_balance",
-		"Prepaid balance in the account's currency (DocSpace customer/balance subAccounts, Acefone dashboard balance).", "currency")
-	planInfoFamily = newOrgFamily("billing_plan_info",
-		"Current or active plan, value 1 (DocSpace quota title, Acefone active plans, Qovery currentCost plan).", "plan")
-	planDueFamily = newOrgFamily("billing_plan_due_timestamp_seconds",
-		"When the plan renews or ends, Unix time (DocSpace quota dueDate, Acefone renew_on_date, Qovery renewal_at). Absent when the vendor gives none.", "plan")
 	planTrialFamily = newFamily("billing_plan_trial",
 		"1 if the current DocSpace plan is a trial (quota trial).", "plan")
 	planPriceFamily = newFamily("billing_plan_price",

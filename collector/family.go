@@ -24,7 +24,14 @@ func newOrgFamily(name, help string, labels ...string) *family {
 	return register(name, help, true, labels)
 }
 
+// cacheNote ends the HELP of every billing value, as the exporter
+// guidelines ask of exporters that do not fetch at each scrape.
+const cacheNote = " Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail."
+
 func register(name, help string, org bool, labels []string) *family {
+	if !healthFamily[name] {
+		help += cacheNote
+	}
 	all := append([]string{"provider", "account"}, labels...)
 	if org {
 		all = append(all, "organization", "organization_id")
@@ -33,6 +40,22 @@ func register(name, help string, org bool, labels []string) *family {
 	families = append(families, f)
 	return f
 }
+
+// healthFamily names the families that describe this scrape, not cached data.
+var healthFamily = map[string]bool{
+	"billing_up": true, "billing_scrape_duration_seconds": true, "billing_last_success_timestamp_seconds": true,
+	"billing_balance_threshold": true, "billing_cost_budget": true,
+}
+
+// Families shared by several providers.
+var (
+	balanceFamily = newFamily("billing_balance",
+		"Prepaid balance in the account's currency (DocSpace customer/balance subAccounts, Acefone dashboard balance).", "currency")
+	planInfoFamily = newOrgFamily("billing_plan_info",
+		"Current or active plan, value 1 (DocSpace quota title, Acefone active plans, Qovery currentCost plan).", "plan")
+	planDueFamily = newOrgFamily("billing_plan_due_timestamp_seconds",
+		"When the plan renews or ends, Unix time (DocSpace quota dueDate, Acefone renew_on_date, Qovery renewal_at). Absent when the vendor gives none.", "plan")
+)
 
 // Per-account health, reported by the fan-out collector for every account.
 var (

@@ -1,0 +1,277 @@
+package collector
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+const docspaceKey = "sk-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+// newDocSpaceHarness serves the given portals (name -> fake) and builds an
+// exporter with one account each.
+func newDocSpaceHarness(t *testing.T, portals map[string]*sandbox.DocSpace) (*harness, *sandbox.Server) {
+	t.Helper()
+	srv := sandbox.NewServer()
+	t.Cleanup(srv.Close)
+	cfg := &config.Config{}
+	for name, fake := range portals {
+		cfg.Accounts = append(cfg.Accounts, config.Account{Name: name, Provider: "docspace",
+			BaseURL: srv.Mount("/"+name, fake), APIKey: config.Secret(fake.APIKey)})
+	}
+	return newHarness(t, cfg), srv
+}
+
+func TestDocSpaceFullPortal(t *testing.T) {
+	h, srv := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"main": sandbox.NewDocSpace(docspaceKey)})
+	h.expect(`
+# HELP billing_balance Prepaid balance in the account's currency (DocSpace customer/balance subAccounts, Acefone dashboard balance). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_balance gauge
+billing_balance{account="main",currency="EUR",provider="docspace"} 230.5
+billing_balance{account="main",currency="USD",provider="docspace"} 1500.75
+# HELP billing_up 1 if every endpoint of the account answered as the API intends during this scrape (fresh or cached answers), 0 if any failed.
+# TYPE billing_up gauge
+billing_up{account="main",provider="docspace"} 1
+# HELP billing_plan_info Current or active plan, value 1 (DocSpace quota title, Acefone active plans, Qovery currentCost plan). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_plan_info gauge
+billing_plan_info{account="main",organization="",organization_id="",plan="Business",provider="docspace"} 1
+# HELP billing_plan_trial 1 if the current DocSpace plan is a trial (quota trial). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_plan_trial gauge
+billing_plan_trial{account="main",plan="Business",provider="docspace"} 0
+# HELP billing_plan_due_timestamp_seconds When the plan renews or ends, Unix time (DocSpace quota dueDate, Acefone renew_on_date, Qovery renewal_at). Absent when the vendor gives none. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_plan_due_timestamp_seconds gauge
+billing_plan_due_timestamp_seconds{account="main",organization="",organization_id="",plan="Business",provider="docspace"} 1.7855424e+09
+# HELP billing_plan_price Price of the current DocSpace plan (quota price.value) in its currency. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_plan_price gauge
+billing_plan_price{account="main",currency="USD",plan="Business",provider="docspace"} 15
+# HELP billing_quota_limit DocSpace quota feature limit (quota features of type size in bytes, count as a count). Unlimited (-1) features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_limit gauge
+billing_quota_limit{account="main",feature="total_size",provider="docspace",type="size"} 1.073741824e+11
+billing_quota_limit{account="main",feature="users",provider="docspace",type="count"} 100
+# HELP billing_quota_used DocSpace quota feature usage (quota features used.value; bytes for size, a count for count). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_used gauge
+billing_quota_used{account="main",feature="room",provider="docspace",type="count"} 7
+billing_quota_used{account="main",feature="total_size",provider="docspace",type="size"} 5.36870912e+09
+billing_quota_used{account="main",feature="users",provider="docspace",type="count"} 12
+# HELP billing_topup_enabled 1 if DocSpace automatic top-up is on (topupsettings enabled). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_topup_enabled gauge
+billing_topup_enabled{account="main",provider="docspace"} 1
+# HELP billing_topup_min_balance Balance under which DocSpace tops up automatically (topupsettings minBalance). Absent until a currency is configured. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_topup_min_balance gauge
+billing_topup_min_balance{account="main",currency="USD",provider="docspace"} 50
+# HELP billing_topup_target_balance Balance an automatic DocSpace top-up restores (topupsettings upToBalance). Absent until a currency is configured. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_topup_target_balance gauge
+billing_topup_target_balance{account="main",currency="USD",provider="docspace"} 500
+# HELP billing_payment_method_status DocSpace payment method (customerinfo paymentMethodStatus): 0 none, 1 set, 2 expired. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_payment_method_status gauge
+billing_payment_method_status{account="main",provider="docspace"} 1
+# HELP billing_last_credit_amount Amount of the last credit (top-up) of the DocSpace balance (customer/balance lastCredit). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_last_credit_amount gauge
+billing_last_credit_amount{account="main",currency="USD",provider="docspace"} 500
+# HELP billing_available_plan_price Price of each plan the DocSpace portal can buy (quotas), in its currency. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_available_plan_price gauge
+billing_available_plan_price{account="main",currency="USD",plan="Business",provider="docspace"} 15
+billing_available_plan_price{account="main",currency="USD",plan="Startup",provider="docspace"} 0
+# HELP billing_supported_currency_info Currencies the DocSpace portal can pay in (currencies), value 1. symbol is the sign, e.g. $. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_supported_currency_info gauge
+billing_supported_currency_info{account="main",country="DE",name="Euro",provider="docspace",symbol="€"} 1
+billing_supported_currency_info{account="main",country="US",name="US Dollar",provider="docspace",symbol="$"} 1
+`, "billing_balance", "billing_up", "billing_plan_info", "billing_plan_trial", "billing_plan_due_timestamp_seconds",
+		"billing_plan_price", "billing_quota_limit", "billing_quota_used", "billing_topup_enabled",
+		"billing_topup_min_balance", "billing_topup_target_balance", "billing_payment_method_status",
+		"billing_last_credit_amount", "billing_available_plan_price", "billing_supported_currency_info")
+
+	// lastCredit.date "2026-07-05T10:11:12.1234567Z": Z and 7 fractional digits.
+	if got, want := h.value("billing_last_credit_timestamp_seconds", nil), 1783246272.1234567; got != want {
+		t.Errorf("last credit timestamp = %v, want %v", got, want)
+	}
+	for _, r := range srv.Requests() {
+		if r.Method != http.MethodGet || !r.HasAuth {
+			t.Errorf("unexpected request %+v", r)
+		}
+	}
+	if n := len(srv.Requests()); n != 6 {
+		t.Errorf("%d upstream requests, want 6 (one per endpoint)", n)
+	}
+}
+
+func TestDocSpaceDueDateForms(t *testing.T) {
+	for _, tc := range []struct {
+		name, due string
+		want      float64
+		present   bool
+	}{
+		{"no offset is UTC", "2026-08-01T00:00:00", 1785542400, true},
+		{"Z with 7 fractional digits", "2026-07-05T10:11:12.1234567Z", 1783246272.1234567, true},
+		{"explicit offset", "2026-08-01T02:00:00+02:00", 1785542400, true},
+		{"omitted", "", 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := sandbox.NewDocSpace(docspaceKey)
+			q := sandbox.DocSpaceQuotaBusiness()
+			if tc.due == "" {
+				delete(q, "dueDate") // the server omits nulls
+			} else {
+				q["dueDate"] = tc.due
+			}
+			fake.Set(sandbox.DocSpaceQuota, sandbox.DocSpaceOK(q))
+			h, _ := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"p": fake})
+			n := h.count("billing_plan_due_timestamp_seconds", nil)
+			if !tc.present {
+				if n != 0 {
+					t.Fatalf("omitted dueDate gave %d series", n)
+				}
+				if up := h.value("billing_up", nil); up != 1 {
+					t.Errorf("billing_up = %v, want 1", up)
+				}
+				return
+			}
+			if got := h.value("billing_plan_due_timestamp_seconds", map[string]string{"plan": "Business"}); got != tc.want {
+				t.Errorf("due = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDocSpaceTopUpNeverConfigured(t *testing.T) {
+	fake := sandbox.NewDocSpace(docspaceKey)
+	fake.Set(sandbox.DocSpaceTopUp, sandbox.DocSpaceOK(map[string]any{
+		"enabled": false, "minBalance": 0, "upToBalance": 0, "lastModified": "2026-11-24T09:00:00"}))
+	h, _ := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"p": fake})
+	if v := h.value("billing_topup_enabled", nil); v != 0 {
+		t.Errorf("billing_topup_enabled = %v, want 0", v)
+	}
+	for _, name := range []string{"billing_topup_min_balance", "billing_topup_target_balance"} {
+		if n := h.count(name, nil); n != 0 {
+			t.Errorf("%s: %d series for settings without a currency, want none", name, n)
+		}
+	}
+	if up := h.value("billing_up", nil); up != 1 {
+		t.Errorf("billing_up = %v, want 1", up)
+	}
+}
+
+func TestDocSpaceBadKey(t *testing.T) {
+	good := sandbox.NewDocSpace(docspaceKey)
+	wrong := "sk-ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+	srv := sandbox.NewServer()
+	t.Cleanup(srv.Close)
+	cfg := &config.Config{Accounts: []config.Account{
+		{Name: "bad", Provider: "docspace", BaseURL: srv.Mount("/bad", sandbox.NewDocSpace(docspaceKey)), APIKey: config.Secret(wrong)},
+		{Name: "good", Provider: "docspace", BaseURL: srv.Mount("/good", good), APIKey: docspaceKey},
+	}}
+	h := newHarness(t, cfg)
+	if up := h.value("billing_up", map[string]string{"account": "bad"}); up != 0 {
+		t.Errorf("bad key: billing_up = %v, want 0", up)
+	}
+	if n := h.count("billing_balance", map[string]string{"account": "bad"}); n != 0 {
+		t.Errorf("bad key exported %d balances", n)
+	}
+	// The other account is intact.
+	if up := h.value("billing_up", map[string]string{"account": "good"}); up != 1 {
+		t.Errorf("good account: billing_up = %v, want 1", up)
+	}
+	if v := h.value("billing_balance", map[string]string{"account": "good", "currency": "USD"}); v != 1500.75 {
+		t.Errorf("good account balance = %v", v)
+	}
+	logs := h.logs.String()
+	for _, want := range []string{`account=bad`, `endpoint=customerinfo`, `status=401`, `reason=auth`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+	if v := h.value("billing_upstream_errors_total", map[string]string{"account": "bad", "reason": "auth"}); v != 6 {
+		t.Errorf("auth errors = %v, want 6 (one per endpoint)", v)
+	}
+	h.assertNoSecret(wrong, docspaceKey)
+}
+
+func TestDocSpacePortalWithoutBilling(t *testing.T) {
+	fake := sandbox.NewDocSpace(docspaceKey)
+	fake.NoBilling()
+	h, _ := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"selfhosted": fake})
+	if up := h.value("billing_up", nil); up != 1 {
+		t.Errorf("billing_up = %v, want 1: the 403 'Tariff service is not configured' is an answer", up)
+	}
+	for _, name := range []string{"billing_balance", "billing_payment_method_status"} {
+		if n := h.count(name, nil); n != 0 {
+			t.Errorf("%s: %d series without billing", name, n)
+		}
+	}
+	// Quota and top-up still come through.
+	if v := h.value("billing_quota_limit", map[string]string{"feature": "users"}); v != 100 {
+		t.Errorf("quota limit = %v", v)
+	}
+	if v := h.value("billing_topup_min_balance", map[string]string{"currency": "USD"}); v != 50 {
+		t.Errorf("topup min = %v", v)
+	}
+	if strings.Contains(h.logs.String(), "scrape failed") {
+		t.Errorf("a portal without billing logged a failure:\n%s", h.logs.String())
+	}
+}
+
+func TestDocSpaceOtherForbiddenIsAFailure(t *testing.T) {
+	fake := sandbox.NewDocSpace(docspaceKey)
+	fake.Set(sandbox.DocSpaceBalance, sandbox.DocSpaceError(http.StatusForbidden, "Access denied"))
+	h, _ := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"p": fake})
+	if up := h.value("billing_up", nil); up != 0 {
+		t.Errorf("billing_up = %v, want 0 for 403 Access denied", up)
+	}
+	if !strings.Contains(h.logs.String(), `detail="Access denied"`) {
+		t.Errorf("log lacks the vendor message:\n%s", h.logs.String())
+	}
+}
+
+func TestDocSpaceNullPayloadAndTolerantNumbers(t *testing.T) {
+	fake := sandbox.NewDocSpace(docspaceKey)
+	fake.Set(sandbox.DocSpaceCustomerInfo, sandbox.DocSpaceOK(nil)) // no billing customer yet
+	fake.Set(sandbox.DocSpaceBalance, sandbox.DocSpaceOK(map[string]any{
+		"accountCurrency": "USD", "subAccounts": []any{map[string]any{"currency": "usd", "amount": "42.10"}}}))
+	fake.Set(sandbox.DocSpaceQuota, sandbox.DocSpaceOK(map[string]any{"id": -7, "trial": true, "features": []any{}}))
+	h, _ := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"p": fake})
+	if v := h.value("billing_balance", map[string]string{"currency": "USD"}); v != 42.10 {
+		t.Errorf("balance from a numeric string = %v", v)
+	}
+	if n := h.count("billing_payment_method_status", nil); n != 0 {
+		t.Errorf("null customerinfo payload exported %d series", n)
+	}
+	if v := h.value("billing_plan_trial", map[string]string{"plan": "id -7"}); v != 1 {
+		t.Errorf("untitled quota: trial = %v", v)
+	}
+	if up := h.value("billing_up", nil); up != 1 {
+		t.Errorf("billing_up = %v", up)
+	}
+}
+
+func TestDocSpaceWrongShapeNamesTheField(t *testing.T) {
+	fake := sandbox.NewDocSpace(docspaceKey)
+	fake.Set(sandbox.DocSpaceBalance, sandbox.DocSpaceOK(map[string]any{
+		"subAccounts": []any{map[string]any{"currency": "USD", "amount": "lots"}}}))
+	h, _ := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"p": fake})
+	if up := h.value("billing_up", nil); up != 0 {
+		t.Errorf("billing_up = %v, want 0", up)
+	}
+	logs := h.logs.String()
+	if !strings.Contains(logs, "endpoint=customer/balance") || !strings.Contains(logs, "response.subAccounts.amount") {
+		t.Errorf("decode error does not name endpoint and field:\n%s", logs)
+	}
+	// The rest of the portal still shows.
+	if v := h.value("billing_quota_limit", map[string]string{"feature": "users"}); v != 100 {
+		t.Errorf("quota limit = %v", v)
+	}
+}
+
+func TestDocSpaceLint(t *testing.T) {
+	h, _ := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"a": sandbox.NewDocSpace(docspaceKey), "b": sandbox.NewDocSpace(docspaceKey)})
+	problems, err := testutil.GatherAndLint(h.reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+}

@@ -1,0 +1,210 @@
+package collector
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/scrape"
+	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// harness is an exporter wired to fakes, with its logs captured.
+type harness struct {
+	t       *testing.T
+	exp     *Exporter
+	reg     prometheus.Gatherer // exporter first, then upstream metrics, as cmd serves them
+	metrics *scrape.Metrics
+	logs    *syncBuffer
+	clock   *fakeClock
+	last    []*dto.MetricFamily // the latest scrape; value, count and expect read it
+}
+
+// scrape collects once (upstream calls happen here) and keeps the result.
+func (h *harness) scrape() {
+	h.t.Helper()
+	mfs, err := h.reg.Gather()
+	if err != nil {
+		h.t.Fatalf("gather: %v", err)
+	}
+	h.last = mfs
+}
+
+func (h *harness) snapshot() []*dto.MetricFamily {
+	if h.last == nil {
+		h.scrape()
+	}
+	return h.last
+}
+
+// newHarness validates cfg as Load would (defaults, secrets) and builds
+// the exporter. Caching is off unless the test sets global.cache_ttl.
+func newHarness(t *testing.T, cfg *config.Config) *harness {
+	t.Helper()
+	if cfg.Global.CacheTTL == 0 {
+		cfg.Global.CacheTTL = config.Duration(time.Nanosecond) // effectively no cache
+	}
+	if err := cfg.Validate(func(string) (string, bool) { return "", false }); err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	h := &harness{t: t, logs: &syncBuffer{}, clock: newFakeClock()}
+	upstream := prometheus.NewRegistry()
+	h.metrics = scrape.NewMetrics(upstream)
+	exp, err := New(cfg, Options{Logger: log.NewLogfmtLogger(h.logs), Metrics: h.metrics, Now: h.clock.Now})
+	if err != nil {
+		t.Fatalf("collector.New: %v", err)
+	}
+	h.exp = exp
+	billing := prometheus.NewRegistry()
+	billing.MustRegister(exp)
+	h.reg = prometheus.Gatherers{billing, upstream}
+	return h
+}
+
+// expect compares the named families of the latest scrape with want
+// (exposition text, HELP and TYPE lines included).
+func (h *harness) expect(want string, names ...string) {
+	h.t.Helper()
+	mfs := h.snapshot()
+	g := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return mfs, nil })
+	if err := testutil.GatherAndCompare(g, strings.NewReader(want), names...); err != nil {
+		h.t.Error(err)
+	}
+}
+
+// value returns the value of the one series of name matching labels
+// (a subset), failing when there is none or several.
+func (h *harness) value(name string, labels map[string]string) float64 {
+	h.t.Helper()
+	v, n := h.find(name, labels)
+	if n != 1 {
+		h.t.Fatalf("%s%v: %d matching series, want 1", name, labels, n)
+	}
+	return v
+}
+
+// count returns how many series of name match labels.
+func (h *harness) count(name string, labels map[string]string) int {
+	h.t.Helper()
+	_, n := h.find(name, labels)
+	return n
+}
+
+func (h *harness) find(name string, labels map[string]string) (float64, int) {
+	h.t.Helper()
+	mfs := h.snapshot()
+	var v float64
+	n := 0
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			have := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				have[lp.GetName()] = lp.GetValue()
+			}
+			for k, want := range labels {
+				if have[k] != want {
+					continue series
+				}
+			}
+			n++
+			switch {
+			case m.Gauge != nil:
+				v = m.GetGauge().GetValue()
+			case m.Counter != nil:
+				v = m.GetCounter().GetValue()
+			}
+		}
+	}
+	return v, n
+}
+
+// text renders the latest scrape.
+func (h *harness) text() string {
+	h.t.Helper()
+	var buf bytes.Buffer
+	mfs := h.snapshot()
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			buf.WriteString(mf.GetName())
+			buf.WriteString(m.String())
+			buf.WriteByte('\n')
+		}
+	}
+	return buf.String()
+}
+
+// collectWithin collects with a deadline and returns how long it took.
+func (h *harness) collectWithin(d time.Duration) time.Duration {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	start := time.Now()
+	ch := make(chan prometheus.Metric, 1024)
+	go func() {
+		h.exp.CollectContext(ctx, ch)
+		close(ch)
+	}()
+	for range ch {
+	}
+	return time.Since(start)
+}
+
+// assertNoSecret fails if any secret appears in logs or metrics.
+func (h *harness) assertNoSecret(secrets ...string) {
+	h.t.Helper()
+	text := h.text() + h.logs.String()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(text, s) {
+			h.t.Errorf("a secret (%d chars) appears in logs or metrics", len(s))
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// fakeClock is a settable clock for cache and timestamp tests.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
