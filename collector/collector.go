@@ -123,7 +123,6 @@ func build(cfg *config.Config, opt Options, prev *Exporter) (*Exporter, error) {
 	return e, nil
 }
 
-
 func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphore, opt Options) (*target, error) {
 	factory, ok := factories[acct.Provider]
 	if !ok {
