@@ -30,8 +30,15 @@ type Scraper interface {
 	Scrape(ctx context.Context, e *Emitter) error
 }
 
+// deps is what a provider's factory gets besides the account's config.
+type deps struct {
+	client *scrape.Client   // the account's upstream client
+	logger log.Logger       // already carries provider and account
+	now    func() time.Time // clock for token expiry and dates (tests move it)
+}
+
 // factories builds a Scraper for an account; one entry per provider file.
-var factories = map[string]func(acct *config.Account, c *scrape.Client, logger log.Logger) (Scraper, error){}
+var factories = map[string]func(acct *config.Account, d deps) (Scraper, error){}
 
 // Options carries what the exporter shares between accounts.
 type Options struct {
@@ -162,7 +169,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 	}
 	opt.Metrics.Init(acct.Provider, acct.Name)
 	logger := log.With(opt.Logger, "provider", acct.Provider, "account", acct.Name)
-	s, err := factory(acct, client, logger)
+	s, err := factory(acct, deps{client: client, logger: logger, now: opt.Now})
 	if err != nil {
 		return nil, err
 	}

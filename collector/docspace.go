@@ -10,7 +10,6 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/scrape"
-	"github.com/go-kit/log"
 )
 
 // ONLYOFFICE DocSpace: GET /api/2.0/portal/payment/* with an API key sent
@@ -54,10 +53,10 @@ var (
 )
 
 func init() {
-	factories["docspace"] = func(acct *config.Account, c *scrape.Client, _ log.Logger) (Scraper, error) {
+	factories["docspace"] = func(acct *config.Account, d deps) (Scraper, error) {
 		key := string(acct.APIKey)
-		c.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })
-		return &docspace{client: c}, nil
+		d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })
+		return &docspace{client: d.client}, nil
 	}
 }
 
