@@ -33,9 +33,10 @@ type Request struct {
 	HasAuth bool
 }
 
-// Fault, when set, may answer a request instead of the fake (fault
-// injection). It returns false to let the fake answer.
-type Fault func(w http.ResponseWriter, r *http.Request) bool
+// Fault, when set, may answer a request instead of the fakes (fault
+// injection); next is the fakes' handler, for faults that garble a real
+// answer. It returns false to let the fakes answer as usual.
+type Fault func(w http.ResponseWriter, r *http.Request, next http.Handler) bool
 
 // NewServer starts a server on 127.0.0.1 with a free port.
 func NewServer() *Server {
@@ -95,7 +96,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		HasAuth: r.Header.Get("Authorization") != ""})
 	fault := s.fault
 	s.mu.Unlock()
-	if fault != nil && fault(w, r) {
+	if fault != nil && fault(w, r, s.mux) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)
