@@ -229,7 +229,7 @@ func (e *Exporter) CollectContext(ctx context.Context, ch chan<- prometheus.Metr
 }
 
 func (e *Exporter) scrapeTarget(ctx context.Context, t *target) []prometheus.Metric {
-	em := &Emitter{provider: t.acct.Provider, account: t.acct.Name}
+	em := newEmitter(t.acct.Provider, t.acct.Name)
 	start := e.now()
 	err := runScraper(ctx, t.scraper, em)
 	duration := e.now().Sub(start).Seconds()

@@ -106,17 +106,12 @@ func (q *docspaceQuotaDoc) currency() string {
 	return currencyCode(q.Price.ISOCurrencySymbol, q.Price.CurrencySymbol)
 }
 
-func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
-	c := d.client
-
-	var info docspaceEnvelope[struct {
+// docspace payloads; pointers because a null payload omits "response".
+type (
+	docspaceInfo struct {
 		PaymentMethodStatus scrape.Float `json:"paymentMethodStatus"`
-	}]
-	if d.fetchBilling(ctx, e, docspaceCustomerInfo, &info) && info.Response != nil {
-		e.GaugeIf(paymentMethodFamily, info.Response.PaymentMethodStatus)
 	}
-
-	var bal docspaceEnvelope[struct {
+	docspaceBalanceDoc struct {
 		SubAccounts []struct {
 			Currency string       `json:"currency"`
 			Amount   scrape.Float `json:"amount"`
@@ -126,8 +121,42 @@ func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
 			Currency string       `json:"currency"`
 			Amount   scrape.Float `json:"amount"`
 		} `json:"lastCredit"`
-	}]
-	if d.fetchBilling(ctx, e, docspaceBalance, &bal) && bal.Response != nil {
+	}
+	docspaceTopUpDoc struct {
+		Enabled     scrape.Bool  `json:"enabled"`
+		MinBalance  scrape.Float `json:"minBalance"`
+		UpToBalance scrape.Float `json:"upToBalance"`
+		Currency    string       `json:"currency"`
+	}
+	docspaceCurrency struct {
+		ISOCountryCode     string `json:"isoCountryCode"`
+		ISOCurrencySymbol  string `json:"isoCurrencySymbol"`
+		CurrencyNativeName string `json:"currencyNativeName"`
+	}
+)
+
+func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
+	var (
+		info       docspaceEnvelope[docspaceInfo]
+		bal        docspaceEnvelope[docspaceBalanceDoc]
+		quota      docspaceEnvelope[docspaceQuotaDoc]
+		quotas     docspaceEnvelope[[]docspaceQuotaDoc]
+		topup      docspaceEnvelope[docspaceTopUpDoc]
+		currencies docspaceEnvelope[[]docspaceCurrency]
+	)
+	ok := e.FetchAll(ctx, d.client,
+		Read{Endpoint: docspaceCustomerInfo, Out: &info, Answered: billingNotConfigured},
+		Read{Endpoint: docspaceBalance, Out: &bal, Answered: billingNotConfigured},
+		Read{Endpoint: docspaceQuota, Out: &quota},
+		Read{Endpoint: docspaceQuotas, Out: &quotas},
+		Read{Endpoint: docspaceTopUp, Out: &topup},
+		Read{Endpoint: docspaceCurrencies, Out: &currencies},
+	)
+
+	if ok[0] && info.Response != nil {
+		e.GaugeIf(paymentMethodFamily, info.Response.PaymentMethodStatus)
+	}
+	if ok[1] && bal.Response != nil {
 		for _, sa := range bal.Response.SubAccounts {
 			if sa.Currency != "" {
 				e.GaugeIf(balanceFamily, sa.Amount, strings.ToUpper(sa.Currency))
@@ -142,9 +171,7 @@ func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
 			}
 		}
 	}
-
-	var quota docspaceEnvelope[docspaceQuotaDoc]
-	if e.Fetch(ctx, c, docspaceQuota, &quota) && quota.Response != nil {
+	if ok[2] && quota.Response != nil {
 		q := quota.Response
 		plan := q.plan()
 		e.Gauge(planInfoFamily, 1, plan)
@@ -168,23 +195,14 @@ func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
 			}
 		}
 	}
-
-	var quotas docspaceEnvelope[[]docspaceQuotaDoc]
-	if e.Fetch(ctx, c, docspaceQuotas, &quotas) && quotas.Response != nil {
+	if ok[3] && quotas.Response != nil {
 		for _, q := range *quotas.Response {
 			if cur := q.currency(); cur != "" {
 				e.GaugeIf(availablePlanPriceFamily, q.Price.Value, q.plan(), cur)
 			}
 		}
 	}
-
-	var topup docspaceEnvelope[struct {
-		Enabled     scrape.Bool  `json:"enabled"`
-		MinBalance  scrape.Float `json:"minBalance"`
-		UpToBalance scrape.Float `json:"upToBalance"`
-		Currency    string       `json:"currency"`
-	}]
-	if e.Fetch(ctx, c, docspaceTopUp, &topup) && topup.Response != nil {
+	if ok[4] && topup.Response != nil {
 		t := topup.Response
 		e.Bool(topupEnabledFamily, t.Enabled)
 		// Never-configured settings have no currency and zero amounts:
@@ -195,13 +213,7 @@ func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
 			e.GaugeIf(topupTargetFamily, t.UpToBalance, cur)
 		}
 	}
-
-	var currencies docspaceEnvelope[[]struct {
-		ISOCountryCode     string `json:"isoCountryCode"`
-		ISOCurrencySymbol  string `json:"isoCurrencySymbol"`
-		CurrencyNativeName string `json:"currencyNativeName"`
-	}]
-	if e.Fetch(ctx, c, docspaceCurrencies, &currencies) && currencies.Response != nil {
+	if ok[5] && currencies.Response != nil {
 		for _, cur := range *currencies.Response {
 			e.Gauge(currencyInfoFamily, 1, cur.ISOCountryCode, cur.ISOCurrencySymbol, cur.CurrencyNativeName)
 		}
@@ -209,17 +221,12 @@ func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
 	return nil
 }
 
-// fetchBilling reads an endpoint that a portal without billing answers with
-// 403 "Tariff service is not configured": that answer is the API's way of
+// billingNotConfigured recognises the 403 "Tariff service is not
+// configured" of a portal without billing (self-hosted): the API's way of
 // saying "not available here", so it counts as answered and emits nothing.
-func (d *docspace) fetchBilling(ctx context.Context, e *Emitter, ep scrape.Endpoint, out any) bool {
-	ok, err := d.client.GetJSON(ctx, ep, out)
+func billingNotConfigured(err error) bool {
 	var se *scrape.Error
-	if errors.As(err, &se) && se.Status == http.StatusForbidden && strings.Contains(se.Detail, "Tariff service is not configured") {
-		return false
-	}
-	e.Fail(err)
-	return ok
+	return errors.As(err, &se) && se.Status == http.StatusForbidden && strings.Contains(se.Detail, "Tariff service is not configured")
 }
 
 // currencySigns maps signs that DocSpace sometimes puts in its

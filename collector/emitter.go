@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,6 +14,7 @@ import (
 // Emitter collects one account's metrics and endpoint errors during a
 // scrape. It fills the provider and account labels (and the organization
 // pair for org-scoped families) so providers only pass their own labels.
+// It is safe for concurrent use, so providers may fetch in parallel.
 type Emitter struct {
 	provider, account string
 	org, orgID        string
@@ -21,28 +23,32 @@ type Emitter struct {
 }
 
 type emitted struct {
+	mu      sync.Mutex
 	metrics []prometheus.Metric
 	errs    []error
+}
+
+func (s *emitted) add(m prometheus.Metric, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m != nil {
+		s.metrics = append(s.metrics, m)
+	}
+	if err != nil {
+		s.errs = append(s.errs, err)
+	}
 }
 
 // ForOrganization returns an Emitter that fills organization labels; it
 // shares the account's metric buffer.
 func (e *Emitter) ForOrganization(name, id string) *Emitter {
-	e.init()
 	return &Emitter{provider: e.provider, account: e.account, org: name, orgID: id, shared: e.shared}
-}
-
-func (e *Emitter) init() {
-	if e.shared == nil {
-		e.shared = &emitted{}
-	}
 }
 
 // Gauge emits f with value v and f's own labels in order.
 func (e *Emitter) Gauge(f *family, v float64, labels ...string) {
-	e.init()
 	if len(labels) != f.labels {
-		e.shared.errs = append(e.shared.errs, fmt.Errorf("internal: %s wants %d labels, got %d", f.desc, f.labels, len(labels)))
+		e.shared.add(nil, fmt.Errorf("internal: %s wants %d labels, got %d", f.desc, f.labels, len(labels)))
 		return
 	}
 	if math.IsNaN(v) {
@@ -54,12 +60,7 @@ func (e *Emitter) Gauge(f *family, v float64, labels ...string) {
 	if f.org {
 		values = append(values, e.org, e.orgID)
 	}
-	m, err := prometheus.NewConstMetric(f.desc, prometheus.GaugeValue, v, values...)
-	if err != nil {
-		e.shared.errs = append(e.shared.errs, err)
-		return
-	}
-	e.shared.metrics = append(e.shared.metrics, m)
+	e.shared.add(prometheus.NewConstMetric(f.desc, prometheus.GaugeValue, v, values...))
 }
 
 // GaugeIf emits f only when the value was present upstream.
@@ -78,9 +79,8 @@ func (e *Emitter) Bool(f *family, v scrape.Bool, labels ...string) {
 
 // Fail records an endpoint error: the account's billing_up becomes 0.
 func (e *Emitter) Fail(err error) {
-	e.init()
 	if err != nil {
-		e.shared.errs = append(e.shared.errs, err)
+		e.shared.add(nil, err)
 	}
 }
 
@@ -92,16 +92,49 @@ func (e *Emitter) Fetch(ctx context.Context, c *scrape.Client, ep scrape.Endpoin
 	return ok
 }
 
-func (e *Emitter) err() error {
-	if e.shared == nil {
-		return nil
+// Read is one endpoint for FetchAll.
+type Read struct {
+	Endpoint scrape.Endpoint
+	Out      any
+	// Answered, if set, may declare an error a legitimate answer (DocSpace's
+	// 403 "Tariff service is not configured"): it is then not a failure.
+	Answered func(error) bool
+}
+
+// FetchAll reads the endpoints concurrently, so that one slow or
+// backing-off endpoint does not delay the others (the account's client caps
+// requests in flight), records failures and reports which outs are usable.
+func (e *Emitter) FetchAll(ctx context.Context, c *scrape.Client, reads ...Read) []bool {
+	usable := make([]bool, len(reads))
+	var wg sync.WaitGroup
+	for i, r := range reads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := c.GetJSON(ctx, r.Endpoint, r.Out)
+			if err != nil && r.Answered != nil && r.Answered(err) {
+				return
+			}
+			usable[i] = ok
+			e.Fail(err)
+		}()
 	}
+	wg.Wait()
+	return usable
+}
+
+func newEmitter(provider, account string) *Emitter {
+	return &Emitter{provider: provider, account: account, shared: &emitted{}}
+}
+
+func (e *Emitter) err() error {
+	e.shared.mu.Lock()
+	defer e.shared.mu.Unlock()
 	return errors.Join(e.shared.errs...)
 }
 
 func (e *Emitter) collected() []prometheus.Metric {
-	if e.shared == nil {
-		return nil
-	}
+	e.shared.mu.Lock()
+	defer e.shared.mu.Unlock()
 	return e.shared.metrics
 }

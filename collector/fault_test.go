@@ -1,10 +1,21 @@
 package collector
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"go.uber.org/goleak"
 )
 
 // faultProvider lets the fault-injection suite build a healthy account of
@@ -30,5 +41,343 @@ func init() {
 		endpoints: []string{"/api/2.0/portal/payment/customerinfo", "/api/2.0/portal/payment/customer/balance",
 			"/api/2.0/portal/payment/quota", "/api/2.0/portal/payment/quotas",
 			"/api/2.0/portal/payment/topupsettings", "/api/2.0/portal/payment/currencies"},
+	}
+}
+
+func TestMain(m *testing.M) {
+	// Flights that outlive a scrape end at their own request timeout; give
+	// them that long before calling anything a leak.
+	goleak.VerifyTestMain(m)
+}
+
+// Timing of the fault suite: requests give up after faultTimeout, the
+// scrape after faultDeadline; a hang shows as a scrape past the deadline.
+const (
+	faultTimeout  = 1500 * time.Millisecond // longer than Retry-After: 1, so that case can recover
+	faultDeadline = 4 * time.Second
+)
+
+// fault is one kind of bad upstream answer.
+type fault struct {
+	name string
+	// up is billing_up of the faulty account afterwards: 1 where a retry
+	// recovers, 0 otherwise.
+	up float64
+	// reason expected in billing_upstream_errors_total (when up is 0).
+	reason string
+	// serve answers one request; n counts this path's requests so far (1-based).
+	serve func(w http.ResponseWriter, r *http.Request, next http.Handler, n int)
+}
+
+func status(code int, body string, header ...string) func(http.ResponseWriter, *http.Request, http.Handler, int) {
+	return func(w http.ResponseWriter, _ *http.Request, _ http.Handler, _ int) {
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		if body != "" && w.Header().Get("Content-Type") == "" {
+			w.Header().Set("Content-Type", "application/json")
+		}
+		w.WriteHeader(code)
+		_, _ = w.Write([]byte(body))
+	}
+}
+
+// thenReal answers the first request of a path with first, later ones as usual.
+func thenReal(first func(http.ResponseWriter, *http.Request, http.Handler, int)) func(http.ResponseWriter, *http.Request, http.Handler, int) {
+	return func(w http.ResponseWriter, r *http.Request, next http.Handler, n int) {
+		if n == 1 {
+			first(w, r, next, n)
+			return
+		}
+		next.ServeHTTP(w, r)
+	}
+}
+
+// garble passes the real answer through f.
+func garble(f func([]byte) []byte) func(http.ResponseWriter, *http.Request, http.Handler, int) {
+	return func(w http.ResponseWriter, r *http.Request, next http.Handler, _ int) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(f(rec.Body.Bytes()))
+	}
+}
+
+// numbersToWords turns every JSON number into a word: a string where a
+// number is expected.
+func numbersToWords(b []byte) []byte {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if dec.Decode(&v) != nil {
+		return b
+	}
+	var walk func(any) any
+	walk = func(x any) any {
+		switch t := x.(type) {
+		case json.Number:
+			return "lots"
+		case map[string]any:
+			for k, e := range t {
+				t[k] = walk(e)
+			}
+		case []any:
+			for i, e := range t {
+				t[i] = walk(e)
+			}
+		}
+		return x
+	}
+	out, _ := json.Marshal(walk(v))
+	return out
+}
+
+var faults = []fault{
+	{name: "401", reason: "auth", serve: status(401, `{"message":"Unauthorized"}`)},
+	{name: "403", reason: "forbidden", serve: status(403, `{"message":"Forbidden"}`)},
+	{name: "404", reason: "not_found", serve: status(404, `{"message":"Not found"}`)},
+	{name: "429 Retry-After 1 then 200", up: 1, serve: thenReal(status(429, `{"message":"slow down"}`, "Retry-After", "1"))},
+	{name: "500 then 200", up: 1, serve: thenReal(status(500, `{"message":"oops"}`))},
+	{name: "502", reason: "server", serve: status(502, "<html><body>Bad Gateway</body></html>", "Content-Type", "text/html")},
+	{name: "503", reason: "server", serve: status(503, `{"message":"maintenance"}`)},
+	{name: "timeout", reason: "timeout", serve: func(w http.ResponseWriter, r *http.Request, _ http.Handler, _ int) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * faultTimeout):
+		}
+	}},
+	{name: "connection reset", reason: "transport", serve: func(w http.ResponseWriter, _ *http.Request, _ http.Handler, _ int) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0) // RST instead of FIN
+			}
+			conn.Close()
+		}
+	}},
+	{name: "empty 200", reason: "decode", serve: status(200, "")},
+	{name: "HTML 200", reason: "decode", serve: status(200, "<!DOCTYPE html><html><body>Maintenance</body></html>", "Content-Type", "text/html; charset=utf-8")},
+	{name: "HTML 200 labelled JSON", reason: "decode", serve: status(200, "<html><body>Maintenance</body></html>")},
+	{name: "truncated JSON", reason: "decode", serve: garble(func(b []byte) []byte { return b[:len(b)/2] })},
+	{name: "string where a number is expected", reason: "decode", serve: garble(numbersToWords)},
+	{name: "array where an object is expected", reason: "decode", serve: garble(func(b []byte) []byte {
+		return append(append([]byte("["), b...), ']')
+	})},
+	{name: "50 MiB body", reason: "too_large", serve: func(w http.ResponseWriter, _ *http.Request, _ http.Handler, _ int) {
+		w.Header().Set("Content-Type", "application/json")
+		chunk := bytes.Repeat([]byte("a"), 1<<20)
+		_, _ = w.Write([]byte(`{"padding":"`))
+		for i := 0; i < 50; i++ {
+			if _, err := w.Write(chunk); err != nil {
+				return // the client hung up at its limit, as it should
+			}
+		}
+		_, _ = w.Write([]byte(`"}`))
+	}},
+	{name: "slow body", reason: "timeout", serve: garble(nil)}, // replaced below
+}
+
+func init() {
+	// A byte a second: headers come at once, the body never in time.
+	faults[len(faults)-1].serve = func(w http.ResponseWriter, r *http.Request, next http.Handler, _ int) {
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(200)
+		for _, c := range rec.Body.Bytes() {
+			if _, err := w.Write([]byte{c}); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+// faultWorld is a faulty account of one provider beside a healthy account
+// of every provider, on one fake server.
+type faultWorld struct {
+	h       *harness
+	srv     *sandbox.Server
+	secrets []string
+	healthy []string
+}
+
+func newFaultWorld(t *testing.T, provider string, onFaulty func(w http.ResponseWriter, r *http.Request, next http.Handler, n int), only string) *faultWorld {
+	t.Helper()
+	srv := sandbox.NewServer()
+	t.Cleanup(srv.Close)
+	fw := &faultWorld{srv: srv}
+	cfg := &config.Config{}
+	retries := 1
+	cfg.Global.Retries = &retries
+	cfg.Global.Timeout = config.Duration(faultTimeout)
+	names := make([]string, 0, len(faultProviders))
+	for name := range faultProviders {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, p := range names {
+		acct, secrets := faultProviders[p].account(t, srv, "healthy-"+p)
+		cfg.Accounts = append(cfg.Accounts, acct)
+		fw.secrets = append(fw.secrets, secrets...)
+		fw.healthy = append(fw.healthy, acct.Name)
+	}
+	faulty, secrets := faultProviders[provider].account(t, srv, "faulty")
+	cfg.Accounts = append(cfg.Accounts, faulty)
+	fw.secrets = append(fw.secrets, secrets...)
+
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if !strings.HasPrefix(r.URL.Path, "/faulty/") || !strings.HasPrefix(r.URL.Path, "/faulty"+only) {
+			return false
+		}
+		if r.Method != http.MethodGet {
+			return false // logins stay healthy: the suite is about billing endpoints
+		}
+		mu.Lock()
+		seen[r.URL.Path]++
+		n := seen[r.URL.Path]
+		mu.Unlock()
+		onFaulty(w, r, next, n)
+		return true
+	})
+	fw.h = newHarness(t, cfg)
+	return fw
+}
+
+// baseline counts each healthy account's series when nothing is wrong.
+func baseline(t *testing.T) map[string]int {
+	t.Helper()
+	fw := newFaultWorld(t, "docspace", func(w http.ResponseWriter, r *http.Request, next http.Handler, _ int) { next.ServeHTTP(w, r) }, "")
+	fw.h.scrapeWithin(faultDeadline)
+	counts := map[string]int{}
+	for _, name := range fw.healthy {
+		counts[name] = fw.seriesOf(name)
+	}
+	return counts
+}
+
+func (fw *faultWorld) seriesOf(account string) int {
+	n := 0
+	for _, mf := range fw.h.snapshot() {
+		if !strings.HasPrefix(mf.GetName(), "billing_") || strings.HasPrefix(mf.GetName(), "billing_upstream_") ||
+			mf.GetName() == "billing_scrape_duration_seconds" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == "account" && lp.GetValue() == account {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+func (fw *faultWorld) check(t *testing.T, wantUp float64, reason string, base map[string]int, endpoints []string) {
+	t.Helper()
+	took := fw.h.scrapeWithin(faultDeadline)
+	if took > faultDeadline+time.Second {
+		t.Errorf("scrape took %v, past its %v deadline", took, faultDeadline)
+	}
+	if up := fw.h.value("billing_up", map[string]string{"account": "faulty"}); up != wantUp {
+		t.Errorf("faulty account: billing_up = %v, want %v\nlogs:\n%s", up, wantUp, fw.h.logs.String())
+	}
+	for _, name := range fw.healthy {
+		if up := fw.h.value("billing_up", map[string]string{"account": name}); up != 1 {
+			t.Errorf("%s: billing_up = %v, want 1", name, up)
+		}
+		if got, want := fw.seriesOf(name), base[name]; got != want {
+			t.Errorf("%s: %d series, want %d as without the fault", name, got, want)
+		}
+	}
+	logs := fw.h.logs.String()
+	if strings.Contains(logs, "panicked") {
+		t.Errorf("a collector panicked:\n%s", logs)
+	}
+	if wantUp == 0 {
+		if fw.h.value("billing_upstream_errors_total", map[string]string{"account": "faulty", "reason": reason}) == 0 {
+			t.Errorf("no error counted with reason %q\nlogs:\n%s", reason, logs)
+		}
+		named := false
+		for _, line := range strings.Split(logs, "\n") {
+			if !strings.Contains(line, "account=faulty") {
+				continue
+			}
+			for _, ep := range endpoints {
+				if strings.Contains(line, "endpoint=") && strings.Contains(ep, strings.TrimPrefix(field(line, "endpoint"), "/")) {
+					named = true
+				}
+			}
+		}
+		if !named {
+			t.Errorf("no log line names account=faulty and one of its endpoints:\n%s", logs)
+		}
+	}
+	fw.h.assertNoSecret(fw.secrets...)
+}
+
+// field returns the value of key=value in a logfmt line.
+func field(line, key string) string {
+	i := strings.Index(line, key+"=")
+	if i < 0 {
+		return ""
+	}
+	v := line[i+len(key)+1:]
+	if strings.HasPrefix(v, `"`) {
+		if j := strings.Index(v[1:], `"`); j >= 0 {
+			return v[1 : j+1]
+		}
+	}
+	if j := strings.IndexByte(v, ' '); j >= 0 {
+		return v[:j]
+	}
+	return v
+}
+
+// TestFaultInjection answers every endpoint of one provider's account with
+// each kind of bad upstream answer, beside healthy accounts of every
+// provider.
+func TestFaultInjection(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fault suite takes a few seconds")
+	}
+	base := baseline(t)
+	providers := make([]string, 0, len(faultProviders))
+	for p := range faultProviders {
+		providers = append(providers, p)
+	}
+	sort.Strings(providers)
+	for _, p := range providers {
+		for _, f := range faults {
+			t.Run(fmt.Sprintf("%s/%s", p, f.name), func(t *testing.T) {
+				t.Parallel()
+				fw := newFaultWorld(t, p, f.serve, "")
+				fw.check(t, f.up, f.reason, base, faultProviders[p].endpoints)
+			})
+		}
+		// One endpoint failing for good: the account is down, the rest of
+		// its data still shows, and the log names that endpoint.
+		for _, ep := range faultProviders[p].endpoints {
+			t.Run(fmt.Sprintf("%s/only %s 502", p, ep), func(t *testing.T) {
+				t.Parallel()
+				fw := newFaultWorld(t, p, status(502, `{"message":"bad gateway"}`), ep)
+				fw.check(t, 0, "server", base, []string{ep})
+				if n := fw.seriesOf("faulty"); n <= 2 {
+					t.Errorf("faulty account exports only %d series: one bad endpoint hid the others", n)
+				}
+			})
+		}
 	}
 }

@@ -18,13 +18,14 @@ import (
 
 // harness is an exporter wired to fakes, with its logs captured.
 type harness struct {
-	t       *testing.T
-	exp     *Exporter
-	reg     prometheus.Gatherer // exporter first, then upstream metrics, as cmd serves them
-	metrics *scrape.Metrics
-	logs    *syncBuffer
-	clock   *fakeClock
-	last    []*dto.MetricFamily // the latest scrape; value, count and expect read it
+	t        *testing.T
+	exp      *Exporter
+	reg      prometheus.Gatherer // exporter first, then upstream metrics, as cmd serves them
+	upstream *prometheus.Registry
+	metrics  *scrape.Metrics
+	logs     *syncBuffer
+	clock    *fakeClock
+	last     []*dto.MetricFamily // the latest scrape; value, count and expect read it
 }
 
 // scrape collects once (upstream calls happen here) and keeps the result.
@@ -62,6 +63,7 @@ func newHarness(t *testing.T, cfg *config.Config) *harness {
 		t.Fatalf("collector.New: %v", err)
 	}
 	h.exp = exp
+	h.upstream = upstream
 	billing := prometheus.NewRegistry()
 	billing.MustRegister(exp)
 	h.reg = prometheus.Gatherers{billing, upstream}
@@ -144,19 +146,22 @@ func (h *harness) text() string {
 	return buf.String()
 }
 
-// collectWithin collects with a deadline and returns how long it took.
-func (h *harness) collectWithin(d time.Duration) time.Duration {
+// scrapeWithin scrapes under a deadline, as a Prometheus scrape with a
+// timeout header does, keeps the result and returns how long it took.
+func (h *harness) scrapeWithin(d time.Duration) time.Duration {
+	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	start := time.Now()
-	ch := make(chan prometheus.Metric, 1024)
-	go func() {
-		h.exp.CollectContext(ctx, ch)
-		close(ch)
-	}()
-	for range ch {
+	billing := prometheus.NewRegistry()
+	billing.MustRegister(h.exp.WithContext(ctx))
+	mfs, err := prometheus.Gatherers{billing, h.upstream}.Gather()
+	took := time.Since(start)
+	if err != nil {
+		h.t.Fatalf("gather: %v", err)
 	}
-	return time.Since(start)
+	h.last = mfs
+	return took
 }
 
 // assertNoSecret fails if any secret appears in logs or metrics.

@@ -95,6 +95,9 @@ func New(opt Options) (*Client, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 10 * time.Second
+	}
 	if opt.MaxResponseBytes <= 0 {
 		opt.MaxResponseBytes = 10 << 20
 	}
@@ -173,7 +176,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		wait := retryablehttp.DefaultBackoff(c.http.RetryWaitMin, c.http.RetryWaitMax, 0, resp)
-		if c.now().Add(wait).After(dl) {
+		if time.Until(dl) < wait { // deadlines are wall time, whatever clock the cache uses
 			return false, nil
 		}
 	}
@@ -216,7 +219,9 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 	ch := c.flights.DoChan(key, func() (any, error) {
 		// The flight outlives any one scrape so that a slow vendor still
 		// fills the cache for the next one; its own timeout bounds it.
-		fctx := context.WithoutCancel(ctx)
+		// It may queue for a slot up to one more timeout.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*c.opt.Timeout)
+		defer cancel()
 		body, err := c.do(fctx, Request{Method: http.MethodGet, Endpoint: ep.Name, Path: ep.Path})
 		if err == nil {
 			if derr := checkJSON(body); derr != nil {
@@ -296,11 +301,6 @@ func (c *Client) stale(key string) ([]byte, bool) {
 
 // do sends one logical request (with retries) and returns a 2xx body.
 func (c *Client) do(ctx context.Context, r Request) ([]byte, error) {
-	if c.opt.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.opt.Timeout)
-		defer cancel()
-	}
 	body, err := c.send(ctx, r)
 	if err != nil {
 		c.opt.Metrics.countError(c, ReasonOf(err))
@@ -319,6 +319,13 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 		return nil, c.errorf(r.Endpoint, 0, ReasonTimeout, "waited for a free connection slot until the deadline")
 	}
 	defer release()
+	// The request's own timeout starts once it may go: queueing behind
+	// other requests of the account is bounded by the caller's context.
+	if c.opt.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.opt.Timeout)
+		defer cancel()
+	}
 
 	var payload io.Reader
 	if r.Body != nil {
