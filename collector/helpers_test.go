@@ -25,6 +25,7 @@ type harness struct {
 	metrics  *scrape.Metrics
 	logs     *syncBuffer
 	clock    *fakeClock
+	mu       sync.Mutex
 	last     []*dto.MetricFamily // the latest scrape; value, count and expect read it
 }
 
@@ -35,14 +36,20 @@ func (h *harness) scrape() {
 	if err != nil {
 		h.t.Fatalf("gather: %v", err)
 	}
+	h.mu.Lock()
 	h.last = mfs
+	h.mu.Unlock()
 }
 
 func (h *harness) snapshot() []*dto.MetricFamily {
-	if h.last == nil {
+	h.mu.Lock()
+	last := h.last
+	h.mu.Unlock()
+	if last == nil {
 		h.scrape()
+		return h.snapshot()
 	}
-	return h.last
+	return last
 }
 
 // newHarness validates cfg as Load would (defaults, secrets) and builds
@@ -160,7 +167,9 @@ func (h *harness) scrapeWithin(d time.Duration) time.Duration {
 	if err != nil {
 		h.t.Fatalf("gather: %v", err)
 	}
+	h.mu.Lock()
 	h.last = mfs
+	h.mu.Unlock()
 	return took
 }
 
