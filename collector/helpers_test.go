@@ -29,6 +29,13 @@ type harness struct {
 	last     []*dto.MetricFamily // the latest scrape; value, count and expect read it
 }
 
+// gatherers serves the exporter first, then the upstream metrics, as cmd does.
+func gatherers(exp *Exporter, upstream *prometheus.Registry) prometheus.Gatherer {
+	billing := prometheus.NewRegistry()
+	billing.MustRegister(exp)
+	return prometheus.Gatherers{billing, upstream}
+}
+
 // scrape collects once (upstream calls happen here) and keeps the result.
 func (h *harness) scrape() {
 	h.t.Helper()
@@ -71,9 +78,7 @@ func newHarness(t *testing.T, cfg *config.Config) *harness {
 	}
 	h.exp = exp
 	h.upstream = upstream
-	billing := prometheus.NewRegistry()
-	billing.MustRegister(exp)
-	h.reg = prometheus.Gatherers{billing, upstream}
+	h.reg = gatherers(exp, upstream)
 	return h
 }
 
