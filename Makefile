@@ -1,0 +1,44 @@
+# Build, test and run billing-exporter. `make test` is the README's test command.
+GO        ?= go
+BINARY    ?= billing-exporter
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+VERSION_PKG := github.com/prometheus/common/version
+# The same flags build the container image (Dockerfile calls `make build`).
+LDFLAGS   := -s -w \
+	-X $(VERSION_PKG).Version=$(VERSION) \
+	-X $(VERSION_PKG).Revision=$(REVISION) \
+	-X $(VERSION_PKG).Branch=$(BRANCH) \
+	-X $(VERSION_PKG).BuildUser=$(shell id -un 2>/dev/null)@$(shell hostname 2>/dev/null) \
+	-X $(VERSION_PKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
+
+.PHONY: all build test lint fmt demo e2e screenshots bench
+
+all: lint test build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/billing-exporter
+
+test:
+	$(GO) vet ./...
+	$(GO) test -race ./...
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+demo:
+	$(GO) run ./cmd/billing-exporter --demo
+
+e2e:
+	bash scripts/e2e.sh
+
+screenshots:
+	bash scripts/e2e.sh --screenshots
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
