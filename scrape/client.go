@@ -188,8 +188,9 @@ type Request struct {
 	Method   string
 	Endpoint string // label value
 	Path     string
-	Body     any  // JSON-encoded when not nil
-	NoAuth   bool // skip the auth function (login calls)
+	Body     any               // JSON-encoded when not nil
+	NoAuth   bool              // skip the auth function (login calls)
+	Header   map[string]string // extra headers, e.g. a refresh call's own token
 }
 
 // Do performs r and decodes a 2xx JSON answer into out (if not nil).
@@ -343,6 +344,9 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 	req.Header.Set("User-Agent", "billing-exporter/"+Version)
 	if r.Body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range r.Header {
+		req.Header.Set(k, v)
 	}
 	if !r.NoAuth {
 		c.authMu.RLock()

@@ -172,12 +172,18 @@ type (
 	boolean struct{}
 	date    struct{}
 	text    struct{}
+	list    struct{}
 )
 
 var wantTypes = map[string]reflect.Type{
 	"number": reflect.TypeOf(number{}), "boolean": reflect.TypeOf(boolean{}),
 	"date": reflect.TypeOf(date{}), "string": reflect.TypeOf(text{}),
+	"list": reflect.TypeOf(list{}),
 }
+
+// TypeError is typeError for decoders outside this package; want is one
+// of number, boolean, date, string, list.
+func TypeError(b []byte, want string) error { return typeError(b, want) }
 
 // typeError returns a *json.UnmarshalTypeError so that encoding/json adds
 // the path of the offending field to it.
