@@ -23,7 +23,7 @@ func init() {
 			fake := sandbox.NewAcefone(acefoneKey, acefoneLoginID, acefonePassword)
 			return config.Account{Name: name, Provider: "acefone", BaseURL: srv.Mount("/"+name, fake), APIKey: acefoneKey}, []string{acefoneKey, acefonePassword}
 		},
-		endpoints: []string{"/v1/billing/dashboard", "/v1/billing/due_charges"},
+		endpoints: []string{"/v1/billing/dashboard"}, // due_charges only when the dashboard lacks due data
 	}
 }
 
@@ -299,5 +299,27 @@ func TestAcefoneLintWithDocSpace(t *testing.T) {
 	}
 	for _, p := range problems {
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+}
+
+func TestAcefoneDueChargesFailureKeepsDashboard(t *testing.T) {
+	doc := sandbox.AcefoneDashboardDoc()
+	doc["due_charges"], doc["due_date"] = nil, nil
+	fake := sandbox.NewAcefone(acefoneKey, acefoneLoginID, acefonePassword)
+	fake.Set(sandbox.AcefoneDashboard, sandbox.Reply{Body: doc})
+	fake.Set(sandbox.AcefoneDueCharges, sandbox.Reply{Status: 500, Body: map[string]any{"success": false, "message": "Server Error"}})
+	h, _ := acefoneHarness(t, fake, false, "")
+	h.scrape()
+	if up := h.value("billing_up", nil); up != 0 {
+		t.Errorf("billing_up = %v, want 0", up)
+	}
+	if got := h.value("billing_balance", nil); got != 1520.5 {
+		t.Errorf("balance = %v: the dashboard's data must survive a due_charges failure", got)
+	}
+	if n := h.count("billing_due_charges", nil); n != 0 {
+		t.Error("due charges exported without a source")
+	}
+	if !strings.Contains(h.logs.String(), "endpoint=billing/due_charges") {
+		t.Errorf("log does not name due_charges:\n%s", h.logs.String())
 	}
 }

@@ -26,7 +26,8 @@ type faultProvider struct {
 	// tokens the fake hands out), which must never show anywhere.
 	account func(t *testing.T, srv *sandbox.Server, name string) (config.Account, []string)
 	// endpoints lists the path prefixes (below the account's base URL) of
-	// every endpoint the collector reads, for per-endpoint faults.
+	// every endpoint the collector reads on each scrape of the healthy
+	// account, for per-endpoint faults.
 	endpoints []string
 }
 
@@ -374,7 +375,7 @@ func TestFaultInjection(t *testing.T) {
 				t.Parallel()
 				fw := newFaultWorld(t, p, status(502, `{"message":"bad gateway"}`), ep)
 				fw.check(t, 0, "server", base, []string{ep})
-				if n := fw.seriesOf("faulty"); n <= 2 {
+				if n := fw.seriesOf("faulty"); len(faultProviders[p].endpoints) > 1 && n <= 2 {
 					t.Errorf("faulty account exports only %d series: one bad endpoint hid the others", n)
 				}
 			})
