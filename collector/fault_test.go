@@ -316,8 +316,12 @@ func (fw *faultWorld) check(t *testing.T, wantUp float64, reason string, base ma
 			if !strings.Contains(line, "account=faulty") {
 				continue
 			}
+			// Endpoint names omit ids ("organization/currentCost"); their last
+			// segment is part of the endpoint's path.
+			name := field(line, "endpoint")
+			last := name[strings.LastIndex(name, "/")+1:]
 			for _, ep := range endpoints {
-				if strings.Contains(line, "endpoint=") && strings.Contains(ep, strings.TrimPrefix(field(line, "endpoint"), "/")) {
+				if last != "" && strings.Contains(ep, last) {
 					named = true
 				}
 			}

@@ -315,13 +315,8 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 			return nil, c.errorf(r.Endpoint, 0, ReasonRateLimited, "requests_per_minute budget exhausted before the deadline")
 		}
 	}
-	release, err := c.acquire(ctx)
-	if err != nil {
-		return nil, c.errorf(r.Endpoint, 0, ReasonTimeout, "waited for a free connection slot until the deadline")
-	}
-	defer release()
-	// The request's own timeout starts once it may go: queueing behind
-	// other requests of the account is bounded by the caller's context.
+	// The timeout bounds the logical request: every attempt, the backoff
+	// between them and the wait for a connection slot (see instrumented).
 	if c.opt.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.opt.Timeout)
@@ -390,6 +385,8 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 	return body, nil
 }
 
+// acquire takes a global and an account slot; attempts hold them, backoff
+// waits between attempts do not.
 func (c *Client) acquire(ctx context.Context) (func(), error) {
 	if err := c.opt.Global.Acquire(ctx); err != nil {
 		return nil, err

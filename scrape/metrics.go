@@ -2,8 +2,11 @@ package scrape
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -95,18 +98,40 @@ type instrumented struct {
 }
 
 func (t *instrumented) RoundTrip(req *http.Request) (*http.Response, error) {
-	m := t.c.opt.Metrics
-	if m == nil {
-		return t.next.RoundTrip(req)
+	release, err := t.c.acquire(req.Context())
+	if err != nil {
+		return nil, fmt.Errorf("waiting for a free connection slot: %w", err)
 	}
+	m := t.c.opt.Metrics
 	endpoint, _ := req.Context().Value(endpointKey{}).(string)
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
-	m.duration.WithLabelValues(t.c.opt.Provider, endpoint).Observe(time.Since(start).Seconds())
-	code := "error"
-	if err == nil {
-		code = strconv.Itoa(resp.StatusCode)
+	if m != nil {
+		m.duration.WithLabelValues(t.c.opt.Provider, endpoint).Observe(time.Since(start).Seconds())
+		code := "error"
+		if err == nil {
+			code = strconv.Itoa(resp.StatusCode)
+		}
+		m.requests.WithLabelValues(t.c.opt.Provider, t.c.opt.Account, endpoint, code).Inc()
 	}
-	m.requests.WithLabelValues(t.c.opt.Provider, t.c.opt.Account, endpoint, code).Inc()
-	return resp, err
+	if err != nil {
+		release()
+		return nil, err
+	}
+	// The slot is held until the body is closed: reading it is part of
+	// the request in flight.
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	return resp, nil
+}
+
+type releasingBody struct {
+	io.ReadCloser
+	once    sync.Once
+	release func()
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.release)
+	return err
 }

@@ -1,0 +1,302 @@
+package collector
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/scrape"
+)
+
+// Qovery: organization billing at https://api.qovery.com, read with an API
+// token ("Authorization: Token …") or a JWT ("Bearer …"). Every family here
+// is per organization: the Emitter adds organization and organization_id.
+
+var (
+	clusterCostMinFamily = newOrgFamily("billing_cluster_cost_min",
+		"Lower bound of the Qovery cluster's current cost range (cluster currentCost min_cost_in_cents / 100, else min_cost).", "cluster", "cluster_id", "currency")
+	clusterCostMaxFamily = newOrgFamily("billing_cluster_cost_max",
+		"Upper bound of the Qovery cluster's current cost range, which Qovery guarantees not to exceed (max_cost_in_cents / 100, else max_cost).", "cluster", "cluster_id", "currency")
+	currentCostFamily = newOrgFamily("billing_current_cost",
+		"Current cost of the Qovery organization (currentCost cost.total_in_cents / 100, else cost.total).", "currency")
+	trialRemainingFamily = newOrgFamily("billing_trial_remaining_seconds",
+		"Trial time left for the Qovery organization (currentCost remaining_trial_day × 86400).")
+	validFamily = newOrgFamily("billing_valid",
+		"1 if Qovery considers the organization's billing valid (billingStatus is_valid).")
+	statusInfoFamily = newOrgFamily("billing_status_info",
+		"Qovery billing status message when there is one (billingStatus message), value 1.", "message")
+	invoicesFamily = newOrgFamily("billing_invoices",
+		"Qovery invoices of the organization by status (invoice list).", "status")
+	invoicesAmountFamily = newOrgFamily("billing_invoices_amount",
+		"Total of the Qovery organization's invoices by status (invoice list total_in_cents / 100).", "status", "currency")
+	lastInvoiceFamily = newOrgFamily("billing_last_invoice_timestamp_seconds",
+		"When the Qovery organization's newest invoice was created, Unix time (invoice list created_at).")
+	cardExpiryFamily = newOrgFamily("billing_card_expiry_timestamp_seconds",
+		"First instant after the Qovery credit card's expiry month, UTC (creditCard expiry_month, expiry_year).", "card_id", "brand", "last_digits")
+	cardExpiredFamily = newOrgFamily("billing_card_expired",
+		"1 if Qovery reports the credit card as expired (creditCard is_expired).", "card_id", "brand", "last_digits")
+	deploymentRestrictedFamily = newOrgFamily("billing_deployment_restricted",
+		"1 if Qovery blocks deployments of the organization for billing reasons (organization billing_deployment_restriction other than NO_CREDIT_CARD).")
+	billingInfoFamily = newOrgFamily("billing_info",
+		"Country of the Qovery organization's billing address (billingInfo country_code), value 1. No other personal data is exported.", "country_code")
+)
+
+// Organization and cluster lists change rarely: an hour's cache.
+var qoveryOrganizations = scrape.Endpoint{Name: "organization", Path: "/organization", TTL: time.Hour}
+
+func qoveryEndpoint(name, orgID, suffix string, ttl time.Duration) scrape.Endpoint {
+	return scrape.Endpoint{Name: name, Path: "/organization/" + orgID + suffix, TTL: ttl}
+}
+
+func init() {
+	factories["qovery"] = func(acct *config.Account, d deps) (Scraper, error) {
+		scheme := acct.AuthScheme
+		if scheme == "" {
+			scheme = qoveryScheme(string(acct.APIKey))
+		}
+		header := scheme + " " + string(acct.APIKey)
+		d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", header) })
+		return &qovery{client: d.client, orgID: acct.OrganizationID, now: d.now}, nil
+	}
+}
+
+// qoveryScheme picks the header scheme as the Qovery CLI does: a JWT (three
+// dot-separated base64url parts) is a Bearer token, anything else an API token.
+func qoveryScheme(token string) string {
+	parts := strings.Split(token, ".")
+	if len(parts) == 3 && strings.HasPrefix(token, "eyJ") {
+		return "Bearer"
+	}
+	return "Token"
+}
+
+type qovery struct {
+	client *scrape.Client
+	orgID  string // "" = every organization the token lists
+	now    func() time.Time
+}
+
+func (*qovery) Name() string { return "qovery" }
+func (*qovery) Help() string {
+	return "Qovery organization billing: cluster cost ranges, current cost, plan, trial, billing status, invoices, cards"
+}
+
+type qoveryOrg struct {
+	ID                           string        `json:"id"`
+	Name                         string        `json:"name"`
+	BillingDeploymentRestriction *string       `json:"billing_deployment_restriction"`
+	Plan                         scrape.String `json:"plan"`
+}
+
+type qoveryList[T any] struct {
+	Results []T `json:"results"`
+}
+
+// qoveryMoney prefers exact cents to the float field.
+func qoveryMoney(cents, units scrape.Float) scrape.Float {
+	if cents.Valid {
+		return scrape.Float{V: cents.V / 100, Valid: true}
+	}
+	return units
+}
+
+type qoveryCostRange struct {
+	MinCostInCents scrape.Float `json:"min_cost_in_cents"`
+	MinCost        scrape.Float `json:"min_cost"`
+	MaxCostInCents scrape.Float `json:"max_cost_in_cents"`
+	MaxCost        scrape.Float `json:"max_cost"`
+	CurrencyCode   string       `json:"currency_code"`
+}
+
+type qoveryCurrentCost struct {
+	Plan              scrape.String `json:"plan"`
+	RemainingTrialDay scrape.Float  `json:"remaining_trial_day"`
+	RenewalAt         scrape.Time   `json:"renewal_at"`
+	Cost              *struct {
+		TotalInCents scrape.Float `json:"total_in_cents"`
+		Total        scrape.Float `json:"total"`
+		CurrencyCode string       `json:"currency_code"`
+	} `json:"cost"`
+}
+
+type qoveryInvoice struct {
+	CreatedAt    scrape.Time  `json:"created_at"`
+	Status       string       `json:"status"`
+	TotalInCents scrape.Float `json:"total_in_cents"`
+	Total        scrape.Float `json:"total"`
+	CurrencyCode string       `json:"currency_code"`
+}
+
+type qoveryCard struct {
+	ID          string        `json:"id"`
+	ExpiryMonth scrape.Float  `json:"expiry_month"`
+	ExpiryYear  scrape.Float  `json:"expiry_year"`
+	LastDigit   scrape.String `json:"last_digit"`
+	IsExpired   scrape.Bool   `json:"is_expired"`
+	Brand       string        `json:"brand"`
+}
+
+type qoveryCluster struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func (q *qovery) Scrape(ctx context.Context, e *Emitter) error {
+	var orgs qoveryList[qoveryOrg]
+	listed := e.Fetch(ctx, q.client, qoveryOrganizations, &orgs)
+	var targets []qoveryOrg
+	switch {
+	case q.orgID != "":
+		// The configured organization, named from the list when the token
+		// sees it; an organization the token cannot see answers 403 below.
+		target := qoveryOrg{ID: q.orgID, Name: q.orgID}
+		for _, o := range orgs.Results {
+			if o.ID == q.orgID {
+				target = o
+			}
+		}
+		targets = []qoveryOrg{target}
+	case listed:
+		targets = orgs.Results
+	}
+	var wg sync.WaitGroup
+	for _, o := range targets {
+		if o.ID == "" {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q.scrapeOrg(ctx, e.ForOrganization(o.Name, o.ID), o)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+func (q *qovery) scrapeOrg(ctx context.Context, e *Emitter, o qoveryOrg) {
+	if o.BillingDeploymentRestriction != nil || q.orgID == "" {
+		// NO_CREDIT_CARD marks a trial without a card, which still deploys;
+		// any other restriction blocks deployments.
+		restricted := 0.0
+		if r := o.BillingDeploymentRestriction; r != nil && *r != "" && *r != "NO_CREDIT_CARD" {
+			restricted = 1
+		}
+		e.Gauge(deploymentRestrictedFamily, restricted)
+	}
+
+	var (
+		cost   qoveryCurrentCost
+		status struct {
+			IsValid scrape.Bool `json:"is_valid"`
+			Message string      `json:"message"`
+		}
+		info struct {
+			CountryCode string `json:"country_code"`
+		}
+		invoices qoveryList[qoveryInvoice]
+		cards    qoveryList[qoveryCard]
+		clusters qoveryList[qoveryCluster]
+	)
+	ok := e.FetchAll(ctx, q.client,
+		Read{Endpoint: qoveryEndpoint("organization/currentCost", o.ID, "/currentCost", 0), Out: &cost},
+		Read{Endpoint: qoveryEndpoint("organization/billingStatus", o.ID, "/billingStatus", 0), Out: &status},
+		Read{Endpoint: qoveryEndpoint("organization/billingInfo", o.ID, "/billingInfo", time.Hour), Out: &info},
+		Read{Endpoint: qoveryEndpoint("organization/invoice", o.ID, "/invoice", 0), Out: &invoices},
+		Read{Endpoint: qoveryEndpoint("organization/creditCard", o.ID, "/creditCard", 0), Out: &cards},
+		Read{Endpoint: qoveryEndpoint("organization/cluster", o.ID, "/cluster", time.Hour), Out: &clusters},
+	)
+
+	if ok[0] {
+		plan := string(cost.Plan)
+		if plan == "" {
+			plan = string(o.Plan)
+		}
+		if plan != "" {
+			e.Gauge(planInfoFamily, 1, plan)
+			if cost.RenewalAt.Valid {
+				e.Gauge(planDueFamily, cost.RenewalAt.Unix(time.UTC), plan)
+			}
+		}
+		if cost.RemainingTrialDay.Valid {
+			e.Gauge(trialRemainingFamily, cost.RemainingTrialDay.V*86400)
+		}
+		if c := cost.Cost; c != nil && c.CurrencyCode != "" {
+			e.GaugeIf(currentCostFamily, qoveryMoney(c.TotalInCents, c.Total), strings.ToUpper(c.CurrencyCode))
+		}
+	}
+	if ok[1] {
+		e.Bool(validFamily, status.IsValid)
+		if m := strings.TrimSpace(status.Message); m != "" {
+			e.Gauge(statusInfoFamily, 1, m)
+		}
+	}
+	if ok[2] && info.CountryCode != "" {
+		e.Gauge(billingInfoFamily, 1, strings.ToUpper(info.CountryCode))
+	}
+	if ok[3] {
+		emitInvoices(e, invoices.Results)
+	}
+	if ok[4] {
+		for _, c := range cards.Results {
+			labels := []string{c.ID, c.Brand, string(c.LastDigit)}
+			if c.ExpiryMonth.Valid && c.ExpiryYear.Valid && c.ExpiryMonth.V >= 1 && c.ExpiryMonth.V <= 12 {
+				// A card is good through the last day of its expiry month.
+				end := time.Date(int(c.ExpiryYear.V), time.Month(c.ExpiryMonth.V)+1, 1, 0, 0, 0, 0, time.UTC)
+				e.Gauge(cardExpiryFamily, float64(end.Unix()), labels...)
+			}
+			e.Bool(cardExpiredFamily, c.IsExpired, labels...)
+		}
+	}
+	if ok[5] {
+		reads := make([]Read, len(clusters.Results))
+		ranges := make([]qoveryCostRange, len(clusters.Results))
+		for i, c := range clusters.Results {
+			reads[i] = Read{Endpoint: qoveryEndpoint("organization/cluster/currentCost", o.ID, "/cluster/"+c.ID+"/currentCost", 0), Out: &ranges[i]}
+		}
+		got := e.FetchAll(ctx, q.client, reads...)
+		for i, c := range clusters.Results {
+			r := ranges[i]
+			if !got[i] || r.CurrencyCode == "" {
+				continue
+			}
+			cur := strings.ToUpper(r.CurrencyCode)
+			e.GaugeIf(clusterCostMinFamily, qoveryMoney(r.MinCostInCents, r.MinCost), c.Name, c.ID, cur)
+			e.GaugeIf(clusterCostMaxFamily, qoveryMoney(r.MaxCostInCents, r.MaxCost), c.Name, c.ID, cur)
+		}
+	}
+}
+
+// emitInvoices counts and sums invoices per status (no invoice ids: the
+// series are kept for years) and reports the newest one's date.
+func emitInvoices(e *Emitter, invoices []qoveryInvoice) {
+	type key struct{ status, currency string }
+	counts := map[string]float64{}
+	amounts := map[key]float64{}
+	var newest scrape.Time
+	for _, inv := range invoices {
+		st := strings.ToUpper(inv.Status)
+		if st == "" {
+			st = "UNKNOWN"
+		}
+		counts[st]++
+		if total := qoveryMoney(inv.TotalInCents, inv.Total); total.Valid && inv.CurrencyCode != "" {
+			amounts[key{st, strings.ToUpper(inv.CurrencyCode)}] += total.V
+		}
+		if inv.CreatedAt.Valid && (!newest.Valid || inv.CreatedAt.Unix(time.UTC) > newest.Unix(time.UTC)) {
+			newest = inv.CreatedAt
+		}
+	}
+	for st, n := range counts {
+		e.Gauge(invoicesFamily, n, st)
+	}
+	for k, v := range amounts {
+		e.Gauge(invoicesAmountFamily, v, k.status, k.currency)
+	}
+	if newest.Valid {
+		e.Gauge(lastInvoiceFamily, newest.Unix(time.UTC))
+	}
+}

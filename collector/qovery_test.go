@@ -1,0 +1,290 @@
+package collector
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+const (
+	qoveryToken = "qov_t_3c9b0e7a1f"
+	orgA        = "11111111-aaaa-4aaa-8aaa-000000000001"
+	orgB        = "22222222-bbbb-4bbb-8bbb-000000000002"
+)
+
+func qoveryOrgs() []sandbox.QoveryOrg {
+	return []sandbox.QoveryOrg{
+		{ID: orgA, Name: "alpha", Plan: "TEAM_2025", Clusters: []sandbox.QoveryCluster{
+			// Float fields rounded differently from the cents: cents win.
+			{ID: "c-a1", Name: "a1", Cost: map[string]any{"min_cost_in_cents": 15001, "min_cost": 150,
+				"max_cost_in_cents": 30000, "max_cost": 299.99, "currency_code": "USD"}},
+			{ID: "c-a2", Name: "a2", Cost: sandbox.QoveryCost(100, 200)},
+		}},
+		{ID: orgB, Name: "beta", Plan: "BUSINESS_2025", Restriction: "INVOICE_UNPAID", Clusters: []sandbox.QoveryCluster{
+			{ID: "c-b1", Name: "b1", Cost: sandbox.QoveryCost(5000, 9000)},
+			{ID: "c-b2", Name: "b2", Cost: sandbox.QoveryCost(7000, 8000)},
+		}},
+	}
+}
+
+func init() {
+	faultProviders["qovery"] = faultProvider{
+		account: func(t *testing.T, srv *sandbox.Server, name string) (config.Account, []string) {
+			fake := sandbox.NewQovery(qoveryToken, qoveryOrgs()[0])
+			return config.Account{Name: name, Provider: "qovery", BaseURL: srv.Mount("/"+name, fake), APIKey: qoveryToken}, []string{qoveryToken}
+		},
+		endpoints: []string{"/organization/" + orgA + "/currentCost", "/organization/" + orgA + "/billingStatus",
+			"/organization/" + orgA + "/billingInfo", "/organization/" + orgA + "/invoice",
+			"/organization/" + orgA + "/creditCard", "/organization/" + orgA + "/cluster"},
+	}
+}
+
+func qoveryHarness(t *testing.T, fake *sandbox.Qovery, acct config.Account, cfg *config.Config) (*harness, *sandbox.Server) {
+	t.Helper()
+	srv := sandbox.NewServer()
+	t.Cleanup(srv.Close)
+	acct.Name, acct.Provider, acct.BaseURL = "qov", "qovery", srv.Mount("/qov", fake)
+	if acct.APIKey == "" {
+		acct.APIKey = qoveryToken
+	}
+	if cfg == nil {
+		cfg = &config.Config{}
+	}
+	cfg.Accounts = append(cfg.Accounts, acct)
+	return newHarness(t, cfg), srv
+}
+
+func TestQoveryTwoOrganizationsTwoClustersEach(t *testing.T) {
+	h, srv := qoveryHarness(t, sandbox.NewQovery(qoveryToken, qoveryOrgs()...), config.Account{}, nil)
+	h.scrape()
+	if up := h.value("billing_up", nil); up != 1 {
+		t.Fatalf("billing_up = %v\n%s", up, h.logs.String())
+	}
+	a := map[string]string{"organization": "alpha", "organization_id": orgA}
+	with := func(m map[string]string, kv ...string) map[string]string {
+		out := map[string]string{}
+		for k, v := range m {
+			out[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			out[kv[i]] = kv[i+1]
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"billing_cluster_cost_min", with(a, "cluster", "a1", "cluster_id", "c-a1", "currency", "USD"), 150.01}, // cents preferred
+		{"billing_cluster_cost_max", with(a, "cluster", "a1", "cluster_id", "c-a1", "currency", "USD"), 300},
+		{"billing_cluster_cost_min", with(a, "cluster", "a2"), 1},
+		{"billing_cluster_cost_max", map[string]string{"organization": "beta", "cluster": "b2"}, 80},
+		{"billing_current_cost", with(a, "currency", "USD"), 300.5},
+		{"billing_plan_info", with(a, "plan", "TEAM_2025"), 1},
+		{"billing_plan_due_timestamp_seconds", with(a, "plan", "TEAM_2025"), float64(time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC).Unix())},
+		{"billing_trial_remaining_seconds", a, 0},
+		{"billing_valid", a, 1},
+		{"billing_invoices", with(a, "status", "PAID"), 2},
+		{"billing_invoices", with(a, "status", "NOT_PAID"), 1},
+		{"billing_invoices_amount", with(a, "status", "PAID", "currency", "USD"), 610},
+		{"billing_invoices_amount", with(a, "status", "NOT_PAID", "currency", "USD"), 299.5},
+		{"billing_last_invoice_timestamp_seconds", a, float64(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Unix())},
+		{"billing_card_expiry_timestamp_seconds", with(a, "brand", "visa", "last_digits", "4242"), float64(time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC).Unix())},
+		{"billing_card_expired", with(a, "brand", "visa"), 0},
+		{"billing_deployment_restricted", a, 0},
+		{"billing_deployment_restricted", map[string]string{"organization": "beta"}, 1},
+		{"billing_info", with(a, "country_code", "FR"), 1},
+	} {
+		if got := h.value(tc.name, tc.labels); got != tc.want {
+			t.Errorf("%s%v = %v, want %v", tc.name, tc.labels, got, tc.want)
+		}
+	}
+	if n := h.count("billing_cluster_cost_max", map[string]string{"provider": "qovery"}); n != 4 {
+		t.Errorf("%d cluster cost series, want 4 (two organizations, two clusters each)", n)
+	}
+	if n := h.count("billing_status_info", nil); n != 0 {
+		t.Error("an empty billing status message is exported")
+	}
+	// billingInfo is personal data: nothing but the country leaves.
+	text := h.text()
+	for _, personal := range []string{"Jane", "Payer", "1 Main St", "Paris", "75001", "Acme SAS", "FR00123456789", "billing@example.com"} {
+		if strings.Contains(text, personal) {
+			t.Errorf("personal data %q exported", personal)
+		}
+	}
+	for _, r := range srv.Requests() {
+		if r.Method != http.MethodGet {
+			t.Errorf("non-GET request %s %s: the exporter must only read", r.Method, r.Path)
+		}
+	}
+}
+
+func TestQoveryStatusMessageAndTrial(t *testing.T) {
+	fake := sandbox.NewQovery(qoveryToken, qoveryOrgs()[0])
+	fake.Set("/organization/"+orgA+"/billingStatus", sandbox.Reply{Body: map[string]any{"is_valid": false, "message": "Invoice unpaid for 7 days"}})
+	fake.Set("/organization/"+orgA+"/currentCost", sandbox.Reply{Body: map[string]any{"plan": "USER_2025", "remaining_trial_day": 3,
+		"renewal_at": nil, "remaining_credits": 0, "paid_usage": map[string]any{"x": 1}}})
+	fake.Set("/organization/"+orgA+"/creditCard", sandbox.Reply{Body: map[string]any{"results": []any{map[string]any{
+		"id": "card-1", "expiry_month": 12, "expiry_year": 2025, "last_digit": "0005", "is_expired": true, "brand": "mastercard"}}}})
+	h, _ := qoveryHarness(t, fake, config.Account{}, nil)
+	h.scrape()
+	if got := h.value("billing_valid", nil); got != 0 {
+		t.Errorf("billing_valid = %v", got)
+	}
+	if got := h.value("billing_status_info", map[string]string{"message": "Invoice unpaid for 7 days"}); got != 1 {
+		t.Errorf("status info = %v", got)
+	}
+	if got := h.value("billing_trial_remaining_seconds", nil); got != 3*86400 {
+		t.Errorf("trial remaining = %v", got)
+	}
+	if n := h.count("billing_plan_due_timestamp_seconds", nil); n != 0 {
+		t.Error("null renewal_at exported a due date")
+	}
+	if n := h.count("billing_current_cost", nil); n != 0 {
+		t.Error("a currentCost without cost exported a cost")
+	}
+	// December's card is good through December 31st.
+	if got := h.value("billing_card_expiry_timestamp_seconds", map[string]string{"card_id": "card-1"}); got != float64(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix()) {
+		t.Errorf("card expiry = %v", got)
+	}
+	if got := h.value("billing_card_expired", map[string]string{"card_id": "card-1", "brand": "mastercard", "last_digits": "0005"}); got != 1 {
+		t.Errorf("card expired = %v", got)
+	}
+	if up := h.value("billing_up", nil); up != 1 {
+		t.Errorf("billing_up = %v\n%s", up, h.logs.String())
+	}
+}
+
+func TestQoveryCostRangeWithMissingFields(t *testing.T) {
+	orgs := qoveryOrgs()[:1]
+	orgs[0].Clusters[0].Cost = map[string]any{"currency_code": "USD", "max_cost": 120.5}
+	orgs[0].Clusters[1].Cost = map[string]any{"currency_code": "EUR"}
+	h, _ := qoveryHarness(t, sandbox.NewQovery(qoveryToken, orgs...), config.Account{}, nil)
+	h.scrape()
+	if got := h.value("billing_cluster_cost_max", map[string]string{"cluster": "a1", "currency": "USD"}); got != 120.5 {
+		t.Errorf("max from the float field = %v", got)
+	}
+	if n := h.count("billing_cluster_cost_min", map[string]string{"cluster": "a1"}); n != 0 {
+		t.Error("absent min exported")
+	}
+	if n := h.count("billing_cluster_cost_min", map[string]string{"cluster": "a2"}) + h.count("billing_cluster_cost_max", map[string]string{"cluster": "a2"}); n != 0 {
+		t.Error("a range with only a currency exported values")
+	}
+	if up := h.value("billing_up", nil); up != 1 {
+		t.Errorf("billing_up = %v", up)
+	}
+}
+
+func TestQoveryUnknownOrganization(t *testing.T) {
+	srv := sandbox.NewServer()
+	t.Cleanup(srv.Close)
+	cfg := &config.Config{Accounts: []config.Account{
+		{Name: "unknown", Provider: "qovery", BaseURL: srv.Mount("/unknown", sandbox.NewQovery(qoveryToken, qoveryOrgs()...)),
+			APIKey: qoveryToken, OrganizationID: "99999999-0000-4000-8000-000000000000"},
+		{Name: "ok", Provider: "qovery", BaseURL: srv.Mount("/ok", sandbox.NewQovery(qoveryToken, qoveryOrgs()...)),
+			APIKey: qoveryToken, OrganizationID: orgB},
+	}}
+	h := newHarness(t, cfg)
+	h.scrape()
+	if up := h.value("billing_up", map[string]string{"account": "unknown"}); up != 0 {
+		t.Errorf("unknown organization: billing_up = %v", up)
+	}
+	if up := h.value("billing_up", map[string]string{"account": "ok"}); up != 1 {
+		t.Errorf("other account: billing_up = %v", up)
+	}
+	// organization_id restricts the account to that organization.
+	if n := h.count("billing_plan_info", map[string]string{"account": "ok"}); n != 1 {
+		t.Errorf("configured organization: %d plan series, want 1", n)
+	}
+	if got := h.value("billing_plan_info", map[string]string{"account": "ok", "organization": "beta"}); got != 1 {
+		t.Error("organization not named from the list")
+	}
+	logs := h.logs.String()
+	for _, want := range []string{"account=unknown", "endpoint=organization/currentCost", "status=403", "organization does not exist"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+	h.assertNoSecret(qoveryToken)
+}
+
+func TestQoveryAuthScheme(t *testing.T) {
+	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+	for _, tc := range []struct {
+		name, token, override, pinned string
+		up                            float64
+	}{
+		{"API token as Token", qoveryToken, "", "Token", 1},
+		{"JWT as Bearer", jwt, "", "Bearer", 1},
+		{"override to Bearer", qoveryToken, "Bearer", "Bearer", 1},
+		{"wrong scheme is refused", qoveryToken, "Bearer", "Token", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := sandbox.NewQovery(tc.token, qoveryOrgs()[0])
+			fake.Scheme = tc.pinned
+			h, _ := qoveryHarness(t, fake, config.Account{APIKey: config.Secret(tc.token), AuthScheme: tc.override}, nil)
+			h.scrape()
+			if up := h.value("billing_up", nil); up != tc.up {
+				t.Errorf("billing_up = %v, want %v\n%s", up, tc.up, h.logs.String())
+			}
+			h.assertNoSecret(tc.token)
+		})
+	}
+}
+
+// Organization and cluster lists are cached for an hour, costs for
+// cache_ttl: over 20 minutes with a 5-minute TTL the lists are read once
+// and each cost four times.
+func TestQoveryDiscoveryCachedLongerThanCosts(t *testing.T) {
+	cfg := &config.Config{Global: config.Global{CacheTTL: config.Duration(5 * time.Minute)}}
+	h, srv := qoveryHarness(t, sandbox.NewQovery(qoveryToken, qoveryOrgs()...), config.Account{}, cfg)
+	for i := 0; i < 80; i++ { // 20 minutes of 15 s scrapes
+		h.scrape()
+		h.clock.Advance(15 * time.Second)
+	}
+	count := map[string]int{}
+	for _, r := range srv.Requests() {
+		count[r.Path]++
+	}
+	if n := count["/qov/organization"]; n != 1 {
+		t.Errorf("organization list read %d times, want 1", n)
+	}
+	if n := count["/qov/organization/"+orgA+"/cluster"]; n != 1 {
+		t.Errorf("cluster list read %d times, want 1", n)
+	}
+	if n := count["/qov/organization/"+orgA+"/cluster/c-a1/currentCost"]; n != 4 {
+		t.Errorf("cluster cost read %d times, want 4", n)
+	}
+	if n := count["/qov/organization/"+orgA+"/currentCost"]; n != 4 {
+		t.Errorf("organization cost read %d times, want 4", n)
+	}
+}
+
+func TestLintAllProviders(t *testing.T) {
+	srv := sandbox.NewServer()
+	t.Cleanup(srv.Close)
+	h := newHarness(t, &config.Config{Accounts: []config.Account{
+		{Name: "ace", Provider: "acefone", BaseURL: srv.Mount("/ace", sandbox.NewAcefone(acefoneKey, "", "")), APIKey: acefoneKey},
+		{Name: "doc", Provider: "docspace", BaseURL: srv.Mount("/doc", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey},
+		{Name: "qov", Provider: "qovery", BaseURL: srv.Mount("/qov", sandbox.NewQovery(qoveryToken, qoveryOrgs()...)), APIKey: qoveryToken},
+	}})
+	h.scrape()
+	for _, a := range []string{"ace", "doc", "qov"} {
+		if up := h.value("billing_up", map[string]string{"account": a}); up != 1 {
+			t.Errorf("%s: billing_up = %v", a, up)
+		}
+	}
+	problems, err := testutil.GatherAndLint(h.reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+}
