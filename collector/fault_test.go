@@ -55,7 +55,9 @@ func TestMain(m *testing.M) {
 // scrape after faultDeadline; a hang shows as a scrape past the deadline.
 const (
 	faultTimeout  = 1500 * time.Millisecond // longer than Retry-After: 1, so that case can recover
-	faultDeadline = 4 * time.Second
+	// Qovery reads three dependent levels (organizations, their endpoints,
+	// cluster costs), each of which may wait out a Retry-After of 1 s.
+	faultDeadline = 8 * time.Second
 )
 
 // fault is one kind of bad upstream answer.
