@@ -51,3 +51,33 @@ func FuzzDocSpaceQuota(f *testing.F) {
 		}
 	})
 }
+
+func FuzzQoveryOrganization(f *testing.F) {
+	for _, body := range []string{
+		`{"cost":{"plan":"TEAM_2025","remaining_trial_day":0,"renewal_at":"2023-11-07T05:31:56Z","cost":{"total_in_cents":30000,"total":300,"currency_code":"USD"}},` +
+			`"invoices":{"results":[{"id":"x","created_at":"2024-01-01T00:00:00Z","status":"PAID","total_in_cents":30000,"total":300,"currency_code":"USD"}]},` +
+			`"cards":{"results":[{"id":"c","expiry_month":6,"expiry_year":2025,"last_digit":"7890","is_expired":false,"brand":"visa"}]},` +
+			`"range":{"min_cost_in_cents":15000,"min_cost":150,"max_cost_in_cents":30000,"max_cost":300,"currency_code":"USD"}}`,
+		`{"cards":{"results":[{"expiry_month":13,"expiry_year":-1}]},"invoices":{"results":[{"status":""}]}}`,
+	} {
+		f.Add([]byte(body))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var doc struct {
+			Cost     qoveryCurrentCost         `json:"cost"`
+			Invoices qoveryList[qoveryInvoice] `json:"invoices"`
+			Cards    qoveryList[qoveryCard]    `json:"cards"`
+			Range    qoveryCostRange           `json:"range"`
+		}
+		if json.Unmarshal(body, &doc) != nil {
+			return
+		}
+		e := newEmitter("qovery", "fuzz").ForOrganization("o", "id")
+		emitInvoices(e, doc.Invoices.Results)
+		emitCards(e, doc.Cards.Results)
+		_ = qoveryMoney(doc.Range.MinCostInCents, doc.Range.MinCost)
+		if doc.Cost.RenewalAt.Valid {
+			_ = doc.Cost.RenewalAt.Unix(time.UTC)
+		}
+	})
+}

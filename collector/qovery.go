@@ -241,15 +241,7 @@ func (q *qovery) scrapeOrg(ctx context.Context, e *Emitter, o qoveryOrg) {
 		emitInvoices(e, invoices.Results)
 	}
 	if ok[4] {
-		for _, c := range cards.Results {
-			labels := []string{c.ID, c.Brand, string(c.LastDigit)}
-			if c.ExpiryMonth.Valid && c.ExpiryYear.Valid && c.ExpiryMonth.V >= 1 && c.ExpiryMonth.V <= 12 {
-				// A card is good through the last day of its expiry month.
-				end := time.Date(int(c.ExpiryYear.V), time.Month(c.ExpiryMonth.V)+1, 1, 0, 0, 0, 0, time.UTC)
-				e.Gauge(cardExpiryFamily, float64(end.Unix()), labels...)
-			}
-			e.Bool(cardExpiredFamily, c.IsExpired, labels...)
-		}
+		emitCards(e, cards.Results)
 	}
 	if ok[5] {
 		reads := make([]Read, len(clusters.Results))
@@ -267,6 +259,20 @@ func (q *qovery) scrapeOrg(ctx context.Context, e *Emitter, o qoveryOrg) {
 			e.GaugeIf(clusterCostMinFamily, qoveryMoney(r.MinCostInCents, r.MinCost), c.Name, c.ID, cur)
 			e.GaugeIf(clusterCostMaxFamily, qoveryMoney(r.MaxCostInCents, r.MaxCost), c.Name, c.ID, cur)
 		}
+	}
+}
+
+// emitCards reports each card's expiry: a card is good through the last
+// day of its expiry month.
+func emitCards(e *Emitter, cards []qoveryCard) {
+	for _, c := range cards {
+		labels := []string{c.ID, c.Brand, string(c.LastDigit)}
+		if c.ExpiryMonth.Valid && c.ExpiryYear.Valid && c.ExpiryMonth.V >= 1 && c.ExpiryMonth.V <= 12 &&
+			c.ExpiryYear.V >= 1970 && c.ExpiryYear.V <= 9999 {
+			end := time.Date(int(c.ExpiryYear.V), time.Month(c.ExpiryMonth.V)+1, 1, 0, 0, 0, 0, time.UTC)
+			e.Gauge(cardExpiryFamily, float64(end.Unix()), labels...)
+		}
+		e.Bool(cardExpiredFamily, c.IsExpired, labels...)
 	}
 }
 
