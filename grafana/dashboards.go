@@ -249,10 +249,11 @@ func Overview() (dashboard.Dashboard, error) {
 		WithRow(dashboard.NewRowBuilder("Dates").Id(id.next())).
 		WithPanel(newTable().Id(id.next()).
 			Title("Due dates, renewals and expiries").
-			Description("Every date an account has, soonest first: plan renewal or end, trial end, charges due, next billing cycle, card expiry.").
+			Description("Every date an account has, soonest first: plan renewal or end, trial end (Qovery's to the day), charges due, next billing cycle, card expiry.").
 			Span(16).Height(9).
-			WithTarget(instant("A", `label_replace(billing_plan_due_timestamp_seconds{`+accounts+`} unless on(provider, account, plan) billing_plan_trial == 1, "what", "plan renews or ends", "", "")
-or label_replace(billing_plan_due_timestamp_seconds{`+accounts+`} and on(provider, account, plan) billing_plan_trial == 1, "what", "trial ends", "", "")
+			WithTarget(instant("A", `label_replace(billing_plan_due_timestamp_seconds{`+accounts+`} unless ignoring(organization, organization_id) billing_plan_trial == 1, "what", "plan renews or ends", "", "")
+or label_replace(billing_plan_due_timestamp_seconds{`+accounts+`} and ignoring(organization, organization_id) billing_plan_trial == 1, "what", "trial ends", "", "")
+or label_replace(time() + (billing_trial_remaining_seconds{`+accounts+`} > 0), "what", "trial ends", "", "")
 or label_replace(billing_due_timestamp_seconds{`+accounts+`}, "what", "charges due", "", "")
 or label_replace(billing_next_billing_timestamp_seconds{`+accounts+`}, "what", "next billing cycle", "", "")
 or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "card expires", "", "")`)).
@@ -262,12 +263,11 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			CellHeight(common.TableCellHeightSm)).
 		WithPanel(stat.NewPanelBuilder().Id(id.next()).
 			Title("Trials").
-			Description("When each trial ends: DocSpace trial plans by date, Qovery organizations by days left.").
+			Description("When each trial ends: DocSpace trial plans by their due date, Qovery organizations by the days they have left.").
 			Span(8).Height(9).
-			WithTarget(query("A", `billing_plan_due_timestamp_seconds{`+accounts+`} and on(provider, account, plan) billing_plan_trial == 1`, "{{provider}}/{{account}} {{plan}}")).
-			WithTarget(query("B", `billing_trial_remaining_days{`+accounts+`} > 0`, "{{provider}}/{{account}} {{organization}}")).
+			WithTarget(query("A", `billing_plan_due_timestamp_seconds{`+accounts+`} and ignoring(organization, organization_id) billing_plan_trial == 1`, "{{provider}}/{{account}} {{plan}}")).
+			WithTarget(query("B", `time() + (billing_trial_remaining_seconds{`+accounts+`} > 0)`, "{{provider}}/{{account}} {{organization}}")).
 			Unit("dateTimeFromNow").
-			Overrides(overrides{override("byFrameRefID", "B", prop("unit", "d"))}).
 			NoValue("No trial").
 			ColorMode(common.BigValueColorModeNone).
 			GraphMode(common.BigValueGraphModeNone).

@@ -7,12 +7,18 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/billing-exporter/billing-exporter/collector"
+	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"gopkg.in/yaml.v3"
 )
 
@@ -278,5 +284,101 @@ func TestProvisioning(t *testing.T) {
 	}
 	if dash.APIVersion != 1 || len(dash.Providers) != 1 || dash.Providers[0].Type != "file" || dash.Providers[0].Options.Path == "" {
 		t.Errorf("dashboard providers: %+v", dash)
+	}
+}
+
+// describer records the collectors the exporter's upstream metrics
+// register, to read their descriptors.
+type describer struct{ cs []prometheus.Collector }
+
+func (d *describer) Register(c prometheus.Collector) error   { d.cs = append(d.cs, c); return nil }
+func (d *describer) MustRegister(cs ...prometheus.Collector) { d.cs = append(d.cs, cs...) }
+func (d *describer) Unregister(prometheus.Collector) bool    { return false }
+
+var fqName = regexp.MustCompile(`fqName: "([^"]+)"`)
+
+// exportedMetrics is every metric name billing-exporter serves, read from
+// its own descriptors, plus what Prometheus adds (up).
+func exportedMetrics(t *testing.T) map[string]bool {
+	t.Helper()
+	exp, err := collector.New(&config.Config{}, collector.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &describer{cs: []prometheus.Collector{exp,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}}
+	scrape.NewMetrics(d)
+	names := map[string]bool{"up": true}
+	for _, c := range d.cs {
+		ch := make(chan *prometheus.Desc)
+		go func() { c.Describe(ch); close(ch) }()
+		for desc := range ch {
+			if m := fqName.FindStringSubmatch(desc.String()); m != nil {
+				names[m[1]] = true
+			}
+		}
+	}
+	return names
+}
+
+var (
+	quoted     = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+	metricName = regexp.MustCompile(`\b(?:billing_\w+|process_\w+|go_\w+|up|\w+:[\w:]+)\b`)
+)
+
+// A metric name mistyped in a rule or a panel gives no error anywhere,
+// only an alert that never fires or a panel that stays empty: every name
+// the rules and the dashboards use must be one the exporter serves or a
+// recording rule of deploy/prometheus/billing-rules.yml.
+func TestQueriesUseMetricsTheExporterServes(t *testing.T) {
+	known := exportedMetrics(t)
+	if !known["billing_balance"] || !known["billing_upstream_requests_total"] || !known["process_cpu_seconds_total"] {
+		t.Fatalf("descriptors incomplete: %d names", len(known))
+	}
+	raw, err := os.ReadFile("../deploy/prometheus/billing-rules.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules struct {
+		Groups []struct {
+			Rules []struct{ Record, Alert, Expr string }
+		}
+	}
+	if err := yaml.Unmarshal(raw, &rules); err != nil {
+		t.Fatal(err)
+	}
+	exprs := map[string]string{} // where → PromQL
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			if r.Record != "" {
+				known[r.Record] = true
+			}
+			exprs["rule "+r.Record+r.Alert] = r.Expr
+		}
+	}
+	for name, raw := range committed(t) {
+		qs, err := Queries(raw, grafanaBuiltins)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range qs {
+			exprs[name+" panel "+q.Panel+"/"+q.Ref] = q.Expr
+		}
+	}
+	used := 0
+	for where, expr := range exprs {
+		for _, name := range metricName.FindAllString(quoted.ReplaceAllString(expr, `""`), -1) {
+			used++
+			base := name
+			for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+				base = strings.TrimSuffix(base, suffix)
+			}
+			if !known[name] && !known[base] {
+				t.Errorf("%s: %s is not a metric billing-exporter serves", where, name)
+			}
+		}
+	}
+	if used < 50 {
+		t.Errorf("found only %d metric names in %d queries: the scan is broken", used, len(exprs))
 	}
 }
