@@ -118,8 +118,8 @@ fi
 if ((${#need[@]})); then
 	sudo=()
 	if (($(id -u) != 0)); then sudo=(sudo); fi
+	sudo+=(env DEBIAN_FRONTEND=noninteractive)
 	echo "installing ${need[*]}"
-	export DEBIAN_FRONTEND=noninteractive
 	# The package lists of a fresh machine may be empty or old: update once
 	# if the first attempt fails.
 	if ! "${sudo[@]}" apt-get install -y -qq "${need[@]}" >"$work/apt.log" 2>&1; then
@@ -127,8 +127,8 @@ if ((${#need[@]})); then
 		"${sudo[@]}" apt-get install -y -qq "${need[@]}" >>"$work/apt.log" 2>&1
 	fi
 fi
-echo "$(prometheus --version 2>&1 | head -n 1)"
-echo "$(prometheus-alertmanager --version 2>&1 | head -n 1)"
+prometheus --version 2>&1 | sed -n 1p
+prometheus-alertmanager --version 2>&1 | sed -n 1p
 
 # --- the rules on their own -------------------------------------------------
 rules=deploy/prometheus/billing-rules.yml
