@@ -174,14 +174,23 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if !retry {
 		return false, nil
 	}
+	attempt := 0
+	if n, ok := ctx.Value(attemptsKey{}).(*int); ok {
+		attempt = *n // retryablehttp calls CheckRetry once per attempt
+		*n++
+	}
 	if dl, ok := ctx.Deadline(); ok {
-		wait := retryablehttp.DefaultBackoff(c.http.RetryWaitMin, c.http.RetryWaitMax, 0, resp)
+		wait := c.http.Backoff(c.http.RetryWaitMin, c.http.RetryWaitMax, attempt, resp)
 		if time.Until(dl) < wait { // deadlines are wall time, whatever clock the cache uses
 			return false, nil
 		}
 	}
 	return true, nil
 }
+
+// attemptsKey carries the attempt counter of one logical request, so that
+// checkRetry estimates the backoff retryablehttp is about to wait.
+type attemptsKey struct{}
 
 // Request is one uncached call, for logins and for GetJSON's misses.
 type Request struct {
@@ -218,6 +227,11 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 	}
 	c.opt.Metrics.cacheLookup(c, "miss")
 	ch := c.flights.DoChan(key, func() (any, error) {
+		// A flight that ended between our cache miss and DoChan has
+		// already answered: do not ask the vendor twice.
+		if body, ok := c.cached(key, ttl); ok {
+			return body, nil
+		}
 		// The flight outlives any one scrape so that a slow vendor still
 		// fills the cache for the next one; its own timeout bounds it.
 		// It may queue for a slot up to one more timeout.
@@ -225,8 +239,10 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		defer cancel()
 		body, err := c.do(fctx, Request{Method: http.MethodGet, Endpoint: ep.Name, Path: ep.Path})
 		if err == nil {
-			if derr := checkJSON(body); derr != nil {
-				err = c.errorf(ep.Name, 200, ReasonDecode, "%v", derr)
+			// A body of the wrong shape is a failed refresh: caching it
+			// would replace the last good answer with one nobody can read.
+			if derr := checkShape(body, out); derr != "" {
+				err = c.errorf(ep.Name, 200, ReasonDecode, "%s", derr)
 				c.opt.Metrics.countError(c, ReasonDecode)
 			}
 		}
@@ -331,7 +347,8 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 		}
 		payload = bytes.NewReader(b)
 	}
-	req, err := retryablehttp.NewRequestWithContext(withEndpoint(ctx, r.Endpoint), r.Method, c.base.String()+r.Path, payload)
+	ctx = context.WithValue(withEndpoint(ctx, r.Endpoint), attemptsKey{}, new(int))
+	req, err := retryablehttp.NewRequestWithContext(ctx, r.Method, c.base.String()+r.Path, payload)
 	if err != nil {
 		return nil, c.errorf(r.Endpoint, 0, ReasonTransport, "building request: %v", err)
 	}
@@ -360,8 +377,13 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		msg := vendorMessage(snippet)
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, errorSnippetBytes+1))
+		if len(snippet) > errorSnippetBytes {
+			// Mark the cut so that scrubbing sees a secret cut in two.
+			snippet = append(snippet[:errorSnippetBytes], "…"...)
+		}
+		// Scrub before vendorMessage collapses whitespace inside a secret.
+		msg := vendorMessage([]byte(c.scrub(string(snippet))))
 		if resp.StatusCode == 429 || resp.StatusCode == 503 {
 			if ra := resp.Header.Get("Retry-After"); ra != "" {
 				msg = strings.TrimSpace(msg + " (Retry-After: " + ra + ")")
@@ -385,17 +407,19 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 	return body, nil
 }
 
-// acquire takes a global and an account slot; attempts hold them, backoff
-// waits between attempts do not.
+// acquire takes an account and a global slot; attempts hold them, backoff
+// waits between attempts do not. The account slot comes first so that a
+// busy account's queue waits without holding global slots other accounts
+// could use.
 func (c *Client) acquire(ctx context.Context) (func(), error) {
-	if err := c.opt.Global.Acquire(ctx); err != nil {
-		return nil, err
-	}
 	if err := c.account.Acquire(ctx); err != nil {
-		c.opt.Global.Release()
 		return nil, err
 	}
-	return func() { c.account.Release(); c.opt.Global.Release() }, nil
+	if err := c.opt.Global.Acquire(ctx); err != nil {
+		c.account.Release()
+		return nil, err
+	}
+	return func() { c.opt.Global.Release(); c.account.Release() }, nil
 }
 
 // decode unmarshals a body, wrapping errors with where they happened.
@@ -407,12 +431,17 @@ func (c *Client) decode(endpoint string, body []byte, out any) error {
 	return nil
 }
 
-func checkJSON(body []byte) error {
-	if !json.Valid(body) {
-		var v any
-		return errors.New(describeJSONError(json.Unmarshal(body, &v), body))
+// checkShape decodes body into a fresh value of out's type and describes
+// what does not fit; out itself is left alone.
+func checkShape(body []byte, out any) string {
+	v := any(new(any))
+	if t := reflect.TypeOf(out); t != nil && t.Kind() == reflect.Pointer {
+		v = reflect.New(t.Elem()).Interface()
 	}
-	return nil
+	if err := json.Unmarshal(body, v); err != nil {
+		return describeJSONError(err, body)
+	}
+	return ""
 }
 
 func describeJSONError(err error, body []byte) string {
@@ -424,33 +453,89 @@ func describeJSONError(err error, body []byte) string {
 		if field == "" {
 			field = "(top level)"
 		}
-		want := te.Type.String()
-		if te.Type.PkgPath() == reflect.TypeOf(number{}).PkgPath() {
-			want = te.Type.Name()
-		}
-		return fmt.Sprintf("field %s: got %s where %s is expected", field, te.Value, want)
-	case errors.As(err, &se):
-		return fmt.Sprintf("invalid JSON at byte %d of %d: %v", se.Offset, len(body), se)
+		return fmt.Sprintf("field %s: got %s where %s is expected", field, te.Value, jsonKind(te.Type))
+	// encoding/json reports a cut-off body as a SyntaxError too.
 	case err != nil && strings.Contains(err.Error(), "unexpected end of JSON"):
 		return fmt.Sprintf("truncated JSON (%d bytes)", len(body))
+	case errors.As(err, &se):
+		return fmt.Sprintf("invalid JSON at byte %d of %d: %v", se.Offset, len(body), se)
 	case err != nil:
 		return err.Error()
 	}
 	return "invalid JSON"
 }
 
-// errorf builds an *Error, scrubbing every known secret from the detail.
-func (c *Client) errorf(endpoint string, status int, reason Reason, format string, args ...any) error {
-	detail := fmt.Sprintf(format, args...)
-	c.authMu.RLock()
-	for _, s := range c.opt.Secrets {
-		if s != "" {
-			detail = strings.ReplaceAll(detail, s, "<secret>")
+// jsonKind names the JSON a Go type expects, rather than the Go type,
+// which for the anonymous structs of decoders is a line of noise.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	for want, marker := range wantTypes { // our tolerant types' refusals
+		if t == marker {
+			return want
 		}
 	}
-	c.authMu.RUnlock()
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "number"
+	}
+	return t.String()
+}
+
+// errorSnippetBytes is how much of an error body is read for its message.
+const errorSnippetBytes = 4096
+
+// errorf builds an *Error, scrubbing every known secret from the detail.
+func (c *Client) errorf(endpoint string, status int, reason Reason, format string, args ...any) error {
+	detail := c.scrub(fmt.Sprintf(format, args...))
 	return &Error{Provider: c.opt.Provider, Account: c.opt.Account, Endpoint: endpoint,
 		Status: status, Reason: reason, Detail: detail}
+}
+
+func (c *Client) scrub(s string) string {
+	c.authMu.RLock()
+	defer c.authMu.RUnlock()
+	return scrubSecrets(s, c.opt.Secrets)
+}
+
+// minSecretPrefix is the shortest beginning of a secret that scrubbing
+// removes where a text was shortened; shorter ones would hit ordinary words.
+const minSecretPrefix = 4
+
+// scrubSecrets replaces every secret in s, and the beginning of a secret
+// left just before a "…" where a long text was shortened.
+func scrubSecrets(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "<secret>")
+		}
+	}
+	if !strings.Contains(s, "…") {
+		return s
+	}
+	parts := strings.Split(s, "…")
+	for i := range parts[:len(parts)-1] {
+		for _, sec := range secrets {
+			for n := len(sec) - 1; n >= minSecretPrefix; n-- {
+				if strings.HasSuffix(parts[i], sec[:n]) {
+					parts[i] = parts[i][:len(parts[i])-n] + "<secret>"
+					break
+				}
+			}
+		}
+	}
+	return strings.Join(parts, "…")
 }
 
 func unwrapURLError(err error) error {

@@ -95,6 +95,9 @@ type Time struct {
 	Valid bool
 }
 
+// maxUnixMilli is 10000-01-01T00:00:00Z in milliseconds.
+const maxUnixMilli = 253402300800e3
+
 var naiveLayouts = []string{
 	"2006-01-02T15:04:05.9999999",
 	"2006-01-02 15:04:05.9999999",
@@ -113,11 +116,19 @@ func (v *Time) UnmarshalJSON(b []byte) error {
 		if n <= 0 {
 			return nil // 0 is "no date" in the APIs that send numbers
 		}
-		if n > 1e11 { // milliseconds
-			n /= 1000
+		// Whole units plus the fraction rounded to the microsecond: a
+		// float64 near 1.7e12 holds no more, and n/1000 would add error.
+		whole, frac := math.Modf(n)
+		var t time.Time
+		switch {
+		case n < 1e11: // seconds until the year 5138
+			t = time.Unix(int64(whole), 0).Add(time.Duration(math.Round(frac*1e6)) * time.Microsecond)
+		case n < maxUnixMilli:
+			t = time.UnixMilli(int64(whole)).Add(time.Duration(math.Round(frac*1e3)) * time.Microsecond)
+		default:
+			return typeError(b, "date") // past the year 9999: not a date
 		}
-		sec, frac := math.Modf(n)
-		*v = Time{t: time.Unix(int64(sec), int64(frac*1e9)).UTC(), zoned: true, Valid: true}
+		*v = Time{t: t.UTC(), zoned: true, Valid: true}
 		return nil
 	}
 	if !isString {

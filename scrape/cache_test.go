@@ -1,0 +1,297 @@
+package scrape
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// counting answers {"amount": n} with n the request number, so that a test
+// sees which answer it got.
+func counting() http.HandlerFunc {
+	var n atomic.Int64
+	return func(w http.ResponseWriter, r *http.Request) {
+		ok(fmt.Sprintf(`{"amount": %d}`, n.Add(1)))(w, r)
+	}
+}
+
+func cachedClient(t *testing.T, f *fake, clk *clock, mod func(*Options)) *testClient {
+	return newClient(t, f, func(o *Options) {
+		o.CacheTTL = 5 * time.Minute
+		o.MaxStale = time.Hour
+		o.Now = clk.Now
+		if mod != nil {
+			mod(o)
+		}
+	})
+}
+
+// get reads balance and returns the amount seen, failing on an error.
+func get(t *testing.T, c *testClient, ep Endpoint) float64 {
+	t.Helper()
+	var out balanceDoc
+	usable, err := c.GetJSON(context.Background(), ep, &out)
+	if err != nil || !usable {
+		t.Fatalf("usable=%v err=%v", usable, err)
+	}
+	return out.Amount.V
+}
+
+func (c *testClient) lookups(result string) float64 {
+	return testutil.ToFloat64(c.metrics.cache.WithLabelValues(testProvider, testAccount, result))
+}
+
+func TestCacheFreshAndExpiry(t *testing.T) {
+	clk := newClock()
+	f := newFake(t, counting())
+	c := cachedClient(t, f, clk, nil)
+
+	if v := get(t, c, balance); v != 1 {
+		t.Fatalf("first answer %v", v)
+	}
+	clk.Advance(5*time.Minute - time.Second)
+	if v := get(t, c, balance); v != 1 || f.count() != 1 {
+		t.Fatalf("within the TTL: answer %v after %d requests", v, f.count())
+	}
+	clk.Advance(time.Second)
+	if v := get(t, c, balance); v != 2 || f.count() != 2 {
+		t.Fatalf("at the TTL: answer %v after %d requests", v, f.count())
+	}
+	if hit, miss := c.lookups("hit"), c.lookups("miss"); hit != 1 || miss != 2 {
+		t.Errorf("lookups hit=%v miss=%v, want 1 and 2", hit, miss)
+	}
+	// Another endpoint has its own entry.
+	other := Endpoint{Name: "customer/info", Path: "/api/2.0/portal/payment/customerinfo"}
+	if v := get(t, c, other); v != 3 {
+		t.Errorf("other endpoint answered %v", v)
+	}
+}
+
+func TestCacheDisabled(t *testing.T) {
+	f := newFake(t, counting())
+	c := newClient(t, f, func(o *Options) { o.CacheTTL = 0 })
+	long := balance
+	long.TTL = time.Hour // ignored: caching is off for the account
+	get(t, c, long)
+	get(t, c, long)
+	if f.count() != 2 {
+		t.Errorf("requests: %d, want 2", f.count())
+	}
+	if c.lookups("miss") != 0 {
+		t.Error("lookups counted with caching disabled")
+	}
+}
+
+func TestEndpointTTL(t *testing.T) {
+	plans := Endpoint{Name: "quotas", Path: "/api/2.0/portal/payment/quotas", TTL: time.Hour}
+
+	t.Run("Endpoint.TTL", func(t *testing.T) {
+		clk := newClock()
+		f := newFake(t, counting())
+		c := cachedClient(t, f, clk, nil)
+		get(t, c, plans)
+		clk.Advance(59 * time.Minute)
+		get(t, c, plans)
+		if f.count() != 1 {
+			t.Fatalf("requests within the endpoint's hour: %d", f.count())
+		}
+		clk.Advance(time.Minute)
+		get(t, c, plans)
+		if f.count() != 2 {
+			t.Fatalf("requests after the endpoint's hour: %d", f.count())
+		}
+	})
+
+	t.Run("Options.EndpointTTL wins", func(t *testing.T) {
+		clk := newClock()
+		f := newFake(t, counting())
+		c := cachedClient(t, f, clk, func(o *Options) {
+			o.EndpointTTL = map[string]time.Duration{plans.Name: time.Minute, balance.Name: 0}
+		})
+		get(t, c, plans)
+		clk.Advance(time.Minute)
+		get(t, c, plans)
+		if f.count() != 2 {
+			t.Fatalf("configured 1m TTL: %d requests", f.count())
+		}
+		// A configured 0 turns caching off for that endpoint only.
+		get(t, c, balance)
+		get(t, c, balance)
+		if f.count() != 4 {
+			t.Fatalf("configured 0 TTL: %d requests", f.count())
+		}
+	})
+}
+
+func TestStaleFallback(t *testing.T) {
+	clk := newClock()
+	var failing atomic.Bool
+	good := counting()
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			reply(500, `{"message":"down"}`)(w, r)
+			return
+		}
+		good(w, r)
+	})
+	c := cachedClient(t, f, clk, nil)
+	get(t, c, balance)
+
+	failing.Store(true)
+	clk.Advance(10 * time.Minute)
+	var out balanceDoc
+	usable, err := c.GetJSON(context.Background(), balance, &out)
+	if !usable || ReasonOf(err) != ReasonServer || out.Amount.V != 1 {
+		t.Fatalf("failed refresh: usable=%v err=%v out=%v; want the last good answer and the error", usable, err, out.Amount.V)
+	}
+	if c.lookups("stale") != 1 {
+		t.Errorf("stale lookups: %v", c.lookups("stale"))
+	}
+	// The failure is not cached: the next scrape asks again.
+	c.GetJSON(context.Background(), balance, &balanceDoc{})
+	if f.count() != 3 {
+		t.Errorf("requests: %d, want 3", f.count())
+	}
+
+	clk.Advance(50 * time.Minute) // an hour after the last good answer
+	out = balanceDoc{}
+	usable, err = c.GetJSON(context.Background(), balance, &out)
+	if usable || err == nil || out.Amount.Valid {
+		t.Fatalf("past max_stale: usable=%v err=%v out=%+v", usable, err, out)
+	}
+	c.cacheMu.Lock()
+	n := len(c.cache)
+	c.cacheMu.Unlock()
+	if n != 0 {
+		t.Errorf("entry past max_stale kept (%d entries)", n)
+	}
+
+	// Recovery serves fresh data again.
+	failing.Store(false)
+	if v := get(t, c, balance); v != 2 {
+		t.Errorf("after recovery: %v", v)
+	}
+}
+
+func TestNeverAnswered(t *testing.T) {
+	f := newFake(t, reply(503, `{"detail":"starting"}`))
+	c := cachedClient(t, f, newClock(), nil)
+	out := balanceDoc{}
+	usable, err := c.GetJSON(context.Background(), balance, &out)
+	if usable || err == nil || out.Amount.Valid {
+		t.Fatalf("usable=%v err=%v out=%+v", usable, err, out)
+	}
+}
+
+// A 200 whose body does not fit the endpoint's type is a failed refresh:
+// it neither replaces the last good answer nor gets cached.
+func TestWrongShapeNotCached(t *testing.T) {
+	clk := newClock()
+	f := newFake(t, sequence(ok(`{"amount": 5}`), ok(`{"amount": "n/a"}`), ok(`{"amount": 6}`)))
+	c := cachedClient(t, f, clk, nil)
+	get(t, c, balance)
+
+	clk.Advance(10 * time.Minute)
+	var out balanceDoc
+	usable, err := c.GetJSON(context.Background(), balance, &out)
+	if ReasonOf(err) != ReasonDecode || !usable || out.Amount.V != 5 {
+		t.Fatalf("wrong shape: usable=%v err=%v out=%v; want decode error and the last good answer", usable, err, out.Amount.V)
+	}
+	if v := get(t, c, balance); v != 6 || f.count() != 3 {
+		t.Fatalf("after a wrong shape: answer %v after %d requests; the bad body was cached", v, f.count())
+	}
+}
+
+func TestInvalidJSONNotCached(t *testing.T) {
+	f := newFake(t, sequence(ok(`{"amount": 5`), ok(`{"amount": 6}`)))
+	c := cachedClient(t, f, newClock(), nil)
+	if _, err := c.GetJSON(context.Background(), balance, &balanceDoc{}); ReasonOf(err) != ReasonDecode {
+		t.Fatalf("got %v", err)
+	}
+	if v := get(t, c, balance); v != 6 {
+		t.Fatalf("got %v", v)
+	}
+}
+
+// TestCoalescing: concurrent scrapes of an expired entry share one request.
+func TestCoalescing(t *testing.T) {
+	const callers = 20
+	clk := newClock()
+	release := make(chan struct{})
+	var n atomic.Int64
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			ok(`{"amount": 1}`)(w, r)
+			return
+		}
+		<-release
+		ok(`{"amount": 2}`)(w, r)
+	})
+	c := cachedClient(t, f, clk, nil)
+	get(t, c, balance) // fill, then expire
+	clk.Advance(time.Hour - time.Minute)
+
+	var wg sync.WaitGroup
+	results := make([]float64, callers)
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = get(t, c, balance)
+		}()
+	}
+	// Every caller has missed the cache before the vendor answers.
+	for c.lookups("miss") < callers+1 {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+	if f.count() != 2 {
+		t.Fatalf("requests: %d, want 2 (one fill, one shared refresh)", f.count())
+	}
+	for i, v := range results {
+		if v != 2 {
+			t.Errorf("caller %d got %v", i, v)
+		}
+	}
+}
+
+// A caller whose scrape deadline ends gets a timeout at once, while the
+// shared request completes and fills the cache for the next scrape.
+func TestCoalescingCallerGivesUp(t *testing.T) {
+	clk := newClock()
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release
+		ok(`{"amount": 42}`)(w, r)
+	})
+	c := cachedClient(t, f, clk, nil)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := c.GetJSON(ctx, balance, &balanceDoc{})
+		done <- err
+	}()
+	<-entered
+	cancel()
+	if err := <-done; ReasonOf(err) != ReasonTimeout {
+		t.Fatalf("got %v, want timeout", err)
+	}
+	close(release)
+	// This call joins the flight still running or finds its answer cached.
+	if v := get(t, c, balance); v != 42 {
+		t.Fatalf("got %v", v)
+	}
+	if v := get(t, c, balance); v != 42 || f.count() != 1 {
+		t.Fatalf("answer %v after %d requests; want the abandoned flight cached", v, f.count())
+	}
+}

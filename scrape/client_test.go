@@ -1,0 +1,477 @@
+package scrape
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+func TestRequestHeaders(t *testing.T) {
+	f := newFake(t, ok(`{"amount": 1}`))
+	c := newClient(t, f, nil)
+	c.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+optionSecret) })
+
+	var out balanceDoc
+	if _, err := c.GetJSON(context.Background(), balance, &out); err != nil {
+		t.Fatal(err)
+	}
+	h := f.header(0)
+	for name, want := range map[string]string{
+		"Authorization": "Bearer " + optionSecret,
+		"User-Agent":    "billing-exporter/" + Version,
+		"Accept":        "application/json",
+	} {
+		if got := h.Get(name); got != want {
+			t.Errorf("%s: got %q, want %q", name, got, want)
+		}
+	}
+
+	// A login call goes without the auth function, with a JSON body and
+	// its own extra headers.
+	if err := c.Do(context.Background(), Request{Method: http.MethodPost, Endpoint: "login", Path: "/login",
+		Body: map[string]string{"u": "x"}, NoAuth: true, Header: map[string]string{"X-Refresh": "1"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	h = f.header(1)
+	if h.Get("Authorization") != "" {
+		t.Error("NoAuth request carried Authorization")
+	}
+	if h.Get("Content-Type") != "application/json" || h.Get("X-Refresh") != "1" {
+		t.Errorf("login headers: %v", h)
+	}
+
+	// SetAuth again (a renewed token) applies to the next request.
+	c.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer new") })
+	if err := c.Do(context.Background(), Request{Method: http.MethodGet, Endpoint: "x", Path: "/x"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.header(2).Get("Authorization"); got != "Bearer new" {
+		t.Errorf("after SetAuth: %q", got)
+	}
+}
+
+func TestRetry500Then200(t *testing.T) {
+	f := newFake(t, sequence(reply(500, `{"message":"boom"}`), ok(`{"amount": 7}`)))
+	c := newClient(t, f, func(o *Options) { o.Retries = 2 })
+	var out balanceDoc
+	usable, err := c.GetJSON(context.Background(), balance, &out)
+	if err != nil || !usable || out.Amount.V != 7 {
+		t.Fatalf("usable=%v err=%v out=%+v", usable, err, out)
+	}
+	if f.count() != 2 {
+		t.Fatalf("requests: %d, want 2", f.count())
+	}
+	for code, want := range map[string]float64{"500": 1, "200": 1} {
+		got := testutil.ToFloat64(c.metrics.requests.WithLabelValues(testProvider, testAccount, balance.Name, code))
+		if got != want {
+			t.Errorf("billing_upstream_requests_total{code=%q} = %v, want %v", code, got, want)
+		}
+	}
+	// The retried request is not an error of the logical call.
+	if got := testutil.ToFloat64(c.metrics.errors.WithLabelValues(testProvider, testAccount, "server")); got != 0 {
+		t.Errorf("errors{reason=server} = %v after a successful retry", got)
+	}
+}
+
+func TestRetryAfterSeconds(t *testing.T) {
+	f := newFake(t, sequence(reply(429, `{"message":"slow down"}`, "Retry-After", "1"), ok(`{"amount": 1}`)))
+	c := newClient(t, f, func(o *Options) { o.Retries = 2 })
+	if _, err := c.GetJSON(context.Background(), balance, &balanceDoc{}); err != nil {
+		t.Fatal(err)
+	}
+	if f.count() != 2 {
+		t.Fatalf("requests: %d, want 2", f.count())
+	}
+	// The exponential backoff alone would wait 200ms.
+	if g := f.gap(1); g < 900*time.Millisecond {
+		t.Errorf("retried after %v; Retry-After asked for 1s", g)
+	}
+}
+
+func TestRetryAfterHTTPDate(t *testing.T) {
+	var when atomic.Value
+	f := newFake(t, sequence(func(w http.ResponseWriter, r *http.Request) {
+		at := time.Now().Add(2 * time.Second).UTC()
+		when.Store(at.Truncate(time.Second))
+		reply(503, `maintenance`, "Retry-After", at.Format(http.TimeFormat))(w, r)
+	}, ok(`{"amount": 1}`)))
+	c := newClient(t, f, func(o *Options) { o.Retries = 1 })
+	if _, err := c.GetJSON(context.Background(), balance, &balanceDoc{}); err != nil {
+		t.Fatal(err)
+	}
+	if f.count() != 2 {
+		t.Fatalf("requests: %d, want 2", f.count())
+	}
+	f.mu.Lock()
+	second := f.arrived[1]
+	f.mu.Unlock()
+	// HTTP dates have whole seconds: the retry may come up to the
+	// truncated instant, never well before it.
+	if at := when.Load().(time.Time); second.Before(at.Add(-100 * time.Millisecond)) {
+		t.Errorf("retried at %v, before the Retry-After date %v", second, at)
+	}
+}
+
+func TestNoRetryPastDeadline(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration // Options.Timeout
+		ctx     time.Duration // the caller's deadline
+	}{
+		{"client timeout", 2 * time.Second, time.Minute},
+		{"caller deadline", time.Minute, 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, sequence(reply(429, `{"message":"quota"}`, "Retry-After", "30"), ok(`{}`)))
+			c := newClient(t, f, func(o *Options) { o.Retries = 3; o.Timeout = tc.timeout })
+			err := c.Do(ctxTimeout(t, tc.ctx), Request{Method: http.MethodGet, Endpoint: balance.Name, Path: balance.Path}, nil)
+			e := scrapeErr(t, err)
+			// Waiting would have ended in a timeout; giving up at once keeps
+			// the vendor's answer.
+			if e.Reason != ReasonRateLimited || e.Status != 429 {
+				t.Fatalf("got %v, want rate_limited with HTTP 429", err)
+			}
+			if !strings.Contains(e.Detail, "Retry-After: 30") {
+				t.Errorf("detail %q does not show Retry-After", e.Detail)
+			}
+			if f.count() != 1 {
+				t.Errorf("requests: %d, want 1", f.count())
+			}
+		})
+	}
+}
+
+// An exponential backoff that no longer fits the deadline ends the call with
+// the vendor's last status rather than a timeout.
+func TestBackoffPastDeadlineKeepsStatus(t *testing.T) {
+	f := newFake(t, reply(500, `{"message":"down"}`))
+	// Attempts start at 0, 0.2s, 0.6s and 1.4s; the next wait, 1.6s, ends
+	// after the 2s timeout although the first wait (0.2s) would fit.
+	c := newClient(t, f, func(o *Options) { o.Retries = 6; o.Timeout = 2 * time.Second })
+	err := c.Do(context.Background(), Request{Method: http.MethodGet, Endpoint: balance.Name, Path: balance.Path}, nil)
+	if e := scrapeErr(t, err); e.Reason != ReasonServer || e.Status != 500 {
+		t.Fatalf("got %v, want server with HTTP 500", err)
+	}
+	if n := f.count(); n != 4 {
+		t.Errorf("requests: %d, want 4", n)
+	}
+}
+
+func TestRetriesBounded(t *testing.T) {
+	for _, retries := range []int{0, 2} {
+		t.Run(fmt.Sprint(retries), func(t *testing.T) {
+			f := newFake(t, reply(502, `bad gateway`))
+			c := newClient(t, f, func(o *Options) { o.Retries = retries })
+			_, err := c.GetJSON(context.Background(), balance, &balanceDoc{})
+			if e := scrapeErr(t, err); e.Reason != ReasonServer || e.Status != 502 {
+				t.Fatalf("got %v", err)
+			}
+			if f.count() != retries+1 {
+				t.Errorf("requests: %d, want %d", f.count(), retries+1)
+			}
+		})
+	}
+}
+
+func TestClientErrorsNotRetried(t *testing.T) {
+	for _, code := range []int{400, 401, 403, 404} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			f := newFake(t, reply(code, `{"message":"no"}`))
+			c := newClient(t, f, func(o *Options) { o.Retries = 3 })
+			_, err := c.GetJSON(context.Background(), balance, &balanceDoc{})
+			if StatusOf(err) != code {
+				t.Fatalf("got %v", err)
+			}
+			if f.count() != 1 {
+				t.Errorf("requests: %d, want 1", f.count())
+			}
+		})
+	}
+}
+
+// hijackClose drops the connection without an answer (a reset).
+func hijackClose(w http.ResponseWriter, r *http.Request) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		panic(err)
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetLinger(0) // RST instead of FIN
+	}
+	conn.Close()
+}
+
+// waitForCancel answers only when the client has gone.
+func waitForCancel(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+
+// dribble sends the start of a JSON document, then a byte a second.
+func dribble(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, `{"amount": `)
+	w.(http.Flusher).Flush()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
+			if _, err := io.WriteString(w, "1"); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+		}
+	}
+}
+
+// stream writes n bytes of a JSON array, stopping when the client goes.
+func stream(n int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		chunk := []byte(strings.Repeat("1,", 16<<10))
+		if _, err := w.Write([]byte("[")); err != nil {
+			return
+		}
+		for sent := 1; sent < n; sent += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+		w.Write([]byte("1]"))
+	}
+}
+
+func TestReasons(t *testing.T) {
+	type wrongShape struct {
+		Data struct {
+			Amount Float `json:"amount"`
+		} `json:"data"`
+		Items []struct {
+			Due Time `json:"due"`
+		} `json:"items"`
+	}
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		out     func() any
+		reason  Reason
+		status  int
+		detail  string // substring of Detail
+	}{
+		{name: "401", handler: reply(401, `{"error":{"message":"Unauthorized"}}`), reason: ReasonAuth, status: 401, detail: "Unauthorized"},
+		{name: "403", handler: reply(403, `{"error":{"message":"Access denied"}}`), reason: ReasonForbidden, status: 403, detail: "Access denied"},
+		{name: "404", handler: reply(404, `Not Found`, "Content-Type", "text/plain"), reason: ReasonNotFound, status: 404, detail: "Not Found"},
+		{name: "429", handler: reply(429, `{"message":"Too many requests"}`), reason: ReasonRateLimited, status: 429, detail: "Too many requests"},
+		{name: "500", handler: reply(500, `{"detail":"internal"}`), reason: ReasonServer, status: 500, detail: "internal"},
+		{name: "502", handler: reply(502, `<html><body>Bad Gateway</body></html>`, "Content-Type", "text/html"), reason: ReasonServer, status: 502, detail: "HTML error page"},
+		{name: "503", handler: reply(503, ``), reason: ReasonServer, status: 503},
+		{name: "timeout", handler: waitForCancel, reason: ReasonTimeout},
+		{name: "connection reset", handler: hijackClose, reason: ReasonTransport},
+		{name: "empty 200", handler: ok(``), reason: ReasonDecode, status: 200, detail: "empty body"},
+		{name: "whitespace 200", handler: ok(" \n"), reason: ReasonDecode, status: 200, detail: "empty body"},
+		{name: "HTML page 200", handler: reply(200, `<!DOCTYPE html><html>Login</html>`, "Content-Type", "text/html; charset=utf-8"),
+			reason: ReasonDecode, status: 200, detail: "HTML page"},
+		{name: "HTML page as JSON", handler: ok(`<!DOCTYPE html><html>Login</html>`), reason: ReasonDecode, status: 200, detail: "invalid JSON at byte 1"},
+		{name: "truncated JSON", handler: ok(`{"data": {"amount": 1`), reason: ReasonDecode, status: 200, detail: "truncated JSON (21 bytes)"},
+		{name: "string for number", handler: ok(`{"data": {"amount": "lots"}}`), out: func() any { return &wrongShape{} },
+			reason: ReasonDecode, status: 200, detail: `field data.amount: got "lots" where number is expected`},
+		{name: "array for object", handler: ok(`{"data": [1, 2]}`), out: func() any { return &wrongShape{} },
+			reason: ReasonDecode, status: 200, detail: `field data: got array where object is expected`},
+		{name: "object for list", handler: ok(`{"items": {"due": 1}}`), out: func() any { return &wrongShape{} },
+			reason: ReasonDecode, status: 200, detail: `field items: got object where array is expected`},
+		{name: "bad date in list", handler: ok(`{"items": [{"due": "soon"}]}`), out: func() any { return &wrongShape{} },
+			reason: ReasonDecode, status: 200, detail: `field items.due: got "soon" where date is expected`},
+		{name: "too large", handler: stream(50 << 20), reason: ReasonTooLarge, status: 200, detail: "max_response_bytes (65536)"},
+		{name: "slow body", handler: dribble, reason: ReasonTimeout, status: 200, detail: "reading body"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, tc.handler)
+			c := newClient(t, f, func(o *Options) {
+				o.Timeout = 1500 * time.Millisecond
+				o.MaxResponseBytes = 64 << 10
+				o.CacheTTL = time.Minute
+			})
+			out := any(&balanceDoc{})
+			if tc.out != nil {
+				out = tc.out()
+			}
+			usable, err := c.GetJSON(context.Background(), balance, out)
+			if usable || err == nil {
+				t.Fatalf("usable=%v err=%v", usable, err)
+			}
+			e := scrapeErr(t, err)
+			if e.Reason != tc.reason || e.Status != tc.status {
+				t.Errorf("reason %s status %d, want %s %d (%v)", e.Reason, e.Status, tc.reason, tc.status, err)
+			}
+			if !strings.Contains(e.Detail, tc.detail) {
+				t.Errorf("detail %q does not contain %q", e.Detail, tc.detail)
+			}
+			for _, want := range []string{testProvider, `"` + testAccount + `"`, "endpoint " + balance.Name} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("%q does not name %s", err, want)
+				}
+			}
+			if tc.status != 0 && !strings.Contains(err.Error(), fmt.Sprintf("HTTP %d", tc.status)) {
+				t.Errorf("%q does not name the status", err)
+			}
+			if got := testutil.ToFloat64(c.metrics.errors.WithLabelValues(testProvider, testAccount, string(tc.reason))); got != 1 {
+				t.Errorf("billing_upstream_errors_total{reason=%q} = %v, want 1", tc.reason, got)
+			}
+		})
+	}
+}
+
+func TestErrorText(t *testing.T) {
+	f := newFake(t, reply(403, `{"error":{"message":"Tariff service is not configured","type":"x","stack":"at ..."},"status":1,"statusCode":403}`))
+	c := newClient(t, f, nil)
+	_, err := c.GetJSON(context.Background(), balance, &balanceDoc{})
+	want := `docspace account "docspace-main" endpoint customer/balance: HTTP 403 (forbidden): Tariff service is not configured`
+	if err == nil || err.Error() != want {
+		t.Fatalf("got  %v\nwant %s", err, want)
+	}
+	if ReasonOf(err) != ReasonForbidden || ReasonOf(fmt.Errorf("wrapped: %w", err)) != ReasonForbidden {
+		t.Error("ReasonOf does not see through wrapping")
+	}
+	if ReasonOf(io.EOF) != "" || StatusOf(io.EOF) != 0 {
+		t.Error("ReasonOf/StatusOf of a foreign error")
+	}
+	e := &Error{Provider: "qovery", Account: "q", Endpoint: "organization", Reason: ReasonTransport}
+	if got := e.Error(); got != `qovery account "q" endpoint organization: (transport)` {
+		t.Errorf("no status, no detail: %q", got)
+	}
+}
+
+// TestTooLargeReadsBounded proves that memory stays bounded: however large
+// the body, the client reads at most the limit and one byte more.
+func TestTooLargeReadsBounded(t *testing.T) {
+	const limit = 1 << 20
+	f := newFake(t, stream(50<<20))
+	var read atomic.Int64
+	c := newClient(t, f, func(o *Options) {
+		o.MaxResponseBytes = limit
+		o.Transport = countingTransport{next: o.Transport, n: &read}
+	})
+	err := c.Do(context.Background(), Request{Method: http.MethodGet, Endpoint: "big", Path: "/big"}, &[]int{})
+	if ReasonOf(err) != ReasonTooLarge {
+		t.Fatalf("got %v", err)
+	}
+	if n := read.Load(); n > limit+1 {
+		t.Errorf("read %d bytes of the body, limit %d", n, limit)
+	}
+}
+
+type countingTransport struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err == nil {
+		resp.Body = countingBody{resp.Body, t.n}
+	}
+	return resp, err
+}
+
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(n))
+	return n, err
+}
+
+func TestSecretsNeverInErrors(t *testing.T) {
+	pad := strings.Repeat("x", 150)
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		path    string
+		out     any
+	}{
+		{name: "echoed in message", handler: reply(401, `{"message":"invalid key `+optionSecret+`"}`)},
+		{name: "echoed in DocSpace error", handler: reply(403, `{"error":{"message":"token `+runtimeToken+` lacks rights"}}`)},
+		{name: "echoed in plain text", handler: reply(500, `bad key=`+optionSecret, "Content-Type", "text/plain")},
+		{name: "echoed JSON-escaped", handler: reply(400, `{"message":"key \u0073k-OPTIONSECRET-0123456789"}`)},
+		// Shortening must not cut the secret in two and keep the first half.
+		{name: "at the shortening cut", handler: reply(400, `{"message":"`+pad+` `+optionSecret+`"}`)},
+		{name: "at the snippet cut", handler: reply(400, strings.Repeat(" ", 4096-20)+optionSecret, "Content-Type", "text/plain")},
+		{name: "in a decoded value", handler: ok(`{"amount": "xxxxxxxxxxxxxxxxxxxxxxxxx` + optionSecret + `"}`), out: &balanceDoc{}},
+		{name: "in the URL of a reset", handler: hijackClose, path: "/v1/balance?api_key=" + optionSecret},
+		{name: "in the URL of a timeout", handler: waitForCancel, path: "/v1/" + runtimeToken + "/balance"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, tc.handler)
+			c := newClient(t, f, func(o *Options) { o.Timeout = 500 * time.Millisecond })
+			c.AddSecret(runtimeToken)
+			c.AddSecret("") // ignored: an empty secret would scrub everything
+			ep := balance
+			if tc.path != "" {
+				ep.Path = tc.path
+			}
+			out := tc.out
+			if out == nil {
+				out = &map[string]any{}
+			}
+			_, err := c.GetJSON(context.Background(), ep, out)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			text := fmt.Sprintf("%v %+v %#v", err, err, err)
+			for _, s := range []string{optionSecret, runtimeToken} {
+				if strings.Contains(text, s[:8]) {
+					t.Errorf("error shows (part of) a secret: %s", text)
+				}
+			}
+		})
+	}
+}
+
+func TestVendorMessage(t *testing.T) {
+	long := strings.Repeat("é", 200)
+	for _, tc := range []struct{ name, body, want string }{
+		{"docspace", `{"error":{"message":"Access denied","type":"System.Security.SecurityException","stack":"   at ...","hresult":-2146233078},"status":1,"statusCode":403}`, "Access denied"},
+		{"acefone", `{"success": false, "message": "Invalid credentials"}`, "Invalid credentials"},
+		{"qovery", `{"status": 400, "error": "Bad Request", "detail": "organization does not exist"}`, "organization does not exist"},
+		{"flat error", `{"error": "invalid_token"}`, "invalid_token"},
+		{"plain text", "  upstream\n\tconnect error  ", "upstream connect error"},
+		{"html", `<html><head><title>502</title></head></html>`, "HTML error page"},
+		{"empty", ``, ""},
+		{"json without message", `{"code": 7}`, `{"code": 7}`},
+		{"long", long, strings.Repeat("é", 80) + "…"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := vendorMessage([]byte(tc.body)); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRedirectNotFollowed(t *testing.T) {
+	var elsewhere atomic.Int64
+	other := newFake(t, func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) })
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.srv.URL+"/steal", http.StatusFound)
+	})
+	c := newClient(t, f, nil)
+	c.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+optionSecret) })
+	_, err := c.GetJSON(context.Background(), balance, &balanceDoc{})
+	if StatusOf(err) != 302 {
+		t.Fatalf("got %v, want the 302 as an error", err)
+	}
+	if elsewhere.Load() != 0 {
+		t.Error("the redirect was followed with the credentials")
+	}
+}
