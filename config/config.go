@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"regexp"
@@ -30,6 +31,14 @@ func (s Secret) String() string { return redacted }
 // GoString keeps %#v from leaking the value too.
 func (s Secret) GoString() string { return redacted }
 
+// Format covers the verbs String does not: fmt prints a bad verb such as
+// %d or %x with the raw value.
+func (s Secret) Format(f fmt.State, verb rune) { io.WriteString(f, redacted) }
+
+// MarshalText keeps encoding/json, log/slog and any other text encoder
+// from printing the value.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+
 // MarshalYAML redacts the value in config summaries.
 func (s Secret) MarshalYAML() (any, error) {
 	if s == "" {
@@ -46,12 +55,13 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if err := n.Decode(&s); err != nil {
 		return err
 	}
+	// yaml.v3 passes this error on as it is: name the line ourselves.
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("%q is not a duration (examples: 30s, 5m, 1h)", s)
+		return fmt.Errorf("line %d: %q is not a duration (examples: 30s, 5m, 1h)", n.Line, s)
 	}
 	if v < 0 {
-		return fmt.Errorf("%q must not be negative", s)
+		return fmt.Errorf("line %d: %q must not be negative", n.Line, s)
 	}
 	*d = Duration(v)
 	return nil
@@ -160,6 +170,9 @@ func Parse(b []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("parsing YAML: the file is empty")
+		}
 		return nil, fmt.Errorf("parsing YAML: %w", err)
 	}
 	if err := c.Validate(lookupEnv); err != nil {
@@ -318,6 +331,10 @@ func checkBaseURL(raw string) error {
 	if raw == "" {
 		return errors.New("missing")
 	}
+	// Credentials first: the other messages quote the URL.
+	if hasUserinfo(raw) {
+		return errors.New("must not carry credentials; use api_key or api_key_file")
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("%q is not a URL", raw)
@@ -328,14 +345,28 @@ func checkBaseURL(raw string) error {
 	if u.Host == "" {
 		return fmt.Errorf("%q has no host", raw)
 	}
-	if u.User != nil {
-		return errors.New("must not carry credentials; use api_key or api_key_file")
-	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return errors.New("must not have a query or fragment")
 	}
 	return nil
 }
+
+// hasUserinfo reports an "@" in the authority part of raw, whether or not
+// the URL parses (a password may hold characters url.Parse refuses).
+func hasUserinfo(raw string) bool {
+	rest := raw
+	if i := strings.Index(rest, "://"); i >= 0 {
+		rest = rest[i+3:]
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.Contains(rest, "@")
+}
+
+// envRef is the only expansion form: a bare $ stays literal, so that a
+// key or password holding "$" is not mangled.
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // secret resolves an inline value (with ${VAR} expansion) or a file.
 // Errors name the field and the file, never the value.
@@ -362,7 +393,8 @@ func secret(field string, inline Secret, file string, lookupEnv func(string) (st
 		return "", nil
 	}
 	var missing []string
-	v := os.Expand(string(inline), func(name string) string {
+	v := envRef.ReplaceAllStringFunc(string(inline), func(ref string) string {
+		name := ref[2 : len(ref)-1]
 		val, ok := lookupEnv(name)
 		if !ok {
 			missing = append(missing, name)

@@ -1,0 +1,299 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	_ "time/tzdata" // timezone checks must not depend on the host's zoneinfo
+
+	"gopkg.in/yaml.v3"
+)
+
+const (
+	fileKey      = "sk-docspace-FILEKEY-123"      // testdata/docspace.key
+	filePassword = "acefone-PASSWORD-456"         // testdata/acefone.password
+	envKey       = "sk-from-ENVIRONMENT-789"      // $DOCSPACE_API_KEY
+	inlineKey    = "sk-inline-KEY-000$literal$$x" // a bare $ is not expansion
+)
+
+func env(name string) (string, bool) {
+	v, ok := map[string]string{
+		"DOCSPACE_API_KEY": envKey,
+		"EMPTY":            "",
+		"PREFIX":           "sk-",
+	}[name]
+	return v, ok
+}
+
+func parse(t *testing.T, doc string) (*Config, error) {
+	t.Helper()
+	return Parse([]byte(doc), env)
+}
+
+// account wraps the lines of one account (indented by four) in a file.
+func account(lines ...string) string {
+	return "accounts:\n  - " + strings.TrimPrefix(strings.Join(lines, "\n    "), "") + "\n"
+}
+
+func TestParseErrors(t *testing.T) {
+	docspace := []string{"name: docspace-main", "provider: docspace", "base_url: https://portal.onlyoffice.com"}
+	with := func(base []string, more ...string) string {
+		return account(append(append([]string{}, base...), more...)...)
+	}
+	withKey := func(base []string, more ...string) string {
+		return with(base, append([]string{"api_key_file: testdata/docspace.key"}, more...)...)
+	}
+	acefone := []string{"name: acefone-uk", "provider: acefone", "base_url: https://api.acefone.co.uk"}
+	qovery := []string{"name: qovery", "provider: qovery", "base_url: https://api.qovery.com"}
+	ds := `accounts[0] "docspace-main": `
+
+	for _, tc := range []struct{ name, doc, want string }{
+		{"empty file", "", "parsing YAML: the file is empty"},
+		{"not YAML", "accounts: [", "parsing YAML: yaml: line 1: did not find expected node content"},
+		{"unknown top-level key", "acounts: []\n",
+			"parsing YAML: yaml: unmarshal errors:\n  line 1: field acounts not found in type config.Config"},
+		{"unknown global key", "global:\n  timeout: 5s\n  retry: 3\n",
+			"parsing YAML: yaml: unmarshal errors:\n  line 3: field retry not found in type config.Global"},
+		{"unknown account key", withKey(docspace, "apikey: x", "base_ulr: y"), ds + "apikey, base_ulr: unknown field"},
+		{"unknown alerts key", withKey(docspace, "alerts:", "  min_balanse: {USD: 1}"),
+			"parsing YAML: yaml: unmarshal errors:\n  line 7: field min_balanse not found in type config.Alerts"},
+		{"missing name", with([]string{"provider: docspace"}), `accounts[0] "": name: missing`},
+		{"bad name", with([]string{"name: docspace main"}), `accounts[0] "docspace main": name: "docspace main" may only hold letters, digits and _ . : -`},
+		{"duplicate name", withKey(docspace) + "  - " + strings.Join(append(docspace, "api_key: x"), "\n    ") + "\n",
+			`accounts[1] "docspace-main": name: duplicate of accounts[0]; names must be unique`},
+		{"unknown provider", with([]string{"name: a", "provider: onlyoffice"}), `accounts[0] "a": provider: "onlyoffice" is unknown (one of acefone, docspace, qovery)`},
+		{"missing provider", with([]string{"name: a"}), `accounts[0] "a": provider: "" is unknown (one of acefone, docspace, qovery)`},
+		{"missing base_url", with(docspace[:2]), ds + "base_url: missing"},
+		{"base_url without scheme", with(docspace[:2], "base_url: portal.onlyoffice.com"),
+			ds + `base_url: "portal.onlyoffice.com" must start with https:// (or http://)`},
+		{"base_url ftp", with(docspace[:2], "base_url: ftp://portal.onlyoffice.com"),
+			ds + `base_url: "ftp://portal.onlyoffice.com" must start with https:// (or http://)`},
+		{"base_url without host", with(docspace[:2], "base_url: https:///api"), ds + `base_url: "https:///api" has no host`},
+		{"base_url unparsable", with(docspace[:2], "base_url: 'https://portal .com/%zz'"), ds + `base_url: "https://portal .com/%zz" is not a URL`},
+		{"base_url credentials", with(docspace[:2], "base_url: https://admin:hunter2@portal.onlyoffice.com"),
+			ds + "base_url: must not carry credentials; use api_key or api_key_file"},
+		{"base_url credentials and bad scheme", with(docspace[:2], "base_url: ftp://admin:hunter2@portal.onlyoffice.com"),
+			ds + "base_url: must not carry credentials; use api_key or api_key_file"},
+		{"base_url credentials unparsable", with(docspace[:2], "base_url: 'https://admin:hun%ter2@portal.onlyoffice.com'"),
+			ds + "base_url: must not carry credentials; use api_key or api_key_file"},
+		{"base_url query", with(docspace[:2], "base_url: https://portal.onlyoffice.com/?key=hunter2"),
+			ds + "base_url: must not have a query or fragment"},
+		{"base_url fragment", with(docspace[:2], "base_url: https://portal.onlyoffice.com/#x"), ds + "base_url: must not have a query or fragment"},
+		{"no key", with(docspace), ds + "api_key: missing or empty (set api_key or api_key_file)"},
+		{"missing key file", with(docspace, "api_key_file: testdata/nope.key"),
+			ds + `api_key_file: cannot read "testdata/nope.key": no such file or directory`},
+		{"unreadable key file", with(docspace, "api_key_file: testdata"), ds + `api_key_file: cannot read "testdata": is a directory`},
+		{"empty key file", with(docspace, "api_key_file: testdata/empty.key"), ds + `api_key_file: "testdata/empty.key" is empty`},
+		{"key and key file", withKey(docspace, "api_key: x"), ds + "api_key and api_key_file: set only one"},
+		{"empty inline key", with(docspace, `api_key: "  "`), ds + "api_key: empty after expanding environment variables"},
+		{"unset variable", with(docspace, `api_key: "${NOPE}-${ALSO_NOPE}"`), ds + "api_key: environment variable NOPE, ALSO_NOPE is not set"},
+		{"empty variable", with(docspace, `api_key: "${EMPTY}"`), ds + "api_key: empty after expanding environment variables"},
+		{"username without password", with(acefone, "username: ops@example.com"),
+			`accounts[0] "acefone-uk": password: missing (username needs password or password_file)`},
+		{"password without username", with(acefone, "password: secret"), `accounts[0] "acefone-uk": username: missing (password needs username)`},
+		{"password on docspace", withKey(docspace, "username: u", "password: secret"),
+			ds + "username/password: only provider acefone logs in with a password"},
+		{"password file on qovery", with(qovery, "api_key: x", "password_file: testdata/acefone.password"),
+			`accounts[0] "qovery": username/password: only provider acefone logs in with a password`},
+		{"missing password file", with(acefone, "username: u", "password_file: testdata/nope"),
+			`accounts[0] "acefone-uk": password_file: cannot read "testdata/nope": no such file or directory`},
+		{"password and password file", with(acefone, "username: u", "password: x", "password_file: testdata/acefone.password"),
+			`accounts[0] "acefone-uk": password and password_file: set only one`},
+		{"invalid timezone", with(acefone, "api_key: x", "timezone: Mars/Olympus"), `accounts[0] "acefone-uk": timezone: "Mars/Olympus" is not an IANA time zone`},
+		{"timezone on docspace", withKey(docspace, "timezone: UTC"), ds + "timezone: only applies to provider acefone"},
+		{"organization_id on docspace", withKey(docspace, "organization_id: 3f0c"), ds + "organization_id: only applies to provider qovery"},
+		{"auth_scheme on acefone", with(acefone, "api_key: x", "auth_scheme: Token"), `accounts[0] "acefone-uk": auth_scheme: only applies to provider qovery`},
+		{"bad auth_scheme", with(qovery, "api_key: x", "auth_scheme: Basic"), `accounts[0] "qovery": auth_scheme: "Basic" must be Token or Bearer`},
+		{"bad global duration", "global:\n  timeout: 10\n", `parsing YAML: line 2: "10" is not a duration (examples: 30s, 5m, 1h)`},
+		{"negative global duration", "global:\n  max_stale: -1h\n", `parsing YAML: line 2: "-1h" must not be negative`},
+		{"bad account duration", withKey(docspace, "cache_ttl: 5 minutes"), `parsing YAML: line 6: "5 minutes" is not a duration (examples: 30s, 5m, 1h)`},
+		{"bad endpoint duration", withKey(docspace, "endpoint_cache_ttl:", "  quotas: 1d"), `parsing YAML: line 7: "1d" is not a duration (examples: 30s, 5m, 1h)`},
+		{"negative retries", "global:\n  retries: -1\n", "global: retries: -1 is outside 0..10"},
+		{"too many retries", "global:\n  retries: 11\n", "global: retries: 11 is outside 0..10"},
+		{"tiny max_response_bytes", "global:\n  max_response_bytes: 100\n", "global: max_response_bytes: 100 is below 1024"},
+		{"negative max_response_bytes", "global:\n  max_response_bytes: -1\n", "global: max_response_bytes: -1 is below 1024"},
+		{"negative max_concurrency", "global:\n  max_concurrency: -1\n", "global: max_concurrency: -1 must be positive"},
+		{"negative account_max_concurrency", "global:\n  account_max_concurrency: -2\n", "global: account_max_concurrency: -2 must be positive"},
+		{"negative account max_concurrency", withKey(docspace, "max_concurrency: -1"), ds + "max_concurrency: -1 must be positive"},
+		{"negative requests_per_minute", withKey(docspace, "requests_per_minute: -0.5"), ds + "requests_per_minute: -0.5 must be positive"},
+		{"lowercase currency", withKey(docspace, "alerts:", "  min_balance: {usd: 50}"), ds + `alerts.min_balance: "usd" is not a 3-letter currency code`},
+		{"symbol currency", withKey(docspace, "alerts:", "  monthly_budget: {$: 50}"), ds + `alerts.monthly_budget: "$" is not a 3-letter currency code`},
+		{"second account named", withKey(docspace) + "  - " + strings.Join(append(qovery, "api_key: x", "timezone: UTC"), "\n    ") + "\n",
+			`accounts[1] "qovery": timezone: only applies to provider acefone`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parse(t, tc.doc)
+			if err == nil {
+				t.Fatalf("no error for\n%s\nsummary:\n%s", tc.doc, c.Summary())
+			}
+			if err.Error() != tc.want {
+				t.Errorf("got  %q\nwant %q\nfor\n%s", err, tc.want, tc.doc)
+			}
+			for _, secret := range []string{fileKey, filePassword, envKey, "hunter2"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error shows a secret: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := parse(t, account("name: d", "provider: docspace", "base_url: https://p.example.com", "api_key: k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := c.Global
+	if g.Timeout.D() != DefaultTimeout || *g.Retries != DefaultRetries || g.MaxResponseBytes != DefaultMaxResponseBytes ||
+		g.CacheTTL.D() != DefaultCacheTTL || g.MaxStale.D() != DefaultMaxStale ||
+		g.MaxConcurrency != DefaultMaxConcurrency || g.AccountMaxConcurrency != DefaultAccountMaxConc {
+		t.Errorf("defaults not filled: %+v", g)
+	}
+	if got := c.EffectiveTimeout(&c.Accounts[0]); got != DefaultTimeout {
+		t.Errorf("EffectiveTimeout = %v", got)
+	}
+	// retries: 0 is a choice, not a missing value.
+	c, err = parse(t, "global:\n  retries: 0\n")
+	if err != nil || *c.Global.Retries != 0 {
+		t.Fatalf("retries 0: %v %v", err, c)
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	c, err := parse(t, account("name: d", "provider: docspace", "base_url: https://p.example.com", "api_key_file: testdata/docspace.key")+
+		"  - "+strings.Join([]string{"name: e", "provider: docspace", "base_url: https://p.example.com", `api_key: "${DOCSPACE_API_KEY}"`}, "\n    ")+"\n"+
+		"  - "+strings.Join([]string{"name: f", "provider: docspace", "base_url: https://p.example.com", `api_key: "${PREFIX}x-${PREFIX}y"`}, "\n    ")+"\n"+
+		"  - "+strings.Join([]string{"name: g", "provider: docspace", "base_url: https://p.example.com", "api_key: '" + inlineKey + "'"}, "\n    ")+"\n"+
+		"  - "+strings.Join([]string{"name: h", "provider: acefone", "base_url: https://api.acefone.in", "username: ops@example.com",
+		"password_file: testdata/acefone.password", "timezone: Asia/Kolkata"}, "\n    ")+"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []Secret{fileKey, envKey, "sk-x-sk-y", inlineKey, ""} {
+		if got := c.Accounts[i].APIKey; got != want {
+			t.Errorf("accounts[%d] api_key: got %d bytes, want %d", i, len(got), len(want))
+		}
+	}
+	if c.Accounts[4].Password != filePassword {
+		t.Error("password_file not read (or not trimmed)")
+	}
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	s := Secret(fileKey)
+	a := Account{Name: "d", APIKey: s, Password: s}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10s"} {
+		for _, v := range []any{s, a, &a} {
+			if out := fmt.Sprintf(format, v); strings.Contains(out, fileKey) || strings.Contains(out, fmt.Sprintf("%x", fileKey)) {
+				t.Errorf("%s of %T shows the secret: %s", format, v, out)
+			}
+		}
+	}
+	for name, marshal := range map[string]func(any) ([]byte, error){"yaml": yaml.Marshal, "json": json.Marshal} {
+		for _, v := range []any{s, a} {
+			b, err := marshal(v)
+			if err != nil || strings.Contains(string(b), fileKey) || !strings.Contains(string(b), "secret") {
+				t.Errorf("%s of %T: %s %v", name, v, b, err)
+			}
+		}
+	}
+	if s.String() != "<secret>" {
+		t.Error("String")
+	}
+}
+
+func TestSummary(t *testing.T) {
+	c, err := Load("testdata/full.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := c.Summary()
+	for _, secret := range []string{fileKey, filePassword, "sk-qovery-INLINE"} {
+		if strings.Contains(sum, secret) {
+			t.Errorf("summary shows a secret:\n%s", sum)
+		}
+	}
+	for _, want := range []string{"api_key: <secret>", "password: <secret>", "api_key_file: testdata/docspace.key",
+		"timeout: 10s", "cache_ttl: 5m0s", "retries: 2", "name: acefone-in", "timezone: Asia/Kolkata", "quotas: 1h0m0s"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum)
+		}
+	}
+	// The summary is itself a config that loads back to the same settings
+	// (except the secrets, which it hides).
+	var back Config
+	if err := yaml.Unmarshal([]byte(sum), &back); err != nil {
+		t.Fatalf("summary is not YAML: %v", err)
+	}
+	if len(back.Accounts) != len(c.Accounts) || back.Global.MaxStale != c.Global.MaxStale {
+		t.Errorf("summary lost settings:\n%s", sum)
+	}
+}
+
+func TestLoadFull(t *testing.T) {
+	c, err := Load("testdata/full.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Accounts) != 4 {
+		t.Fatalf("accounts: %d", len(c.Accounts))
+	}
+	uk := c.Accounts[1]
+	if uk.Timezone != "Europe/London" || uk.Timeout.D() != 20*time.Second || uk.CacheTTL.D() != 10*time.Minute ||
+		uk.MaxConcurrency != 2 || uk.RequestsPerMinute != 30 {
+		t.Errorf("acefone-uk overrides: %+v", uk)
+	}
+	if got := c.EffectiveTimeout(&uk); got != 20*time.Second {
+		t.Errorf("EffectiveTimeout = %v", got)
+	}
+	q := c.Accounts[3]
+	if q.OrganizationID == "" || q.AuthScheme != "Token" || q.EndpointCacheTTL["quotas"].D() != time.Hour || q.Alerts.MonthlyBudget["USD"] != 2000 {
+		t.Errorf("qovery: %+v", q)
+	}
+	if c.Accounts[0].Alerts.MinBalance["USD"] != 50 {
+		t.Errorf("alerts: %+v", c.Accounts[0].Alerts)
+	}
+}
+
+// The example config.yml at the repository root names secret files that
+// exist only in production; with those swapped for test files it must load.
+func TestExampleConfig(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "config.yml"))
+	if err != nil {
+		t.Skip(err)
+	}
+	doc := string(b)
+	for _, f := range []string{"/run/secrets/docspace", "/run/secrets/acefone-in-password", "/run/secrets/acefone", "/run/secrets/qovery"} {
+		doc = strings.ReplaceAll(doc, f+"\n", "testdata/docspace.key\n")
+	}
+	if _, err := Parse([]byte(doc), env); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	_, err := Load("testdata/bad-base-url.yml")
+	want := `testdata/bad-base-url.yml: accounts[1] "docspace-main": base_url: "portal.onlyoffice.com" must start with https:// (or http://)`
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	_, err = Load("testdata/missing.yml")
+	if want := "reading config: open testdata/missing.yml: no such file or directory"; err == nil || err.Error() != want {
+		t.Errorf("got %v", err)
+	}
+}
+
+// Validate is what the demo calls on a Config it builds itself.
+func TestValidateBuiltConfig(t *testing.T) {
+	c := &Config{Accounts: []Account{{Name: "demo", Provider: "docspace", BaseURL: "http://127.0.0.1:1", APIKey: "k"}}}
+	if err := c.Validate(env); err != nil {
+		t.Fatal(err)
+	}
+	if c.Global.Timeout.D() != DefaultTimeout {
+		t.Error("defaults not filled")
+	}
+}
