@@ -19,6 +19,12 @@ type Metrics struct {
 	errors   *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	cache    *prometheus.CounterVec
+
+	// removed holds accounts dropped by a reload. A scrape that started
+	// before the reload may still be talking to their vendor; its counts
+	// must not bring the forgotten series back.
+	mu      sync.RWMutex
+	removed map[string]bool
 }
 
 // NewMetrics creates the upstream metrics and registers them on reg.
@@ -54,8 +60,20 @@ func (m *Metrics) Init(provider, account string) {
 	if m == nil {
 		return
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.removed, account)
 	for _, r := range Reasons {
 		m.errors.WithLabelValues(provider, account, string(r))
+	}
+}
+
+// counting runs f unless account was removed; Forget waits for it.
+func (m *Metrics) counting(account string, f func()) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if !m.removed[account] {
+		f()
 	}
 }
 
@@ -64,6 +82,12 @@ func (m *Metrics) Forget(account string) {
 	if m == nil {
 		return
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.removed == nil {
+		m.removed = map[string]bool{}
+	}
+	m.removed[account] = true
 	l := prometheus.Labels{"account": account}
 	m.requests.DeletePartialMatch(l)
 	m.errors.DeletePartialMatch(l)
@@ -74,14 +98,18 @@ func (m *Metrics) countError(c *Client, r Reason) {
 	if m == nil || r == "" {
 		return
 	}
-	m.errors.WithLabelValues(c.opt.Provider, c.opt.Account, string(r)).Inc()
+	m.counting(c.opt.Account, func() {
+		m.errors.WithLabelValues(c.opt.Provider, c.opt.Account, string(r)).Inc()
+	})
 }
 
 func (m *Metrics) cacheLookup(c *Client, result string) {
 	if m == nil || c.opt.CacheTTL <= 0 {
 		return
 	}
-	m.cache.WithLabelValues(c.opt.Provider, c.opt.Account, result).Inc()
+	m.counting(c.opt.Account, func() {
+		m.cache.WithLabelValues(c.opt.Provider, c.opt.Account, result).Inc()
+	})
 }
 
 type endpointKey struct{}
@@ -112,7 +140,9 @@ func (t *instrumented) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err == nil {
 			code = strconv.Itoa(resp.StatusCode)
 		}
-		m.requests.WithLabelValues(t.c.opt.Provider, t.c.opt.Account, endpoint, code).Inc()
+		m.counting(t.c.opt.Account, func() {
+			m.requests.WithLabelValues(t.c.opt.Provider, t.c.opt.Account, endpoint, code).Inc()
+		})
 	}
 	if err != nil {
 		release()

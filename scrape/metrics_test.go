@@ -102,6 +102,23 @@ func TestMetricsInitAndForget(t *testing.T) {
 		}
 	}
 
+	// A scrape that began before the reload finishes after it: its calls
+	// must not bring the forgotten series back.
+	get(t, c, balance)
+	for name, vec := range map[string]prometheus.Collector{
+		"requests": c.metrics.requests, "errors": c.metrics.errors, "cache": c.metrics.cache,
+	} {
+		if accountsIn(t, vec)[testAccount] {
+			t.Errorf("%s: a late call resurrected the forgotten account", name)
+		}
+	}
+	// Added again by a later reload, it is counted again.
+	c.metrics.Init(testProvider, testAccount)
+	get(t, c, balance)
+	if !accountsIn(t, c.metrics.cache)[testAccount] {
+		t.Error("an account added back is not counted")
+	}
+
 	var nilMetrics *Metrics // a client without metrics must not panic
 	nilMetrics.Init("p", "a")
 	nilMetrics.Forget("a")
