@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/internal/testlog"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,7 +24,7 @@ type harness struct {
 	reg      prometheus.Gatherer // exporter first, then upstream metrics, as cmd serves them
 	upstream *prometheus.Registry
 	metrics  *scrape.Metrics
-	logs     *syncBuffer
+	logs     *testlog.Buffer
 	clock    *fakeClock
 	mu       sync.Mutex
 	last     []*dto.MetricFamily // the latest scrape; value, count and expect read it
@@ -69,7 +70,7 @@ func newHarness(t *testing.T, cfg *config.Config) *harness {
 	if err := cfg.Validate(func(string) (string, bool) { return "", false }); err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	h := &harness{t: t, logs: &syncBuffer{}, clock: newFakeClock()}
+	h := &harness{t: t, logs: &testlog.Buffer{}, clock: newFakeClock()}
 	upstream := prometheus.NewRegistry()
 	h.metrics = scrape.NewMetrics(upstream)
 	exp, err := New(cfg, Options{Logger: log.NewLogfmtLogger(h.logs), Metrics: h.metrics, Now: h.clock.Now})
@@ -187,23 +188,6 @@ func (h *harness) assertNoSecret(secrets ...string) {
 			h.t.Errorf("a secret (%d chars) appears in logs or metrics", len(s))
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // fakeClock is a settable clock for cache and timestamp tests.

@@ -1,6 +1,6 @@
 // Command billing-exporter serves vendors' billing data as Prometheus
-// metrics. This file only wires flags, configuration, logging and the HTTP
-// server; everything provider-specific lives in collector/.
+// metrics. This package only wires flags, configuration, logging and the
+// HTTP server; everything provider-specific lives in collector/.
 package main
 
 import (
@@ -8,83 +8,114 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	stdlog "log"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
+	// Account time zones must resolve in a distroless image without
+	// /usr/share/zoneinfo.
+	_ "time/tzdata"
+
 	"github.com/alecthomas/kingpin/v2"
-	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+	slokgokit "github.com/tjhop/slog-gokit"
 )
 
 // defaultListenAddress is in the 9100-9999 range Prometheus exporters use.
 const defaultListenAddress = ":9977"
 
+const exporterName = "billing-exporter"
+
 type flags struct {
-	configFile    string
-	listenAddress string
-	telemetryPath string
-	logLevel      string
-	logFormat     string
-	demo          bool
-	configCheck   bool
-	timeoutOffset float64
-	maxTimeout    time.Duration
+	configFile      string
+	telemetryPath   string
+	logLevel        string
+	logFormat       string
+	demo            bool
+	configCheck     bool
+	enableLifecycle bool
+	showVersion     bool
+	timeoutOffset   float64
+	maxTimeout      time.Duration
+	web             *web.FlagConfig
+}
+
+func init() {
+	// Builds without the Makefile's ldflags (go run, go install) still
+	// send a version in the User-Agent and build_info.
+	if version.Version == "" {
+		version.Version = "dev"
+	}
 }
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, nil))
 }
 
-// run is main without the process: tests call it with a stop channel.
-func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
-	app := kingpin.New("billing-exporter", "Prometheus exporter for SaaS billing: balances, plans, due dates, trials, cloud costs.")
+func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
+	app := kingpin.New(exporterName, "Prometheus exporter for SaaS billing: balances, plans, due dates, trials, cloud costs.")
 	app.HelpFlag.Short('h')
 	app.UsageWriter(stdout)
 	app.ErrorWriter(stderr)
-	var f flags
+	f := &flags{}
 	app.Flag("config.file", "Path to the configuration file.").Default("config.yml").StringVar(&f.configFile)
 	app.Flag("config.check", "Validate the configuration, print a summary without secrets and exit (0 valid, 1 invalid).").BoolVar(&f.configCheck)
-	app.Flag("web.listen-address", "Address to listen on for the web interface and telemetry.").Default(defaultListenAddress).StringVar(&f.listenAddress)
+	f.web = kingpinflag.AddFlags(app, defaultListenAddress)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
+	app.Flag("web.enable-lifecycle", "Enable reloading the configuration via HTTP POST to /-/reload.").BoolVar(&f.enableLifecycle)
 	app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
 	app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").EnumVar(&f.logFormat, "logfmt", "json")
 	app.Flag("demo", "Run against a built-in simulation of the vendor APIs on loopback; no config file or credentials needed.").BoolVar(&f.demo)
 	app.Flag("scrape.timeout-offset", "Seconds subtracted from Prometheus' X-Prometheus-Scrape-Timeout-Seconds so that the exporter answers before Prometheus gives up.").Default("0.5").Float64Var(&f.timeoutOffset)
 	app.Flag("scrape.max-timeout", "Longest a scrape may take when Prometheus sends no timeout header.").Default("30s").DurationVar(&f.maxTimeout)
+	// Our own flag rather than app.Version: kingpin's exits the process,
+	// and run must return so tests can call it.
+	app.Flag("version", "Show version information and exit.").BoolVar(&f.showVersion)
 	if _, err := app.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "billing-exporter: %v\n", err)
+		return nil, err
+	}
+	return f, nil
+}
+
+// run is main without the process: tests call it with a stop channel.
+func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
+	f, err := parseFlags(args, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", exporterName, err)
 		return 2
 	}
-	logger := newLogger(stderr, f.logFormat, f.logLevel)
+	if f.showVersion {
+		fmt.Fprintln(stdout, version.Print(exporterName))
+		return 0
+	}
+	scrape.Version = version.Version
+	bridge, logger := newLoggers(stderr, f.logFormat, f.logLevel)
 
-	var cfg *config.Config
-	var demo *sandbox.Demo
-	var err error
-	switch {
-	case f.demo:
-		demo, err = sandbox.StartDemo(nil)
+	// load is what a reload calls again: the demo's in-memory config, or
+	// the file.
+	load := func() (*config.Config, error) { return config.Load(f.configFile) }
+	if f.demo {
+		demo, err := sandbox.StartDemo(nil)
 		if err != nil {
 			level.Error(logger).Log("msg", "cannot start the demo", "err", err)
 			return 1
 		}
 		defer demo.Close()
-		cfg = demo.Config
-		level.Info(logger).Log("msg", "demo mode: simulated vendor APIs on loopback", "url", demo.Server.URL(), "accounts", len(cfg.Accounts))
-	default:
-		cfg, err = config.Load(f.configFile)
+		load = func() (*config.Config, error) { return demo.Config, nil }
+		level.Info(logger).Log("msg", "demo mode: simulated vendor APIs on loopback", "url", demo.Server.URL(), "accounts", len(demo.Config.Accounts))
 	}
+	cfg, err := load()
 	if f.configCheck {
 		if err != nil {
 			fmt.Fprintf(stderr, "configuration invalid: %v\n", err)
@@ -97,97 +128,100 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		level.Error(logger).Log("msg", "cannot load configuration", "err", err)
 		return 1
 	}
+	level.Info(logger).Log("msg", "starting "+exporterName, "version", version.Info(), "build_context", version.BuildContext())
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	upstream := scrape.NewMetrics(reg)
-	exp, err := collector.New(cfg, collector.Options{Logger: logger, Metrics: upstream})
+	rl, err := newReloader(cfg, load, logger)
 	if err != nil {
 		level.Error(logger).Log("msg", "cannot set up collectors", "err", err)
 		return 1
 	}
+	h, err := newHandler(rl, f, logger)
+	if err != nil {
+		level.Error(logger).Log("msg", "cannot build the web interface", "err", err)
+		return 1
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		// net/http's own complaints (TLS handshakes from plain-HTTP
+		// clients, accept errors) go to our log, not to a bare stderr.
+		ErrorLog: stdlog.New(log.NewStdlibAdapter(level.Warn(logger)), "", 0),
+	}
 
-	mux := http.NewServeMux()
-	mux.Handle(f.telemetryPath, metricsHandler(exp, reg, logger, f.timeoutOffset, f.maxTimeout))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, "<html><head><title>billing-exporter</title></head><body><h1>billing-exporter</h1><p><a href=%q>Metrics</a></p></body></html>", f.telemetryPath)
-	})
-	srv := &http.Server{Addr: f.listenAddress, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	level.Info(logger).Log("msg", "listening", "address", f.listenAddress, "metrics", "http://"+displayAddr(f.listenAddress)+f.telemetryPath)
-
+	// Signals are subscribed to before serving so that a SIGTERM sent as
+	// soon as the port answers is not lost.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
 	defer signal.Stop(sigs)
-	select {
-	case err := <-errc:
-		level.Error(logger).Log("msg", "HTTP server failed", "err", err)
-		return 1
-	case <-sigs:
-	case <-stop:
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	errc := make(chan error, 1)
+	go func() {
+		errc <- web.ListenAndServe(srv, f.web, slog.New(slokgokit.NewGoKitHandler(bridge, slogLevel(f.logLevel))))
+	}()
+	for {
+		select {
+		case err := <-errc:
+			level.Error(logger).Log("msg", "HTTP server failed", "err", err)
+			return 1
+		case <-hup:
+			_ = rl.reload("SIGHUP")
+			continue
+		case s := <-sigs:
+			level.Info(logger).Log("msg", "shutting down", "signal", s.String())
+		case <-stop:
+			level.Info(logger).Log("msg", "shutting down")
+		}
+		break
 	}
-	level.Info(logger).Log("msg", "shutting down")
+	// In-flight scrapes run to their own deadline at most (the longest is
+	// --scrape.max-timeout); readiness turns false so load balancers stop
+	// sending new ones.
+	h.ready.Store(false)
 	ctx, cancel := context.WithTimeout(context.Background(), f.maxTimeout+5*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		level.Error(logger).Log("msg", "shutdown", "err", err)
+	if err := srv.Shutdown(ctx); err != nil {
+		level.Error(logger).Log("msg", "shutdown did not finish in time", "err", err)
 		return 1
 	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		level.Error(logger).Log("msg", "HTTP server failed", "err", err)
+		return 1
+	}
+	level.Info(logger).Log("msg", "stopped")
 	return 0
 }
 
-// metricsHandler builds a registry per request so that the billing
-// collector runs under the scrape's own deadline, as mysqld_exporter does.
-func metricsHandler(exp *collector.Exporter, shared *prometheus.Registry, logger log.Logger, offset float64, max time.Duration) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		timeout := max
-		if v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"); v != "" {
-			if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-				t := time.Duration((s - offset) * float64(time.Second))
-				if t < 100*time.Millisecond {
-					t = 100 * time.Millisecond
-				}
-				if t < timeout {
-					timeout = t
+// newLoggers returns the go-kit logger the project logs with, and the
+// logger exporter-toolkit's slog records go to: the slog bridge adds its own
+// caller and time, so it gets neither from us, only "time" renamed to the
+// "ts" our other lines use.
+func newLoggers(w io.Writer, format, lvl string) (bridge, logger log.Logger) {
+	var base log.Logger
+	if format == "json" {
+		base = log.NewJSONLogger(log.NewSyncWriter(w))
+	} else {
+		base = log.NewLogfmtLogger(log.NewSyncWriter(w))
+	}
+	base = level.NewFilter(base, level.Allow(level.ParseDefault(lvl, level.InfoValue())))
+	bridge = log.LoggerFunc(func(kv ...any) error {
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i] == "time" {
+				kv[i] = "ts"
+				if t, ok := kv[i+1].(time.Time); ok {
+					kv[i+1] = t.UTC().Format(time.RFC3339Nano)
 				}
 			}
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), timeout)
-		defer cancel()
-		perScrape := prometheus.NewRegistry()
-		perScrape.MustRegister(exp.WithContext(ctx))
-		promhttp.HandlerFor(prometheus.Gatherers{perScrape, shared}, promhttp.HandlerOpts{
-			ErrorLog:      stdLogger{logger},
-			ErrorHandling: promhttp.ContinueOnError,
-		}).ServeHTTP(w, r)
+		return base.Log(kv...)
 	})
+	return bridge, log.With(base, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
 }
 
-type stdLogger struct{ l log.Logger }
-
-func (s stdLogger) Println(v ...any) { level.Error(s.l).Log("msg", fmt.Sprint(v...)) }
-
-func newLogger(w io.Writer, format, lvl string) log.Logger {
-	var l log.Logger
-	if format == "json" {
-		l = log.NewJSONLogger(log.NewSyncWriter(w))
-	} else {
-		l = log.NewLogfmtLogger(log.NewSyncWriter(w))
-	}
-	l = level.NewFilter(l, level.Allow(level.ParseDefault(lvl, level.InfoValue())))
-	return log.With(l, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
-}
-
-func displayAddr(addr string) string {
-	if strings.HasPrefix(addr, ":") {
-		return "localhost" + addr
-	}
-	return addr
+func slogLevel(lvl string) slog.Level {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(lvl))
+	return l
 }

@@ -1,0 +1,560 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/billing-exporter/billing-exporter/internal/testlog"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// The signal tests run the real main in a child process: the test binary
+// re-executes itself with this variable set.
+const childEnv = "BILLING_EXPORTER_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		args := strings.Split(os.Getenv(childEnv+"_ARGS"), "\x1f")
+		os.Exit(run(args, os.Stdout, os.Stderr, nil))
+	}
+	os.Exit(m.Run())
+}
+
+var listeningRe = regexp.MustCompile(`msg="Listening on" address=(\S+)`)
+
+// waitListening returns the address the exporter logged it listens on.
+func waitListening(t *testing.T, logs fmt.Stringer, exited <-chan int) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listeningRe.FindStringSubmatch(logs.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case code := <-exited:
+			t.Fatalf("exporter exited with %d before listening:\n%s", code, logs)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("exporter did not log a listen address:\n%s", logs)
+	return ""
+}
+
+// exporter is one in-process run of the command.
+type exporter struct {
+	addr   string
+	logs   *testlog.Buffer
+	stop   chan struct{}
+	exited chan int
+}
+
+func start(t *testing.T, args ...string) *exporter {
+	t.Helper()
+	e := &exporter{logs: &testlog.Buffer{}, stop: make(chan struct{}), exited: make(chan int, 1)}
+	args = append([]string{"--web.listen-address=127.0.0.1:0"}, args...)
+	go func() { e.exited <- run(args, io.Discard, e.logs, e.stop) }()
+	e.addr = waitListening(t, e.logs, e.exited)
+	t.Cleanup(func() {
+		close(e.stop)
+		select {
+		case code := <-e.exited:
+			if code != 0 {
+				t.Errorf("exporter exited with %d:\n%s", code, e.logs)
+			}
+		case <-time.After(40 * time.Second):
+			t.Errorf("exporter did not stop")
+		}
+	})
+	return e
+}
+
+func get(t *testing.T, c *http.Client, url string) (int, string) {
+	t.Helper()
+	if c == nil {
+		c = http.DefaultClient
+	}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func post(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(url, "text/plain", nil)
+	if err != nil {
+		t.Fatalf("POST %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// sample returns the value of the series line that starts with series
+// (name and labels exactly as exposed), or NaN-like false.
+func sample(body, series string) (float64, bool) {
+	for _, line := range strings.Split(body, "\n") {
+		if rest, ok := strings.CutPrefix(line, series+" "); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			return v, err == nil
+		}
+	}
+	return 0, false
+}
+
+func TestVersionFlag(t *testing.T) {
+	var out bytes.Buffer
+	if code := run([]string{"--version"}, &out, io.Discard, nil); code != 0 {
+		t.Fatalf("--version exited %d", code)
+	}
+	for _, want := range []string{"billing-exporter, version", "go version:", "revision"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--version output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestBadFlagExits2(t *testing.T) {
+	var errOut bytes.Buffer
+	if code := run([]string{"--no-such-flag"}, io.Discard, &errOut, nil); code != 2 {
+		t.Fatalf("exit code %d, want 2", code)
+	}
+	if !strings.Contains(errOut.String(), "no-such-flag") {
+		t.Errorf("error does not name the flag: %q", errOut.String())
+	}
+}
+
+const docspaceKey = "sk-test-0123456789abcdef-never-print-me"
+
+// portals fakes DocSpace portals on one loopback server, each mounted
+// once however many config files name it.
+type portals struct {
+	*sandbox.Server
+	urls map[string]string
+}
+
+func newPortals(t *testing.T) *portals {
+	p := &portals{Server: sandbox.NewServer(), urls: map[string]string{}}
+	t.Cleanup(p.Close)
+	return p
+}
+
+// config is a config file with one DocSpace account per name.
+func (p *portals) config(names ...string) string {
+	var b strings.Builder
+	b.WriteString("accounts:\n")
+	for _, n := range names {
+		url, ok := p.urls[n]
+		if !ok {
+			url = p.Mount("/docspace/"+n, sandbox.NewDocSpace(docspaceKey))
+			p.urls[n] = url
+		}
+		fmt.Fprintf(&b, "  - name: %s\n    provider: docspace\n    base_url: %s\n    api_key: %q\n", n, url, docspaceKey)
+	}
+	return b.String()
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConfigCheck(t *testing.T) {
+	srv := newPortals(t)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yml")
+	writeFile(t, good, srv.config("main"))
+	var out, errOut bytes.Buffer
+	if code := run([]string{"--config.check", "--config.file=" + good}, &out, &errOut, nil); code != 0 {
+		t.Fatalf("valid config: exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "configuration valid: 1 accounts") || !strings.Contains(out.String(), "<secret>") {
+		t.Errorf("summary lacks the count or the masked key:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), docspaceKey) {
+		t.Fatal("--config.check printed the API key")
+	}
+
+	bad := filepath.Join(dir, "bad.yml")
+	writeFile(t, bad, strings.Replace(srv.config("main"), "base_url: ", "base_url: ftp", 1))
+	out.Reset()
+	errOut.Reset()
+	if code := run([]string{"--config.check", "--config.file=" + bad}, &out, &errOut, nil); code != 1 {
+		t.Fatalf("invalid config: exit %d, want 1", code)
+	}
+	if msg := errOut.String(); !strings.Contains(msg, `accounts[0] "main": base_url`) || strings.Contains(msg, docspaceKey) {
+		t.Errorf("error should name account and field, without the key: %q", msg)
+	}
+}
+
+func TestLandingPageHealthAndBuildInfo(t *testing.T) {
+	e := start(t, "--demo")
+	base := "http://" + e.addr
+
+	code, body := get(t, nil, base+"/")
+	if code != 200 {
+		t.Fatalf("/: %d", code)
+	}
+	for _, link := range []string{`href="/metrics"`, `href="/config"`, `href="/-/healthy"`, `href="/-/ready"`, "billing-exporter"} {
+		if !strings.Contains(body, link) {
+			t.Errorf("landing page lacks %s", link)
+		}
+	}
+	if code, _ := get(t, nil, base+"/nope"); code != 404 {
+		t.Errorf("/nope: %d, want 404", code)
+	}
+	if code, body := get(t, nil, base+"/-/healthy"); code != 200 || !strings.Contains(body, "Healthy") {
+		t.Errorf("/-/healthy: %d %q", code, body)
+	}
+	if code, body := get(t, nil, base+"/-/ready"); code != 200 || !strings.Contains(body, "Ready") {
+		t.Errorf("/-/ready: %d %q", code, body)
+	}
+	code, body = get(t, nil, base+"/config")
+	if code != 200 || !strings.Contains(body, "name: docspace-main") || !strings.Contains(body, "<secret>") {
+		t.Errorf("/config: %d\n%s", code, body)
+	}
+	if strings.Contains(body, "sk-0000") {
+		t.Error("/config shows a demo key")
+	}
+	// Reload is off unless --web.enable-lifecycle.
+	if code, _ := post(t, base+"/-/reload"); code != http.StatusForbidden {
+		t.Errorf("POST /-/reload without lifecycle: %d, want 403", code)
+	}
+
+	code, body = get(t, nil, base+"/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics: %d", code)
+	}
+	for _, want := range []string{
+		`billing_exporter_build_info{branch=`, `goversion="go`, `version="`,
+		"go_goroutines ", "process_resident_memory_bytes ",
+		`billing_up{account="docspace-main",provider="docspace"} 1`,
+		"billing_exporter_config_last_reload_successful 1",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and its key.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "billing-exporter test"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	writeFile(t, certFile, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+	writeFile(t, keyFile, string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})))
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
+
+func TestTLSAndBasicAuth(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, pool := selfSigned(t, dir)
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret-scraper"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	webConfig := filepath.Join(dir, "web.yml")
+	writeFile(t, webConfig, fmt.Sprintf("tls_server_config:\n  cert_file: %s\n  key_file: %s\nbasic_auth_users:\n  prometheus: %s\n", certFile, keyFile, hash))
+
+	e := start(t, "--demo", "--web.config.file="+webConfig)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	url := "https://" + e.addr + "/metrics"
+
+	// Plain HTTP to a TLS port is refused outright.
+	if resp, err := http.Get("http://" + e.addr + "/metrics"); err == nil {
+		if resp.StatusCode == 200 {
+			t.Error("plain HTTP served metrics on a TLS listener")
+		}
+		resp.Body.Close()
+	}
+	for _, tc := range []struct {
+		name, user, pass string
+		want             int
+	}{
+		{"no credentials", "", "", http.StatusUnauthorized},
+		{"wrong password", "prometheus", "guess", http.StatusUnauthorized},
+		{"unknown user", "admin", "s3cret-scraper", http.StatusUnauthorized},
+		{"right password", "prometheus", "s3cret-scraper", http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			if tc.user != "" {
+				req.SetBasicAuth(tc.user, tc.pass)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tc.want)
+			}
+			if tc.want == 200 && !strings.Contains(string(b), "billing_up{") {
+				t.Error("authorised scrape has no billing_up")
+			}
+		})
+	}
+}
+
+// upstreamCalls counts the fake's requests for one account's prefix.
+func upstreamCalls(srv *portals, account string) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if strings.HasPrefix(r.Path, "/docspace/"+account+"/") {
+			n++
+		}
+	}
+	return n
+}
+
+func TestReloadOverHTTP(t *testing.T) {
+	srv := newPortals(t)
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "config.yml")
+	writeFile(t, cfgFile, srv.config("alpha"))
+
+	e := start(t, "--config.file="+cfgFile, "--web.enable-lifecycle")
+	base := "http://" + e.addr
+	_, body := get(t, nil, base+"/metrics")
+	if v, ok := sample(body, `billing_up{account="alpha",provider="docspace"}`); !ok || v != 1 {
+		t.Fatalf("alpha not up before reload:\n%s", e.logs)
+	}
+	firstOK, _ := sample(body, "billing_exporter_config_last_reload_success_timestamp_seconds")
+	alphaCalls := upstreamCalls(srv, "alpha")
+
+	if code, _ := get(t, nil, base+"/-/reload"); code != http.StatusMethodNotAllowed {
+		t.Errorf("GET /-/reload: %d, want 405", code)
+	}
+
+	// A broken file keeps the running configuration.
+	writeFile(t, cfgFile, srv.config("alpha")+"    colour: blue\n")
+	code, msg := post(t, base+"/-/reload")
+	if code != http.StatusInternalServerError || !strings.Contains(msg, "colour") {
+		t.Errorf("bad reload: %d %q; want 500 naming the field", code, msg)
+	}
+	if strings.Contains(msg, docspaceKey) || strings.Contains(e.logs.String(), docspaceKey) {
+		t.Fatal("a reload error shows the API key")
+	}
+	_, body = get(t, nil, base+"/metrics")
+	if v, ok := sample(body, "billing_exporter_config_last_reload_successful"); !ok || v != 0 {
+		t.Errorf("last_reload_successful = %v, want 0", v)
+	}
+	if v, ok := sample(body, `billing_up{account="alpha",provider="docspace"}`); !ok || v != 1 {
+		t.Error("alpha vanished after a failed reload")
+	}
+	if !strings.Contains(e.logs.String(), "reload failed") {
+		t.Error("failed reload not logged")
+	}
+
+	// A good file adds beta; alpha is unchanged and keeps its cache.
+	time.Sleep(10 * time.Millisecond) // the success timestamp must move
+	writeFile(t, cfgFile, srv.config("alpha", "beta"))
+	if code, msg := post(t, base+"/-/reload"); code != 200 {
+		t.Fatalf("good reload: %d %q", code, msg)
+	}
+	_, body = get(t, nil, base+"/metrics")
+	if v, _ := sample(body, "billing_exporter_config_last_reload_successful"); v != 1 {
+		t.Errorf("last_reload_successful = %v after a good reload", v)
+	}
+	if ts, _ := sample(body, "billing_exporter_config_last_reload_success_timestamp_seconds"); ts <= firstOK {
+		t.Errorf("success timestamp %v did not move past %v", ts, firstOK)
+	}
+	if v, ok := sample(body, `billing_up{account="beta",provider="docspace"}`); !ok || v != 1 {
+		t.Error("beta not scraped after reload")
+	}
+	if got := upstreamCalls(srv, "alpha"); got != alphaCalls {
+		t.Errorf("alpha made %d upstream calls after reload, want its cache kept (%d)", got, alphaCalls)
+	}
+
+	// Removing alpha removes every series of it.
+	writeFile(t, cfgFile, srv.config("beta"))
+	if code, msg := post(t, base+"/-/reload"); code != 200 {
+		t.Fatalf("reload: %d %q", code, msg)
+	}
+	_, body = get(t, nil, base+"/metrics")
+	if strings.Contains(body, `account="alpha"`) {
+		t.Error("alpha still exposed after its removal")
+	}
+	if _, ok := sample(body, `billing_up{account="beta",provider="docspace"}`); !ok {
+		t.Error("beta lost")
+	}
+	if _, ok := sample(body, `billing_exporter_config_reloads_total{result="failure",trigger="HTTP"}`); !ok {
+		t.Error("reloads_total has no failure series")
+	}
+}
+
+// child runs the real binary (this test binary re-executed) with args.
+func child(t *testing.T, args ...string) (*exec.Cmd, *testlog.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=1", childEnv+"_ARGS="+strings.Join(append([]string{"--web.listen-address=127.0.0.1:0"}, args...), "\x1f"))
+	logs := &testlog.Buffer{}
+	cmd.Stdout, cmd.Stderr = io.Discard, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return cmd, logs
+}
+
+func exitCode(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+		return cmd.ProcessState.ExitCode()
+	case <-time.After(40 * time.Second):
+		t.Fatal("process did not exit")
+		return -1
+	}
+}
+
+func TestSIGHUPReloads(t *testing.T) {
+	srv := newPortals(t)
+	cfgFile := filepath.Join(t.TempDir(), "config.yml")
+	writeFile(t, cfgFile, srv.config("alpha"))
+	cmd, logs := child(t, "--config.file="+cfgFile)
+	addr := waitListening(t, logs, nil)
+
+	writeFile(t, cfgFile, srv.config("beta"))
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, body := get(t, nil, "http://"+addr+"/metrics")
+		_, beta := sample(body, `billing_up{account="beta",provider="docspace"}`)
+		if beta && !strings.Contains(body, `account="alpha"`) {
+			if v, _ := sample(body, `billing_exporter_config_reloads_total{result="success",trigger="SIGHUP"}`); v != 1 {
+				t.Errorf("reloads_total{SIGHUP,success} = %v", v)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("SIGHUP did not apply the new config:\n%s", logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := exitCode(t, cmd); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM:\n%s", code, logs)
+	}
+}
+
+// A SIGTERM during a scrape lets that scrape finish, then exits 0.
+func TestSIGTERMFinishesInFlightScrape(t *testing.T) {
+	srv := newPortals(t)
+	cfgFile := filepath.Join(t.TempDir(), "config.yml")
+	writeFile(t, cfgFile, srv.config("slow"))
+	arrived := make(chan struct{}, 16)
+	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		time.Sleep(1500 * time.Millisecond)
+		return false
+	})
+	cmd, logs := child(t, "--config.file="+cfgFile)
+	addr := waitListening(t, logs, nil)
+
+	type result struct {
+		code int
+		body string
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		got <- result{code: resp.StatusCode, body: string(b), err: err}
+	}()
+	select {
+	case <-arrived: // the scrape is waiting on the vendor
+	case <-time.After(15 * time.Second):
+		t.Fatal("scrape never reached the vendor")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	r := <-got
+	if r.err != nil || r.code != 200 {
+		t.Fatalf("in-flight scrape: %d %v", r.code, r.err)
+	}
+	if v, ok := sample(r.body, `billing_up{account="slow",provider="docspace"}`); !ok || v != 1 {
+		t.Errorf("in-flight scrape cut short: billing_up = %v, %v", v, ok)
+	}
+	if code := exitCode(t, cmd); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM:\n%s", code, logs)
+	}
+	if !strings.Contains(logs.String(), "shutting down") {
+		t.Error("shutdown not logged")
+	}
+}
