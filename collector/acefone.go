@@ -50,6 +50,7 @@ var (
 )
 
 func init() {
+	cachedEndpoints["acefone"] = []string{acefoneDashboard.Name, acefoneDueCharges.Name}
 	factories["acefone"] = func(acct *config.Account, d deps) (Scraper, error) {
 		loc := time.UTC
 		if acct.Timezone != "" {

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"reflect"
 	"runtime/debug"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +41,10 @@ type deps struct {
 
 // factories builds a Scraper for an account; one entry per provider file.
 var factories = map[string]func(acct *config.Account, d deps) (Scraper, error){}
+
+// cachedEndpoints names, per provider, the endpoints whose answers are
+// cached, the keys endpoint_cache_ttl accepts.
+var cachedEndpoints = map[string][]string{}
 
 // Options carries what the exporter shares between accounts.
 type Options struct {
@@ -141,6 +147,9 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 	}
 	epTTL := map[string]time.Duration{}
 	for k, v := range acct.EndpointCacheTTL {
+		if !slices.Contains(cachedEndpoints[acct.Provider], k) {
+			return nil, fmt.Errorf("endpoint_cache_ttl: %q is not a %s endpoint (one of: %s)", k, acct.Provider, strings.Join(cachedEndpoints[acct.Provider], ", "))
+		}
 		epTTL[k] = v.D()
 	}
 	maxConc := cfg.Global.AccountMaxConcurrency

@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +113,65 @@ func TestReloadKeepsUnchangedAccountsCaches(t *testing.T) {
 	bad := &config.Config{Accounts: []config.Account{{Name: "x", Provider: "nope"}}}
 	if _, err := h.exp.Reload(bad); err == nil {
 		t.Error("reload accepted an unknown provider")
+	}
+}
+
+func TestEndpointCacheTTLKeysAreEndpointNames(t *testing.T) {
+	srv := sandbox.NewServer()
+	defer srv.Close()
+	cfg := func(key string) *config.Config {
+		c := &config.Config{Accounts: []config.Account{{Name: "q", Provider: "qovery",
+			BaseURL: srv.Mount("/q/"+strings.ReplaceAll(key, "/", "-"), sandbox.NewQovery("tok")), APIKey: "tok",
+			EndpointCacheTTL: map[string]config.Duration{key: config.Duration(time.Hour)}}}}
+		if err := c.Validate(func(string) (string, bool) { return "", false }); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if _, err := New(cfg("organization/invoice"), Options{}); err != nil {
+		t.Errorf("a real endpoint name is refused: %v", err)
+	}
+	_, err := New(cfg("invoice"), Options{})
+	if err == nil || !strings.Contains(err.Error(), `accounts[0] "q": endpoint_cache_ttl: "invoice" is not a qovery endpoint`) ||
+		!strings.Contains(err.Error(), "organization/invoice") {
+		t.Errorf("unknown endpoint name: %v; want the account, the field and the valid names", err)
+	}
+}
+
+// Every endpoint a scrape reads (logins aside, which are never cached) can
+// be named in endpoint_cache_ttl.
+func TestCachedEndpointsListEveryEndpointRead(t *testing.T) {
+	demo, err := sandbox.StartDemo(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer demo.Close()
+	h := newHarness(t, demo.Config)
+	h.scrape()
+	mfs, err := h.upstream.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, mf := range mfs {
+		if mf.GetName() != "billing_upstream_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			l := map[string]string{}
+			for _, p := range m.GetLabel() {
+				l[p.GetName()] = p.GetValue()
+			}
+			if strings.HasPrefix(l["endpoint"], "auth/") {
+				continue
+			}
+			seen++
+			if !slices.Contains(cachedEndpoints[l["provider"]], l["endpoint"]) {
+				t.Errorf("%s endpoint %q is read but not listed in cachedEndpoints", l["provider"], l["endpoint"])
+			}
+		}
+	}
+	if seen < 10 {
+		t.Fatalf("only %d endpoints read; the demo should read every provider's", seen)
 	}
 }

@@ -53,6 +53,9 @@ var (
 )
 
 func init() {
+	for _, e := range []scrape.Endpoint{docspaceCustomerInfo, docspaceBalance, docspaceQuota, docspaceQuotas, docspaceTopUp, docspaceCurrencies} {
+		cachedEndpoints["docspace"] = append(cachedEndpoints["docspace"], e.Name)
+	}
 	factories["docspace"] = func(acct *config.Account, d deps) (Scraper, error) {
 		key := string(acct.APIKey)
 		d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })

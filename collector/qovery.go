@@ -47,11 +47,24 @@ var (
 // Organization and cluster lists change rarely: an hour's cache.
 var qoveryOrganizations = scrape.Endpoint{Name: "organization", Path: "/organization", TTL: time.Hour}
 
+// Qovery endpoint names, per organization.
+const (
+	qoveryOrgCurrentCost        = "organization/currentCost"
+	qoveryOrgBillingStatus      = "organization/billingStatus"
+	qoveryOrgBillingInfo        = "organization/billingInfo"
+	qoveryOrgInvoice            = "organization/invoice"
+	qoveryOrgCreditCard         = "organization/creditCard"
+	qoveryOrgCluster            = "organization/cluster"
+	qoveryOrgClusterCurrentCost = "organization/cluster/currentCost"
+)
+
 func qoveryEndpoint(name, orgID, suffix string, ttl time.Duration) scrape.Endpoint {
 	return scrape.Endpoint{Name: name, Path: "/organization/" + orgID + suffix, TTL: ttl}
 }
 
 func init() {
+	cachedEndpoints["qovery"] = []string{qoveryOrganizations.Name,
+		qoveryOrgCurrentCost, qoveryOrgBillingStatus, qoveryOrgBillingInfo, qoveryOrgInvoice, qoveryOrgCreditCard, qoveryOrgCluster, qoveryOrgClusterCurrentCost}
 	factories["qovery"] = func(acct *config.Account, d deps) (Scraper, error) {
 		scheme := acct.AuthScheme
 		if scheme == "" {
@@ -202,12 +215,12 @@ func (q *qovery) scrapeOrg(ctx context.Context, e *Emitter, o qoveryOrg) {
 		clusters qoveryList[qoveryCluster]
 	)
 	ok := e.FetchAll(ctx, q.client,
-		Read{Endpoint: qoveryEndpoint("organization/currentCost", o.ID, "/currentCost", 0), Out: &cost},
-		Read{Endpoint: qoveryEndpoint("organization/billingStatus", o.ID, "/billingStatus", 0), Out: &status},
-		Read{Endpoint: qoveryEndpoint("organization/billingInfo", o.ID, "/billingInfo", time.Hour), Out: &info},
-		Read{Endpoint: qoveryEndpoint("organization/invoice", o.ID, "/invoice", 0), Out: &invoices},
-		Read{Endpoint: qoveryEndpoint("organization/creditCard", o.ID, "/creditCard", 0), Out: &cards},
-		Read{Endpoint: qoveryEndpoint("organization/cluster", o.ID, "/cluster", time.Hour), Out: &clusters},
+		Read{Endpoint: qoveryEndpoint(qoveryOrgCurrentCost, o.ID, "/currentCost", 0), Out: &cost},
+		Read{Endpoint: qoveryEndpoint(qoveryOrgBillingStatus, o.ID, "/billingStatus", 0), Out: &status},
+		Read{Endpoint: qoveryEndpoint(qoveryOrgBillingInfo, o.ID, "/billingInfo", time.Hour), Out: &info},
+		Read{Endpoint: qoveryEndpoint(qoveryOrgInvoice, o.ID, "/invoice", 0), Out: &invoices},
+		Read{Endpoint: qoveryEndpoint(qoveryOrgCreditCard, o.ID, "/creditCard", 0), Out: &cards},
+		Read{Endpoint: qoveryEndpoint(qoveryOrgCluster, o.ID, "/cluster", time.Hour), Out: &clusters},
 	)
 
 	if ok[0] {
@@ -247,7 +260,7 @@ func (q *qovery) scrapeOrg(ctx context.Context, e *Emitter, o qoveryOrg) {
 		reads := make([]Read, len(clusters.Results))
 		ranges := make([]qoveryCostRange, len(clusters.Results))
 		for i, c := range clusters.Results {
-			reads[i] = Read{Endpoint: qoveryEndpoint("organization/cluster/currentCost", o.ID, "/cluster/"+c.ID+"/currentCost", 0), Out: &ranges[i]}
+			reads[i] = Read{Endpoint: qoveryEndpoint(qoveryOrgClusterCurrentCost, o.ID, "/cluster/"+c.ID+"/currentCost", 0), Out: &ranges[i]}
 		}
 		got := e.FetchAll(ctx, q.client, reads...)
 		for i, c := range clusters.Results {

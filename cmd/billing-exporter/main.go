@@ -21,6 +21,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/scrape"
@@ -117,6 +118,11 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	}
 	cfg, err := load()
 	if f.configCheck {
+		if err == nil {
+			// Building the collectors checks what only they know (endpoint
+			// names, time zones) and calls no vendor.
+			_, err = collector.New(cfg, collector.Options{})
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "configuration invalid: %v\n", err)
 			return 1

@@ -213,6 +213,24 @@ func TestConfigCheck(t *testing.T) {
 	}
 }
 
+// The shipped example passes --config.check once its secret files exist.
+func TestExampleConfigChecks(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "config.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	writeFile(t, keyFile, docspaceKey+"\n")
+	doc := regexp.MustCompile(`/run/secrets/[\w-]+`).ReplaceAllString(string(b), keyFile)
+	cfgFile := filepath.Join(dir, "config.yml")
+	writeFile(t, cfgFile, doc)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"--config.check", "--config.file=" + cfgFile}, &out, &errOut, nil); code != 0 {
+		t.Fatalf("config.yml fails --config.check: %s", errOut.String())
+	}
+}
+
 func TestLandingPageHealthAndBuildInfo(t *testing.T) {
 	e := start(t, "--demo")
 	base := "http://" + e.addr
