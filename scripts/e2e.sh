@@ -33,7 +33,6 @@ began=$SECONDS
 # Panels, or "panel/refId" queries, that the demo legitimately leaves
 # empty, each with the reason.
 EMPTY_OK=(
-	"Balances and top-up thresholds/C=the demo sets no alerts.min_balance, so there is no billing_balance_threshold"
 	"Upstream errors by reason=no upstream call fails in the demo, and the panel shows only non-zero rates"
 )
 

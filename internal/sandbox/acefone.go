@@ -234,6 +234,8 @@ func init() {
 			return doc
 		}})
 		return []config.Account{{Name: "acefone-uk", Provider: "acefone", BaseURL: d.Server.Mount("/acefone/uk", fake),
-			Username: fake.LoginID, Password: config.Secret(fake.Password)}}
+			Username: fake.LoginID, Password: config.Secret(fake.Password),
+			// A threshold for the Balances panel and BillingBalanceLow.
+			Alerts: config.Alerts{MinBalance: map[string]float64{"GBP": 100}}}}
 	})
 }
