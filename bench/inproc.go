@@ -1,0 +1,192 @@
+//go:build bench
+
+package bench
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/billing-exporter/billing-exporter/collector"
+	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/scrape"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// InProc is the exporter built in this process, served the way
+// cmd/billing-exporter serves it: a registry per scrape holding the
+// exporter bound to the scrape's deadline, gathered with a shared registry
+// of process, Go and upstream metrics. It measures what an out-of-process
+// run cannot: allocations per scrape, and simulated time.
+type InProc struct {
+	Exp     *collector.Exporter
+	Shared  *prometheus.Registry
+	Handler http.Handler
+}
+
+// NewInProc builds the exporter for cfg with clock now (nil = time.Now).
+func NewInProc(cfg *config.Config, now func() time.Time) (*InProc, error) {
+	shared := prometheus.NewRegistry()
+	shared.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	exp, err := collector.New(cfg, collector.Options{Metrics: scrape.NewMetrics(shared), Now: now})
+	if err != nil {
+		return nil, err
+	}
+	ip := &InProc{Exp: exp, Shared: shared}
+	opts := promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}
+	ip.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Minute)
+		defer cancel()
+		perScrape := prometheus.NewRegistry()
+		perScrape.MustRegister(exp.WithContext(ctx))
+		promhttp.HandlerFor(prometheus.Gatherers{perScrape, shared}, opts).ServeHTTP(w, r)
+	})
+	return ip, nil
+}
+
+// countingWriter is a ResponseWriter that discards the body and counts it.
+type countingWriter struct {
+	h    http.Header
+	n    int
+	code int
+}
+
+func (w *countingWriter) Header() http.Header         { return w.h }
+func (w *countingWriter) WriteHeader(code int)        { w.code = code }
+func (w *countingWriter) Write(b []byte) (int, error) { w.n += len(b); return len(b), nil }
+
+// ScrapeDiscard serves one /metrics request as Prometheus sends it (gzip
+// accepted) and returns the bytes served.
+func (ip *InProc) ScrapeDiscard() (int, error) {
+	r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	r.Header.Set("Accept-Encoding", "gzip")
+	r.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "600")
+	w := &countingWriter{h: http.Header{}, code: 200}
+	ip.Handler.ServeHTTP(w, r)
+	if w.code != 200 {
+		return w.n, fmt.Errorf("scrape answered %d", w.code)
+	}
+	return w.n, nil
+}
+
+// Gather collects the exporter's billing families once.
+func (ip *InProc) Gather() ([]*dto.MetricFamily, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(ip.Exp)
+	return reg.Gather()
+}
+
+// UpCount counts accounts with billing_up 1 and all billing_up series.
+func UpCount(mfs []*dto.MetricFamily) (up, total int) {
+	for _, mf := range mfs {
+		if mf.GetName() != "billing_up" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			total++
+			if m.GetGauge().GetValue() == 1 {
+				up++
+			}
+		}
+	}
+	return up, total
+}
+
+// UpCountText does the same on exposition text.
+func UpCountText(body []byte) (up, total int) {
+	for _, line := range bytes.Split(body, []byte("\n")) {
+		if !bytes.HasPrefix(line, []byte("billing_up{")) {
+			continue
+		}
+		total++
+		if bytes.HasSuffix(line, []byte(" 1")) {
+			up++
+		}
+	}
+	return up, total
+}
+
+// SeriesCount counts the samples of exposition text: all, and those of
+// billing values (billing_*, without the exporter's upstream and own
+// metrics).
+func SeriesCount(body []byte) (all, billing int) {
+	for _, line := range strings.Split(string(body), "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		all++
+		if strings.HasPrefix(line, "billing_") && !strings.HasPrefix(line, "billing_upstream_") &&
+			!strings.HasPrefix(line, "billing_exporter_") {
+			billing++
+		}
+	}
+	return all, billing
+}
+
+// Clock is a settable clock for simulated time.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+// Get fetches url with the headers Prometheus sends and returns the body
+// as received: gzip bytes when gzipped is true and the server compressed.
+// Decode the body with Body.
+func Get(client *http.Client, url string, gzipped bool, timeout time.Duration) (Response, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return Response{}, err
+	}
+	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", fmt.Sprintf("%.0f", timeout.Seconds()))
+	if gzipped {
+		// Set by hand, Go's transport leaves the body compressed.
+		req.Header.Set("Accept-Encoding", "gzip")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return Response{}, err
+	}
+	defer resp.Body.Close()
+	wire, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return Response{}, err
+	}
+	if resp.StatusCode != 200 {
+		return Response{}, fmt.Errorf("GET %s: %s: %.200s", url, resp.Status, wire)
+	}
+	return Response{Wire: wire, gzipped: resp.Header.Get("Content-Encoding") == "gzip"}, nil
+}
+
+// Response is a body as it came over the wire.
+type Response struct {
+	Wire    []byte
+	gzipped bool
+}
+
+// Body is the decoded body.
+func (r Response) Body() ([]byte, error) {
+	if !r.gzipped {
+		return r.Wire, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(r.Wire))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
