@@ -18,7 +18,6 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"gopkg.in/yaml.v3"
 )
 
@@ -305,8 +304,8 @@ func exportedMetrics(t *testing.T) map[string]bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &describer{cs: []prometheus.Collector{exp,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}}
+	d := &describer{cs: []prometheus.Collector{exp}}
+	collector.NewSelfMetrics(d)
 	scrape.NewMetrics(d)
 	names := map[string]bool{"up": true}
 	for _, c := range d.cs {
