@@ -24,10 +24,10 @@ var (
 	flagLatency     = flag.Duration("report.latency", 100*time.Millisecond, "mean latency of every fake vendor request")
 	flagJitter      = flag.Duration("report.jitter", 20*time.Millisecond, "latency jitter: each request waits latency ± jitter, uniform")
 	flagCold        = flag.String("report.cold", "10,100,1000", "account counts of scenario 1; the largest is also scenario 2's and 4's")
-	flagWarm        = flag.Int("report.warm-scrapes", 200, "warm scrapes per run in scenario 2")
+	flagWarm        = flag.Int("report.warm-scrapes", 100, "warm scrapes per run in scenario 2")
 	flagHourN       = flag.Int("report.hour-accounts", 100, "accounts of scenario 3 (simulated hour)")
 	flagSideN       = flag.Int("report.side-accounts", 100, "Acefone accounts of scenario 5 (json_exporter side by side)")
-	flagRounds      = flag.Int("report.rounds", 20, "rounds per run in scenario 5 (20 rounds = 5 minutes of 15 s scrapes)")
+	flagRounds      = flag.Int("report.rounds", 40, "rounds per run in scenario 5 (20 rounds = 5 minutes of 15 s scrapes)")
 	flagProbeConc   = flag.Int("report.probe-concurrency", 32, "json_exporter probes in flight at once in scenario 5")
 	flagScenarios   = flag.String("report.scenarios", "1,2,3,4,5", "scenarios to run")
 	flagOut         = flag.String("report.out", "RESULTS.md", "report file (relative to bench/); the notes after the marker line are kept")
@@ -103,6 +103,7 @@ type coldRow struct {
 	wall     Sample // seconds
 	ratio    Sample
 	cpu      Sample // exporter CPU seconds of the cold scrape
+	conns    Sample // upstream connections opened
 	up       string
 }
 
@@ -163,6 +164,7 @@ func runBinary(t *testing.T, bin, tmp string) ([]coldRow, *warmRow, *memRow) {
 			}
 			req0 := fix.Requests()
 			lat0n, lat0d := fix.Latency.Stats()
+			conns0 := fix.Conns()
 			cpu0, err := p.CPU()
 			check(t, err)
 			start := time.Now()
@@ -187,8 +189,9 @@ func runBinary(t *testing.T, bin, tmp string) ([]coldRow, *warmRow, *memRow) {
 			row.wall = append(row.wall, wall.Seconds())
 			row.ratio = append(row.ratio, wall.Seconds()/ideal)
 			row.cpu = append(row.cpu, (cpu1 - cpu0).Seconds())
-			t.Logf("cold N=%d run %d: %d upstream requests, wall %.2fs, ideal %.2fs, ratio %.2f, cpu %.2fs",
-				n, r, reqs, wall.Seconds(), ideal, wall.Seconds()/ideal, (cpu1 - cpu0).Seconds())
+			row.conns = append(row.conns, float64(fix.Conns()-conns0))
+			t.Logf("cold N=%d run %d: %d upstream requests on %d connections, wall %.2fs, ideal %.2fs, ratio %.2f, cpu %.2fs",
+				n, r, reqs, fix.Conns()-conns0, wall.Seconds(), ideal, wall.Seconds()/ideal, (cpu1 - cpu0).Seconds())
 
 			if n == big {
 				rss, hwm, err := p.Mem()
@@ -333,7 +336,7 @@ func runAllocs(t *testing.T) *allocRow {
 		row.allocs = append(row.allocs, float64(res.AllocsPerOp()))
 		row.bytes = append(row.bytes, float64(res.AllocedBytesPerOp()))
 		row.nsp = append(row.nsp, float64(res.NsPerOp()))
-		t.Logf("in-process warm scrape N=%d: %s", n, res.String()+res.MemString())
+		t.Logf("in-process warm scrape N=%d: %s\t%s", n, res.String(), res.MemString())
 	}
 	if *flagKeepProfile {
 		if err := profileWarm(ip, "profiles"); err != nil {
@@ -431,12 +434,8 @@ func simulateHour(n int, scrapers int, offset time.Duration) (requests, contract
 			scrapes += 2
 		}
 	}
-	perPath := map[string]int{}
-	for _, r := range fix.Server.Requests() {
-		perPath[r.Path]++
-		requests++
-	}
-	for path, got := range perPath {
+	requests = fix.Requests()
+	for path, got := range fix.PerPath() {
 		ttl := contractTTL(path)
 		allowed := int((hour + ttl - 1) / ttl)
 		contract += allowed
@@ -487,6 +486,7 @@ type sideRow struct {
 	hwm          Sample // MiB
 	wall         Sample // seconds per round, median of the run's rounds
 	upstream     Sample // upstream requests per round
+	conns        Sample // upstream connections opened per round
 	seriesRound  Sample // samples per round (all accounts)
 	startCPU     Sample // CPU seconds from exec to ready
 	cpuRoundsAll Sample // CPU seconds of all rounds of a run
@@ -529,6 +529,7 @@ func runSideBySide(t *testing.T, ours, jx, tmp string) []sideRow {
 			startCPU, err := p.CPU()
 			check(t, err)
 			req0 := fix.Requests()
+			conns0 := fix.Conns()
 			var walls []float64
 			series := 0
 			for k := 0; k < rounds; k++ {
@@ -557,10 +558,11 @@ func runSideBySide(t *testing.T, ours, jx, tmp string) []sideRow {
 			row.hwm = append(row.hwm, MiB(hwm))
 			row.wall = append(row.wall, Sample(walls).Median())
 			row.upstream = append(row.upstream, float64(fix.Requests()-req0)/float64(rounds))
+			row.conns = append(row.conns, float64(fix.Conns()-conns0)/float64(rounds))
 			row.seriesRound = append(row.seriesRound, float64(series))
-			t.Logf("side by side run %d, %s: %.3f CPU s/round, peak RSS %.1f MiB, wall %.3fs/round, %.0f upstream/round",
+			t.Logf("side by side run %d, %s: %.3f CPU s/round, peak RSS %.1f MiB, wall %.3fs/round, %.1f upstream requests and %.1f connections/round",
 				r, row.name, (cpu-startCPU).Seconds()/float64(rounds), MiB(hwm), Sample(walls).Median(),
-				float64(fix.Requests()-req0)/float64(rounds))
+				float64(fix.Requests()-req0)/float64(rounds), float64(fix.Conns()-conns0)/float64(rounds))
 		}
 	}
 	return rows

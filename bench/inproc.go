@@ -54,6 +54,14 @@ func NewInProc(cfg *config.Config, now func() time.Time) (*InProc, error) {
 	return ip, nil
 }
 
+// PrometheusAccept is the Accept header of Prometheus 3 with its default
+// scrape_protocols and UTF-8 names (scrape.acceptHeader): the exporter
+// negotiates the same format as it would with a real server.
+const PrometheusAccept = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6," +
+	"application/openmetrics-text;version=0.0.1;q=0.5," +
+	"text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4," +
+	"text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
+
 // countingWriter is a ResponseWriter that discards the body and counts it.
 type countingWriter struct {
 	h    http.Header
@@ -69,6 +77,7 @@ func (w *countingWriter) Write(b []byte) (int, error) { w.n += len(b); return le
 // accepted) and returns the bytes served.
 func (ip *InProc) ScrapeDiscard() (int, error) {
 	r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	r.Header.Set("Accept", PrometheusAccept)
 	r.Header.Set("Accept-Encoding", "gzip")
 	r.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "600")
 	w := &countingWriter{h: http.Header{}, code: 200}
@@ -153,6 +162,7 @@ func Get(client *http.Client, url string, gzipped bool, timeout time.Duration) (
 	if err != nil {
 		return Response{}, err
 	}
+	req.Header.Set("Accept", PrometheusAccept)
 	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", fmt.Sprintf("%.0f", timeout.Seconds()))
 	if gzipped {
 		// Set by hand, Go's transport leaves the body compressed.

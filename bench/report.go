@@ -101,14 +101,14 @@ func (r *report) write(path string) error {
 		w("One `/metrics` request to a freshly started exporter (empty cache). ")
 		w("Ideal = upstream requests × mean injected latency / max_concurrency (%d). ", BenchGlobal.MaxConcurrency)
 		w("Small N cannot reach it: an account's requests are dependent (Qovery: organizations, then their endpoints, then cluster costs) and capped at %d in flight per account, so the critical path is several latencies long.\n\n", BenchGlobal.AccountMaxConcurrency)
-		w("| N accounts | upstream requests | mean latency ms | ideal s | wall s | wall / ideal | exporter CPU s | accounts up |\n")
-		w("|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		w("| N accounts | upstream requests | upstream connections | mean latency ms | ideal s | wall s | wall / ideal | exporter CPU s | accounts up |\n")
+		w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, c := range r.cold {
 			lat := make(Sample, len(c.latency))
 			for i, v := range c.latency {
 				lat[i] = v * 1000
 			}
-			w("| %d | %s | %s | %s | %s | **%s** | %s | %s |\n", c.n, c.requests.Format("%.0f"), lat.Format("%.1f"),
+			w("| %d | %s | %s | %s | %s | %s | **%s** | %s | %s |\n", c.n, c.requests.Format("%.0f"), c.conns.Format("%.0f"), lat.Format("%.1f"),
 				c.ideal.Format("%.2f"), c.wall.Format("%.2f"), c.ratio.Format("%.2f"), c.cpu.Format("%.2f"), c.up)
 		}
 		w("\n")
@@ -162,11 +162,11 @@ func (r *report) write(path string) error {
 		w("N = %d Acefone accounts on one fake (same latency), %d rounds per run, each exporter a fresh process per run. ", *flagSideN, *flagRounds)
 		w("json_exporter is built from the `tool` directive of bench/jsonexporter/go.mod with one module per account (its own `Authorization: Bearer` header) exporting balance, credit limit, due charges, auto charge, plan minutes and subscription charges; ours exports those and the billing dates, plan info and health series. ")
 		w("CPU s / round = exporter CPU over all rounds / rounds (start-up excluded); peak RSS = VmHWM at the end of the run (start-up included).\n\n")
-		w("| exporter | a round | CPU s / round | peak RSS MiB | wall s / round | upstream requests / round | samples / round |\n")
-		w("|---|---|---:|---:|---:|---:|---:|\n")
+		w("| exporter | a round | CPU s / round | peak RSS MiB | wall s / round | upstream requests / round | upstream connections / round | samples / round |\n")
+		w("|---|---|---:|---:|---:|---:|---:|---:|\n")
 		for _, s := range r.side {
-			w("| %s | %s | %s | %s | %s | %s | %s |\n", s.name, s.how, s.cpuPerRound.Format("%.4f"), s.hwm.Format("%.1f"),
-				s.wall.Format("%.3f"), s.upstream.Format("%.0f"), s.seriesRound.Format("%.0f"))
+			w("| %s | %s | %s | %s | %s | %s | %s | %s |\n", s.name, s.how, s.cpuPerRound.Format("%.4f"), s.hwm.Format("%.1f"),
+				s.wall.Format("%.3f"), s.upstream.Format("%.1f"), s.conns.Format("%.1f"), s.seriesRound.Format("%.0f"))
 		}
 		theirs := r.side[0]
 		w("\n| ratio ours / json_exporter | CPU s / round | peak RSS | wall / round |\n|---|---:|---:|---:|\n")
