@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,6 +37,12 @@ const childEnv = "BILLING_EXPORTER_TEST_CHILD"
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
 		args := strings.Split(os.Getenv(childEnv+"_ARGS"), "\x1f")
+		if os.Getenv(childEnv+"_SOCKET") == "1" {
+			// What systemd sets for an activated service: the parent
+			// passed the socket as fd 3, but only the child knows its pid.
+			os.Setenv("LISTEN_PID", strconv.Itoa(os.Getpid()))
+			os.Setenv("LISTEN_FDS", "1")
+		}
 		os.Exit(run(args, os.Stdout, os.Stderr, nil))
 	}
 	os.Exit(m.Run())
@@ -338,6 +345,18 @@ func TestTLSAndBasicAuth(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
+	// Basic auth covers every path, the health endpoints included (README:
+	// probes need credentials).
+	for _, p := range []string{"/", "/-/healthy", "/-/ready", "/config"} {
+		resp, err := client.Get("https://" + e.addr + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("GET %s without credentials: %d, want 401", p, resp.StatusCode)
+		}
+	}
 	for _, tc := range []struct {
 		name, user, pass string
 		want             int
@@ -458,8 +477,17 @@ func TestReloadOverHTTP(t *testing.T) {
 // child runs the real binary (this test binary re-executed) with args.
 func child(t *testing.T, args ...string) (*exec.Cmd, *testlog.Buffer) {
 	t.Helper()
+	return childWith(t, nil, args...)
+}
+
+// childWith is child with setup applied to the command before it starts.
+func childWith(t *testing.T, setup func(*exec.Cmd), args ...string) (*exec.Cmd, *testlog.Buffer) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"=1", childEnv+"_ARGS="+strings.Join(append([]string{"--web.listen-address=127.0.0.1:0"}, args...), "\x1f"))
+	if setup != nil {
+		setup(cmd)
+	}
 	logs := &testlog.Buffer{}
 	cmd.Stdout, cmd.Stderr = io.Discard, logs
 	if err := cmd.Start(); err != nil {
@@ -494,17 +522,46 @@ func TestSIGHUPReloads(t *testing.T) {
 	cmd, logs := child(t, "--config.file="+cfgFile)
 	addr := waitListening(t, logs, nil)
 
-	writeFile(t, cfgFile, srv.config("beta"))
+	// A file that does not load keeps alpha running.
+	writeFile(t, cfgFile, srv.config("beta")+"    colour: blue\n")
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		_, body := get(t, nil, "http://"+addr+"/metrics")
+		if v, _ := sample(body, `billing_exporter_config_reloads_total{result="failure",trigger="SIGHUP"}`); v == 1 {
+			if v, ok := sample(body, "billing_exporter_config_last_reload_successful"); !ok || v != 0 {
+				t.Errorf("last_reload_successful = %v after a failed SIGHUP reload, want 0", v)
+			}
+			if v, ok := sample(body, `billing_up{account="alpha",provider="docspace"}`); !ok || v != 1 {
+				t.Error("alpha not served after a failed SIGHUP reload")
+			}
+			if strings.Contains(body, `account="beta"`) {
+				t.Error("the file that failed to load was applied")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("SIGHUP with a bad file was not counted as a failed reload:\n%s", logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	writeFile(t, cfgFile, srv.config("beta"))
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		_, body := get(t, nil, "http://"+addr+"/metrics")
 		_, beta := sample(body, `billing_up{account="beta",provider="docspace"}`)
 		if beta && !strings.Contains(body, `account="alpha"`) {
 			if v, _ := sample(body, `billing_exporter_config_reloads_total{result="success",trigger="SIGHUP"}`); v != 1 {
 				t.Errorf("reloads_total{SIGHUP,success} = %v", v)
+			}
+			if v, _ := sample(body, "billing_exporter_config_last_reload_successful"); v != 1 {
+				t.Errorf("last_reload_successful = %v after a good SIGHUP reload", v)
 			}
 			break
 		}
@@ -574,5 +631,61 @@ func TestSIGTERMFinishesInFlightScrape(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "shutting down") {
 		t.Error("shutdown not logged")
+	}
+}
+
+func TestSystemdSocketFlag(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("exporter-toolkit offers --web.systemd-socket on Linux only")
+	}
+	f, err := parseFlags([]string{"--web.systemd-socket"}, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatalf("--web.systemd-socket: %v", err)
+	}
+	if f.web.WebSystemdSocket == nil || !*f.web.WebSystemdSocket {
+		t.Error("--web.systemd-socket did not set the toolkit's flag")
+	}
+}
+
+// With --web.systemd-socket the exporter serves on the socket systemd
+// passes (fd 3, LISTEN_FDS), not on --web.listen-address.
+func TestSystemdSocketActivation(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("socket activation is Linux only")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	cmd, logs := childWith(t, func(c *exec.Cmd) {
+		c.ExtraFiles = []*os.File{file} // fd 3
+		c.Env = append(c.Env, childEnv+"_SOCKET=1")
+	}, "--demo", "--web.systemd-socket")
+	// Only the child holds the socket now.
+	file.Close()
+	ln.Close()
+
+	if got := waitListening(t, logs, nil); got != addr {
+		t.Errorf("listening on %s, want the activated socket %s", got, addr)
+	}
+	if !strings.Contains(logs.String(), "systemd activated listeners") {
+		t.Errorf("no socket activation in the log:\n%s", logs)
+	}
+	if code, body := get(t, nil, "http://"+addr+"/-/healthy"); code != 200 || !strings.Contains(body, "Healthy") {
+		t.Errorf("/-/healthy on the activated socket: %d %q", code, body)
+	}
+	if _, body := get(t, nil, "http://"+addr+"/metrics"); !strings.Contains(body, `billing_up{account="docspace-main",provider="docspace"} 1`) {
+		t.Error("/metrics on the activated socket lacks billing_up")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := exitCode(t, cmd); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM:\n%s", code, logs)
 	}
 }
