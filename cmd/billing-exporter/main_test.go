@@ -279,7 +279,12 @@ func TestLandingPageHealthAndBuildInfo(t *testing.T) {
 	for _, want := range []string{
 		`billing_exporter_build_info{branch=`, `goversion="go`, `version="`,
 		"go_goroutines ", "process_resident_memory_bytes ",
+		// The README's quick start: the demo serves balances of every provider.
 		`billing_up{account="docspace-main",provider="docspace"} 1`,
+		`billing_balance{account="docspace-main",currency="USD",provider="docspace"} `,
+		`billing_up{account="acefone-uk",provider="acefone"} 1`,
+		`billing_balance{account="acefone-uk",currency="GBP",provider="acefone"} `,
+		`billing_up{account="qovery",provider="qovery"} 1`,
 		"billing_exporter_config_last_reload_successful 1",
 	} {
 		if !strings.Contains(body, want) {
