@@ -1,7 +1,10 @@
 package collector
 
 import (
+	"bytes"
+	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -61,33 +64,37 @@ func TestUpstreamCallsIndependentOfScrapers(t *testing.T) {
 }
 
 // TestNeverAnsweredExportsNoValues: a starting exporter whose vendor is
-// down must not read as zero money.
+// down must not read as zero money, whatever the provider.
 func TestNeverAnsweredExportsNoValues(t *testing.T) {
-	srv := sandbox.NewServer()
-	t.Cleanup(srv.Close)
-	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		return true
-	})
-	retries := 0
-	cfg := &config.Config{Global: config.Global{Retries: &retries}, Accounts: []config.Account{{Name: "a", Provider: "docspace",
-		BaseURL: srv.Mount("/a", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey}}}
-	h := newHarness(t, cfg)
-	h.scrape()
-	for _, mf := range h.snapshot() {
-		switch mf.GetName() {
-		case "billing_up", "billing_scrape_duration_seconds":
-		default:
-			if len(mf.GetName()) > 8 && mf.GetName()[:8] == "billing_" && mf.GetName()[:17] != "billing_upstream_" {
-				t.Errorf("%s exported before any answer", mf.GetName())
+	for _, p := range []string{"docspace", "acefone", "acefone-login", "qovery"} {
+		t.Run(p, func(t *testing.T) {
+			srv := sandbox.NewServer()
+			t.Cleanup(srv.Close)
+			srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+				if r.Method != http.MethodGet {
+					return false // logins work; the billing endpoints do not
+				}
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return true
+			})
+			acct, _ := faultProviders[p].account(t, srv, "a")
+			retries := 0
+			h := newHarness(t, &config.Config{Global: config.Global{Retries: &retries}, Accounts: []config.Account{acct}})
+			h.scrape()
+			for _, mf := range h.snapshot() {
+				switch name := mf.GetName(); {
+				case name == "billing_up", name == "billing_scrape_duration_seconds", strings.HasPrefix(name, "billing_upstream_"):
+				case strings.HasPrefix(name, "billing_"):
+					t.Errorf("%s exported before any answer: %v", name, mf.GetMetric())
+				}
 			}
-		}
-	}
-	if up := h.value("billing_up", nil); up != 0 {
-		t.Errorf("billing_up = %v", up)
-	}
-	if n := h.count("billing_last_success_timestamp_seconds", nil); n != 0 {
-		t.Errorf("last success exported before any success")
+			if up := h.value("billing_up", nil); up != 0 {
+				t.Errorf("billing_up = %v", up)
+			}
+			if n := h.count("billing_last_success_timestamp_seconds", nil); n != 0 {
+				t.Errorf("last success exported before any success")
+			}
+		})
 	}
 }
 
@@ -103,6 +110,9 @@ func TestStaleValuesWithinMaxStale(t *testing.T) {
 	h := newHarness(t, cfg)
 	h.scrape()
 	first := h.value("billing_last_success_timestamp_seconds", nil)
+	if want := float64(h.clock.Now().Unix()); first != want {
+		t.Errorf("billing_last_success_timestamp_seconds = %v, want the scrape's time %v", first, want)
+	}
 	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
 		w.WriteHeader(http.StatusBadGateway)
 		return true
@@ -125,5 +135,205 @@ func TestStaleValuesWithinMaxStale(t *testing.T) {
 	h.scrape()
 	if n := h.count("billing_balance", nil); n != 0 {
 		t.Errorf("balance still exported past max_stale (%d series)", n)
+	}
+}
+
+// TestCacheTTLOverrides: global.cache_ttl, an account's cache_ttl and its
+// endpoint_cache_ttl decide how often each endpoint is read; the built-in
+// hour of plan lists and currencies applies unless configured otherwise
+// and is never shorter than the account's TTL.
+func TestCacheTTLOverrides(t *testing.T) {
+	srv := sandbox.NewServer()
+	t.Cleanup(srv.Close)
+	two := config.Duration(2 * time.Minute)
+	cfg := &config.Config{Global: config.Global{CacheTTL: config.Duration(5 * time.Minute)}, Accounts: []config.Account{
+		{Name: "plain", Provider: "docspace", BaseURL: srv.Mount("/plain", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey},
+		{Name: "custom", Provider: "docspace", BaseURL: srv.Mount("/custom", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey,
+			CacheTTL: &two, EndpointCacheTTL: map[string]config.Duration{
+				"customer/balance": config.Duration(30 * time.Second), "quotas": config.Duration(10 * time.Minute)}},
+	}}
+	h := newHarness(t, cfg)
+	for i := 0; i < 80; i++ { // 20 minutes of 15 s scrapes
+		h.scrape()
+		h.clock.Advance(15 * time.Second)
+	}
+	count := map[string]int{}
+	for _, r := range srv.Requests() {
+		count[r.Path]++
+	}
+	const api = "/api/2.0/portal/payment/"
+	for path, want := range map[string]int{
+		// global cache_ttl 5m, quotas and currencies 1h
+		"/plain" + api + "customerinfo": 4, "/plain" + api + "customer/balance": 4, "/plain" + api + "quota": 4,
+		"/plain" + api + "topupsettings": 4, "/plain" + api + "quotas": 1, "/plain" + api + "currencies": 1,
+		// account cache_ttl 2m; balance 30s and quotas 10m configured; currencies keep their hour
+		"/custom" + api + "customerinfo": 10, "/custom" + api + "customer/balance": 40, "/custom" + api + "quota": 10,
+		"/custom" + api + "topupsettings": 10, "/custom" + api + "quotas": 2, "/custom" + api + "currencies": 1,
+	} {
+		if count[path] != want {
+			t.Errorf("%s read %d times in 20 minutes, want %d", path, count[path], want)
+		}
+	}
+}
+
+// holdAndCount is a fault that passes every request on after hold, and
+// records the most requests in flight at once, in all and per account
+// (the first path segment).
+type holdAndCount struct {
+	hold     time.Duration
+	mu       sync.Mutex
+	now, max map[string]int // "" is the total
+}
+
+func (c *holdAndCount) fault(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	acct := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 2)[0]
+	c.mu.Lock()
+	for _, k := range []string{"", acct} {
+		c.now[k]++
+		c.max[k] = max(c.max[k], c.now[k])
+	}
+	c.mu.Unlock()
+	time.Sleep(c.hold)
+	c.mu.Lock()
+	c.now[""]--
+	c.now[acct]--
+	c.mu.Unlock()
+	return false
+}
+
+// TestConcurrencyLimitsFromConfig: global.max_concurrency bounds requests
+// in flight across accounts, account_max_concurrency per account, and an
+// account's max_concurrency overrides the latter.
+func TestConcurrencyLimitsFromConfig(t *testing.T) {
+	run := func(t *testing.T, g config.Global, accts map[string]int) map[string]int {
+		srv := sandbox.NewServer()
+		t.Cleanup(srv.Close)
+		c := &holdAndCount{hold: 30 * time.Millisecond, now: map[string]int{}, max: map[string]int{}}
+		srv.SetFault(c.fault)
+		cfg := &config.Config{Global: g}
+		for _, name := range []string{"a", "b", "c"} {
+			cfg.Accounts = append(cfg.Accounts, config.Account{Name: name, Provider: "docspace",
+				BaseURL: srv.Mount("/"+name, sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey, MaxConcurrency: accts[name]})
+		}
+		h := newHarness(t, cfg)
+		h.scrape()
+		for _, name := range []string{"a", "b", "c"} {
+			if up := h.value("billing_up", map[string]string{"account": name}); up != 1 {
+				t.Errorf("%s: billing_up = %v", name, up)
+			}
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.max
+	}
+	t.Run("global", func(t *testing.T) {
+		// Three accounts of six endpoints each, four at a time per account.
+		if got := run(t, config.Global{MaxConcurrency: 2}, nil)[""]; got != 2 {
+			t.Errorf("at most %d requests in flight, want 2 (global.max_concurrency)", got)
+		}
+	})
+	t.Run("per account", func(t *testing.T) {
+		got := run(t, config.Global{AccountMaxConcurrency: 3}, map[string]int{"a": 1})
+		if got["a"] != 1 || got["b"] != 3 || got["c"] != 3 {
+			t.Errorf("most requests in flight per account %v, want a:1 (max_concurrency) b:3 c:3 (account_max_concurrency)", got)
+		}
+	})
+}
+
+// TestRequestsPerMinuteFromConfig: an account's requests_per_minute is a
+// token bucket (ten seconds' worth at once); calls that find it empty
+// before their deadline fail as rate_limited without reaching the vendor.
+func TestRequestsPerMinuteFromConfig(t *testing.T) {
+	srv := sandbox.NewServer()
+	t.Cleanup(srv.Close)
+	timeout := config.Duration(time.Second)
+	cfg := &config.Config{Accounts: []config.Account{{Name: "a", Provider: "docspace", Timeout: &timeout,
+		BaseURL: srv.Mount("/a", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey, RequestsPerMinute: 6}}}
+	h := newHarness(t, cfg)
+	h.scrapeWithin(5 * time.Second)
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d requests reached the vendor, want 1 (6 per minute, one at once)", n)
+	}
+	if n := h.value("billing_upstream_errors_total", map[string]string{"reason": "rate_limited"}); n != 5 {
+		t.Errorf("rate_limited errors: %v, want 5", n)
+	}
+	if up := h.value("billing_up", nil); up != 0 {
+		t.Errorf("billing_up = %v", up)
+	}
+}
+
+// TestScrapeDeadlineAnswersWithWhatItHas: a scrape whose deadline (from
+// X-Prometheus-Scrape-Timeout-Seconds) comes before the request timeout
+// returns at its deadline with every endpoint and account that answered.
+func TestScrapeDeadlineAnswersWithWhatItHas(t *testing.T) {
+	srv := sandbox.NewServer()
+	t.Cleanup(srv.Close)
+	release := make(chan struct{})
+	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if strings.HasPrefix(r.URL.Path, "/slow/") && strings.HasSuffix(r.URL.Path, "/quota") {
+			<-release // a vendor slower than any scrape; freed when the test ends
+		}
+		return false
+	})
+	t.Cleanup(func() { close(release) })
+	cfg := &config.Config{Global: config.Global{Timeout: config.Duration(time.Minute)}, Accounts: []config.Account{
+		{Name: "slow", Provider: "docspace", BaseURL: srv.Mount("/slow", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey},
+		{Name: "fast", Provider: "docspace", BaseURL: srv.Mount("/fast", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey},
+	}}
+	h := newHarness(t, cfg)
+	// Not a speed target: far below the one-minute request timeout that
+	// the scrape would otherwise wait out.
+	if took := h.scrapeWithin(time.Second); took > 20*time.Second {
+		t.Errorf("the scrape took %v; its deadline was 1s", took)
+	}
+	if up := h.value("billing_up", map[string]string{"account": "slow"}); up != 0 {
+		t.Errorf("slow: billing_up = %v", up)
+	}
+	if up := h.value("billing_up", map[string]string{"account": "fast"}); up != 1 {
+		t.Errorf("fast: billing_up = %v", up)
+	}
+	if v := h.value("billing_balance", map[string]string{"account": "slow", "currency": "USD"}); v != 1500.75 {
+		t.Errorf("slow account's balance = %v: endpoints that answered must be exported", v)
+	}
+	if n := h.count("billing_plan_info", map[string]string{"account": "slow"}); n != 0 {
+		t.Errorf("the endpoint that did not answer exports %d plan series", n)
+	}
+	if n := h.value("billing_upstream_errors_total", map[string]string{"account": "slow", "reason": "timeout"}); n != 1 {
+		t.Errorf("timeout errors of the slow account: %v, want 1", n)
+	}
+	if logs := h.logs.String(); !strings.Contains(logs, "account=slow") || !strings.Contains(logs, "endpoint=quota") ||
+		!strings.Contains(logs, "reason=timeout") {
+		t.Errorf("the log does not name the account, endpoint and reason:\n%s", logs)
+	}
+}
+
+// TestMaxResponseBytesFromConfig: global.max_response_bytes bounds every
+// answer; the default (10 MiB) takes a padded answer the small limit refuses.
+func TestMaxResponseBytesFromConfig(t *testing.T) {
+	for _, tc := range []struct {
+		limit int64
+		up    float64
+	}{{0, 1}, {1024, 0}} {
+		t.Run(fmt.Sprint(tc.limit), func(t *testing.T) {
+			srv := sandbox.NewServer()
+			t.Cleanup(srv.Close)
+			srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+				if !strings.HasSuffix(r.URL.Path, "/customerinfo") {
+					return false
+				}
+				garble(func(b []byte) []byte { return append(b, bytes.Repeat([]byte(" "), 4096)...) })(w, r, next, 1)
+				return true
+			})
+			cfg := &config.Config{Global: config.Global{MaxResponseBytes: tc.limit}, Accounts: []config.Account{{Name: "a",
+				Provider: "docspace", BaseURL: srv.Mount("/a", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey}}}
+			h := newHarness(t, cfg)
+			h.scrape()
+			if up := h.value("billing_up", nil); up != tc.up {
+				t.Errorf("billing_up = %v, want %v", up, tc.up)
+			}
+			if n := h.value("billing_upstream_errors_total", map[string]string{"reason": "too_large"}); (n > 0) != (tc.up == 0) {
+				t.Errorf("too_large errors: %v", n)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"reflect"
 	"runtime/debug"
 	"slices"
@@ -52,6 +53,9 @@ type Options struct {
 	Metrics *scrape.Metrics
 	// Now is the clock of caches and timestamps; tests move it.
 	Now func() time.Time
+	// Transport carries every upstream request; nil is a pooled default.
+	// Fuzz tests answer in memory through it.
+	Transport http.RoundTripper
 }
 
 // target is one configured account, ready to scrape.
@@ -172,6 +176,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 		Secrets:           []string{string(acct.APIKey), string(acct.Password)},
 		Metrics:           opt.Metrics,
 		Now:               opt.Now,
+		Transport:         opt.Transport,
 	})
 	if err != nil {
 		return nil, err
@@ -282,18 +287,24 @@ func runScraper(ctx context.Context, s Scraper, em *Emitter) (err error) {
 
 // logFailure logs each distinct failure of an account, then stays quiet
 // about that same failure for a while: a dead vendor must not write a line
-// per scrape per endpoint.
+// per scrape per endpoint. A failure is its endpoint, status and reason;
+// the detail is left out of the key, as vendors put request ids, times
+// and Retry-After dates in their messages.
 func (e *Exporter) logFailure(t *target, err error) {
 	for _, one := range flatten(err) {
-		if !e.logs.allow(t.acct.Name + "\x00" + one.Error()) {
-			continue
-		}
 		kv := []any{"provider", t.acct.Provider, "account", t.acct.Name, "msg", "scrape failed"}
+		key := t.acct.Name + "\x00"
 		var se *scrape.Error
 		if errors.As(one, &se) {
 			kv = append(kv, "endpoint", se.Endpoint, "status", se.Status, "reason", se.Reason, "detail", se.Detail)
+			key += fmt.Sprintf("%s\x00%d\x00%s", se.Endpoint, se.Status, se.Reason)
 		} else {
 			kv = append(kv, "err", one)
+			first, _, _ := strings.Cut(one.Error(), "\n") // a panic's stack holds addresses
+			key += first
+		}
+		if !e.logs.allow(key) {
+			continue
 		}
 		level.Warn(e.logger).Log(kv...)
 	}

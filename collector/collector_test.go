@@ -2,14 +2,18 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/billing-exporter/billing-exporter/scrape"
 )
 
 // panicky is a provider whose collector panics, to prove the fan-out
@@ -141,13 +145,7 @@ func TestEndpointCacheTTLKeysAreEndpointNames(t *testing.T) {
 // Every endpoint a scrape reads (logins aside, which are never cached) can
 // be named in endpoint_cache_ttl.
 func TestCachedEndpointsListEveryEndpointRead(t *testing.T) {
-	demo, err := sandbox.StartDemo(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer demo.Close()
-	h := newHarness(t, demo.Config)
-	h.scrape()
+	h, _ := scrapedDemo(t)
 	mfs, err := h.upstream.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -173,5 +171,205 @@ func TestCachedEndpointsListEveryEndpointRead(t *testing.T) {
 	}
 	if seen < 10 {
 		t.Fatalf("only %d endpoints read; the demo should read every provider's", seen)
+	}
+}
+
+// A failure is logged once per 5 minutes with provider, account, endpoint,
+// status, reason and detail, even when the vendor's message changes on
+// every answer (request ids, times).
+func TestFailureLogNamesEverythingOnce(t *testing.T) {
+	srv := sandbox.NewServer()
+	t.Cleanup(srv.Close)
+	var n atomic.Int64
+	srv.SetFault(func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
+		if !strings.HasSuffix(r.URL.Path, "/currencies") {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, `{"error":{"message":"internal error, request id %d"}}`, n.Add(1))
+		return true
+	})
+	retries := 0
+	cfg := &config.Config{Global: config.Global{Retries: &retries}, Accounts: []config.Account{{Name: "a", Provider: "docspace",
+		BaseURL: srv.Mount("/a", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey}}}
+	h := newHarness(t, cfg)
+	for i := 0; i < 10; i++ {
+		h.scrape()
+		h.clock.Advance(15 * time.Second)
+	}
+	var lines []string
+	for _, l := range strings.Split(h.logs.String(), "\n") {
+		if strings.Contains(l, "endpoint=currencies") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 || n.Load() < 2 {
+		t.Fatalf("%d failures logged in %d lines, want 1:\n%s", n.Load(), len(lines), h.logs.String())
+	}
+	for _, want := range []string{"level=warn", "provider=docspace", "account=a", "endpoint=currencies", "status=500",
+		"reason=server", `detail="internal error, request id 1"`} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("log line lacks %s: %s", want, lines[0])
+		}
+	}
+}
+
+// A vendor that lists the same thing twice must not make the registry
+// refuse the scrape over a duplicate series: the same value again is
+// dropped, another value is an ambiguous answer and a failure.
+func TestDuplicateSeries(t *testing.T) {
+	srv := sandbox.NewServer()
+	t.Cleanup(srv.Close)
+	conflicting, repeated := sandbox.NewDocSpace(docspaceKey), sandbox.NewDocSpace(docspaceKey)
+	conflicting.Set(sandbox.DocSpaceBalance, sandbox.DocSpaceOK(map[string]any{"subAccounts": []any{
+		map[string]any{"currency": "usd", "amount": 1}, map[string]any{"currency": "USD", "amount": 2}}}))
+	usd := map[string]any{"isoCountryCode": "US", "isoCurrencySymbol": "$", "currencyNativeName": "US Dollar"}
+	repeated.Set(sandbox.DocSpaceCurrencies, sandbox.DocSpaceOK([]any{usd, usd}))
+	h := newHarness(t, &config.Config{Accounts: []config.Account{
+		{Name: "conflicting", Provider: "docspace", BaseURL: srv.Mount("/c", conflicting), APIKey: docspaceKey},
+		{Name: "repeated", Provider: "docspace", BaseURL: srv.Mount("/r", repeated), APIKey: docspaceKey},
+	}})
+	h.scrape() // fails the test if the registry refuses a series
+	if up := h.value("billing_up", map[string]string{"account": "conflicting"}); up != 0 {
+		t.Errorf("conflicting: billing_up = %v, want 0", up)
+	}
+	if v := h.value("billing_balance", map[string]string{"account": "conflicting", "currency": "USD"}); v != 1 {
+		t.Errorf("conflicting: balance %v, want the first value", v)
+	}
+	if !strings.Contains(h.logs.String(), `billing_balance{currency=\"USD\"} twice with different values (1, 2)`) {
+		t.Errorf("the log does not name the ambiguous series:\n%s", h.logs.String())
+	}
+	if up := h.value("billing_up", map[string]string{"account": "repeated"}); up != 1 {
+		t.Errorf("repeated: billing_up = %v, want 1", up)
+	}
+	if n := h.count("billing_supported_currency_info", map[string]string{"account": "repeated"}); n != 1 {
+		t.Errorf("repeated: %d currency series, want 1", n)
+	}
+}
+
+// shortDuration writes 5m and 1h rather than 5m0s and 1h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// Every billing value's HELP says it may come from a cache and for how
+// long, with the defaults of the config package.
+func TestHelpSaysValuesMayBeCached(t *testing.T) {
+	for _, want := range []string{"cache_ttl old (default " + shortDuration(config.DefaultCacheTTL) + ")",
+		"max_stale (default " + shortDuration(config.DefaultMaxStale) + ")"} {
+		if !strings.Contains(cacheNote, want) {
+			t.Errorf("cacheNote %q does not say %q", cacheNote, want)
+		}
+	}
+	values := 0
+	for _, f := range families {
+		help := f.desc.String()
+		switch {
+		case healthFamily[f.name]:
+			if strings.Contains(help, cacheNote) {
+				t.Errorf("%s describes the scrape itself, yet says it is cached", f.name)
+			}
+		case !strings.Contains(help, cacheNote):
+			t.Errorf("%s: HELP does not say values may be cached: %s", f.name, help)
+		default:
+			values++
+		}
+	}
+	if values < 20 {
+		t.Errorf("only %d value families", values)
+	}
+}
+
+// readmeSection returns a README section, its lines joined by spaces.
+func readmeSection(t *testing.T, title string) string {
+	t.Helper()
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	start := strings.Index(doc, "\n## "+title+"\n")
+	if start < 0 {
+		t.Fatalf("README.md has no %q section", title)
+	}
+	section := doc[start+1:]
+	if end := strings.Index(section[3:], "\n## "); end >= 0 {
+		section = section[:end+3]
+	}
+	return strings.Join(strings.Fields(section), " ")
+}
+
+// upstreamCallsPerHour scrapes acct every 15 s for an hour with the
+// default TTLs and counts requests to the vendor.
+func upstreamCallsPerHour(t *testing.T, acct func(srv *sandbox.Server) config.Account) int {
+	t.Helper()
+	srv := sandbox.NewServer()
+	t.Cleanup(srv.Close)
+	h := newHarness(t, &config.Config{Global: config.Global{CacheTTL: config.Duration(config.DefaultCacheTTL)},
+		Accounts: []config.Account{acct(srv)}})
+	for i := 0; i < 240; i++ {
+		h.scrape()
+		if up := h.value("billing_up", nil); up != 1 {
+			t.Fatalf("billing_up = %v\n%s", up, h.logs.String())
+		}
+		h.clock.Advance(15 * time.Second)
+	}
+	return len(srv.Requests())
+}
+
+// The "Protecting vendor APIs" section states the config package's
+// defaults, and its call estimates are what an hour of scrapes costs.
+func TestReadmeProtectingVendorAPIs(t *testing.T) {
+	text := readmeSection(t, "Protecting vendor APIs")
+	for _, want := range []string{
+		"`cache_ttl` (default " + shortDuration(config.DefaultCacheTTL) + ")",
+		"cluster lists for " + shortDuration(docspaceQuotas.TTL),
+		"`global.max_concurrency` (" + fmt.Sprint(config.DefaultMaxConcurrency) + ")",
+		"`account_max_concurrency` (" + fmt.Sprint(config.DefaultAccountMaxConc) + ")",
+		"`max_stale` (default " + shortDuration(config.DefaultMaxStale) + ")",
+		"`max_response_bytes` (" + fmt.Sprint(config.DefaultMaxResponseBytes>>20) + " MiB)",
+		"`requests_per_minute`", "`Retry-After`", "X-Prometheus-Scrape-Timeout-Seconds",
+		"(at most " + shortDuration(scrape.MaxRetryAfter) + ")",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("README's Protecting vendor APIs section does not say %s", want)
+		}
+	}
+	for _, tc := range []struct {
+		provider, readme string
+		want             int
+		acct             func(srv *sandbox.Server) config.Account
+	}{
+		{"docspace", "4 × 12 + 2 = 50", 50, func(srv *sandbox.Server) config.Account {
+			return config.Account{Name: "d", Provider: "docspace", BaseURL: srv.Mount("/d", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey}
+		}},
+		{"acefone", "| 12, at most", 12, func(srv *sandbox.Server) config.Account {
+			return config.Account{Name: "a", Provider: "acefone", BaseURL: srv.Mount("/a", sandbox.NewAcefone(acefoneKey, "", "")), APIKey: acefoneKey}
+		}},
+		{"acefone without due data", "2 × 12 = 24", 24, func(srv *sandbox.Server) config.Account {
+			fake := sandbox.NewAcefone(acefoneKey, "", "")
+			dash := sandbox.AcefoneDashboardDoc()
+			delete(dash, "due_charges")
+			fake.Set("billing/dashboard", sandbox.Reply{Body: dash})
+			return config.Account{Name: "a", Provider: "acefone", BaseURL: srv.Mount("/a", fake), APIKey: acefoneKey}
+		}},
+		{"qovery", "1 + (4 + 2) × 12 + 2 = 75", 75, func(srv *sandbox.Server) config.Account {
+			return config.Account{Name: "q", Provider: "qovery", BaseURL: srv.Mount("/q", sandbox.NewQovery(qoveryToken, qoveryOrgs()[0])), APIKey: qoveryToken}
+		}},
+	} {
+		t.Run(tc.provider, func(t *testing.T) {
+			if !strings.Contains(text, tc.readme) {
+				t.Errorf("README does not say %q", tc.readme)
+			}
+			if got := upstreamCallsPerHour(t, tc.acct); got != tc.want {
+				t.Errorf("an hour of scrapes made %d upstream calls; README says %d", got, tc.want)
+			}
+		})
 	}
 }

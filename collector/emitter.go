@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 
 	"github.com/billing-exporter/billing-exporter/scrape"
@@ -26,6 +27,15 @@ type emitted struct {
 	mu      sync.Mutex
 	metrics []prometheus.Metric
 	errs    []error
+	// series holds the value of every series emitted, by family and label
+	// values: a vendor listing the same thing twice must not make the
+	// registry refuse the whole scrape over a duplicate series.
+	series map[seriesKey]float64
+}
+
+type seriesKey struct {
+	f      *family
+	labels string
 }
 
 func (s *emitted) add(m prometheus.Metric, err error) {
@@ -51,7 +61,9 @@ func (e *Emitter) Gauge(f *family, v float64, labels ...string) {
 		e.shared.add(nil, fmt.Errorf("internal: %s wants %d labels, got %d", f.desc, f.labels, len(labels)))
 		return
 	}
-	if math.IsNaN(v) {
+	// Not a value anyone can compare: absent rather than NaN or ±Inf
+	// (minutes × 60 of an absurd count overflows).
+	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return
 	}
 	values := make([]string, 0, 4+len(labels))
@@ -60,7 +72,37 @@ func (e *Emitter) Gauge(f *family, v float64, labels ...string) {
 	if f.org {
 		values = append(values, e.org, e.orgID)
 	}
+	if !e.shared.first(f, values, v) {
+		return
+	}
 	e.shared.add(prometheus.NewConstMetric(f.desc, prometheus.GaugeValue, v, values...))
+}
+
+// first records a series and reports whether it is new. The same series
+// again with the same value (an organization listed twice) is dropped
+// quietly; with another value the answer is ambiguous, which is a failure
+// of the account. The first value stays.
+func (s *emitted) first(f *family, values []string, v float64) bool {
+	key := seriesKey{f, strings.Join(values, "\xff")}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.series == nil {
+		s.series = map[seriesKey]float64{}
+	}
+	old, dup := s.series[key]
+	if !dup {
+		s.series[key] = v
+		return true
+	}
+	if old != v {
+		pairs := make([]string, 0, len(values)-2)
+		for i := 2; i < len(values); i++ {
+			pairs = append(pairs, fmt.Sprintf("%s=%q", f.names[i], values[i]))
+		}
+		s.errs = append(s.errs, fmt.Errorf("%s account %q: the vendor sent %s{%s} twice with different values (%g, %g); kept the first",
+			values[0], values[1], f.name, strings.Join(pairs, ","), old, v))
+	}
+	return false
 }
 
 // GaugeIf emits f only when the value was present upstream.

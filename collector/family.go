@@ -9,6 +9,8 @@ import (
 // organization and organization_id (empty outside Qovery), because one name
 // must keep one label set across providers.
 type family struct {
+	name   string
+	names  []string // every label name, provider and account first
 	desc   *prometheus.Desc
 	labels int // family-specific labels, between account and the org pair
 	org    bool
@@ -36,7 +38,7 @@ func register(name, help string, org bool, labels []string) *family {
 	if org {
 		all = append(all, "organization", "organization_id")
 	}
-	f := &family{desc: prometheus.NewDesc(name, help, all, nil), labels: len(labels), org: org}
+	f := &family{name: name, names: all, desc: prometheus.NewDesc(name, help, all, nil), labels: len(labels), org: org}
 	families = append(families, f)
 	return f
 }

@@ -33,7 +33,24 @@ type faultProvider struct {
 
 var faultProviders = map[string]faultProvider{}
 
+// lateSecrets holds, by account base URL, the secrets a fake hands out
+// while the test runs (login tokens), read when the test checks for leaks.
+var lateSecrets sync.Map // string -> func() []string
+
 func init() {
+	// Acefone with username and password: the login stays healthy, the
+	// password and every token it returns must never show.
+	faultProviders["acefone-login"] = faultProvider{
+		account: func(t *testing.T, srv *sandbox.Server, name string) (config.Account, []string) {
+			fake := sandbox.NewAcefone("", acefoneLoginID, acefonePassword)
+			acct := config.Account{Name: name, Provider: "acefone", BaseURL: srv.Mount("/"+name, fake),
+				Username: acefoneLoginID, Password: acefonePassword}
+			lateSecrets.Store(acct.BaseURL, fake.Tokens)
+			return acct, []string{acefonePassword}
+		},
+		endpoints: []string{"/v1/billing/dashboard"},
+	}
+
 	faultProviders["docspace"] = faultProvider{
 		account: func(t *testing.T, srv *sandbox.Server, name string) (config.Account, []string) {
 			fake := sandbox.NewDocSpace(docspaceKey)
@@ -68,6 +85,13 @@ type fault struct {
 	up float64
 	// reason expected in billing_upstream_errors_total (when up is 0).
 	reason string
+	// code is the status of the first attempt where a retry recovers: the
+	// fault must have happened for billing_up 1 to prove anything.
+	code string
+	// someValues: the fault garbles the vendor's answer so that some
+	// endpoints may still decode (wrong-shape JSON); every other fault
+	// leaves an account that never answered without any value series.
+	someValues bool
 	// serve answers one request; n counts this path's requests so far (1-based).
 	serve func(w http.ResponseWriter, r *http.Request, next http.Handler, n int)
 }
@@ -143,8 +167,8 @@ var faults = []fault{
 	{name: "401", reason: "auth", serve: status(401, `{"message":"Unauthorized"}`)},
 	{name: "403", reason: "forbidden", serve: status(403, `{"message":"Forbidden"}`)},
 	{name: "404", reason: "not_found", serve: status(404, `{"message":"Not found"}`)},
-	{name: "429 Retry-After 1 then 200", up: 1, serve: thenReal(status(429, `{"message":"slow down"}`, "Retry-After", "1"))},
-	{name: "500 then 200", up: 1, serve: thenReal(status(500, `{"message":"oops"}`))},
+	{name: "429 Retry-After 1 then 200", up: 1, code: "429", serve: thenReal(status(429, `{"message":"slow down"}`, "Retry-After", "1"))},
+	{name: "500 then 200", up: 1, code: "500", serve: thenReal(status(500, `{"message":"oops"}`))},
 	{name: "502", reason: "server", serve: status(502, "<html><body>Bad Gateway</body></html>", "Content-Type", "text/html")},
 	{name: "503", reason: "server", serve: status(503, `{"message":"maintenance"}`)},
 	{name: "timeout", reason: "timeout", serve: func(w http.ResponseWriter, r *http.Request, _ http.Handler, _ int) {
@@ -166,8 +190,8 @@ var faults = []fault{
 	{name: "HTML 200", reason: "decode", serve: status(200, "<!DOCTYPE html><html><body>Maintenance</body></html>", "Content-Type", "text/html; charset=utf-8")},
 	{name: "HTML 200 labelled JSON", reason: "decode", serve: status(200, "<html><body>Maintenance</body></html>")},
 	{name: "truncated JSON", reason: "decode", serve: garble(func(b []byte) []byte { return b[:len(b)/2] })},
-	{name: "string where a number is expected", reason: "decode", serve: garble(numbersToWords)},
-	{name: "array where an object is expected", reason: "decode", serve: garble(func(b []byte) []byte {
+	{name: "string where a number is expected", reason: "decode", someValues: true, serve: garble(numbersToWords)},
+	{name: "array where an object is expected", reason: "decode", someValues: true, serve: garble(func(b []byte) []byte {
 		return append(append([]byte("["), b...), ']')
 	})},
 	{name: "50 MiB body", reason: "too_large", serve: func(w http.ResponseWriter, _ *http.Request, _ http.Handler, _ int) {
@@ -208,10 +232,21 @@ func init() {
 // faultWorld is a faulty account of one provider beside a healthy account
 // of every provider, on one fake server.
 type faultWorld struct {
-	h       *harness
-	srv     *sandbox.Server
-	secrets []string
-	healthy []string
+	h        *harness
+	srv      *sandbox.Server
+	provider string // of the faulty account
+	secrets  []string
+	late     []func() []string // tokens handed out while the test runs
+	healthy  []string
+}
+
+// allSecrets is every key, password and token of the world's accounts.
+func (fw *faultWorld) allSecrets() []string {
+	out := append([]string(nil), fw.secrets...)
+	for _, f := range fw.late {
+		out = append(out, f()...)
+	}
+	return out
 }
 
 func newFaultWorld(t *testing.T, provider string, onFaulty func(w http.ResponseWriter, r *http.Request, next http.Handler, n int), only string) *faultWorld {
@@ -237,6 +272,12 @@ func newFaultWorld(t *testing.T, provider string, onFaulty func(w http.ResponseW
 	faulty, secrets := faultProviders[provider].account(t, srv, "faulty")
 	cfg.Accounts = append(cfg.Accounts, faulty)
 	fw.secrets = append(fw.secrets, secrets...)
+	fw.provider = faulty.Provider
+	for _, a := range cfg.Accounts {
+		if f, ok := lateSecrets.Load(a.BaseURL); ok {
+			fw.late = append(fw.late, f.(func() []string))
+		}
+	}
 
 	var mu sync.Mutex
 	seen := map[string]int{}
@@ -288,8 +329,9 @@ func (fw *faultWorld) seriesOf(account string) int {
 	return n
 }
 
-func (fw *faultWorld) check(t *testing.T, wantUp float64, reason string, base map[string]int, endpoints []string) {
+func (fw *faultWorld) check(t *testing.T, f fault, base map[string]int, endpoints []string) {
 	t.Helper()
+	wantUp, reason := f.up, f.reason
 	took := fw.h.scrapeWithin(faultDeadline)
 	if took > faultDeadline+time.Second {
 		t.Errorf("scrape took %v, past its %v deadline", took, faultDeadline)
@@ -309,13 +351,17 @@ func (fw *faultWorld) check(t *testing.T, wantUp float64, reason string, base ma
 	if strings.Contains(logs, "panicked") {
 		t.Errorf("a collector panicked:\n%s", logs)
 	}
+	if f.code != "" && fw.h.count("billing_upstream_requests_total", map[string]string{"account": "faulty", "code": f.code}) == 0 {
+		t.Errorf("no request of the faulty account answered %s: the fault did not happen", f.code)
+	}
 	if wantUp == 0 {
 		if fw.h.value("billing_upstream_errors_total", map[string]string{"account": "faulty", "reason": reason}) == 0 {
 			t.Errorf("no error counted with reason %q\nlogs:\n%s", reason, logs)
 		}
 		named := false
 		for _, line := range strings.Split(logs, "\n") {
-			if !strings.Contains(line, "account=faulty") {
+			if !strings.Contains(line, "account=faulty") || field(line, "provider") != fw.provider ||
+				field(line, "reason") != reason || field(line, "status") == "" {
 				continue
 			}
 			// Endpoint names omit ids ("organization/currentCost"); their last
@@ -329,10 +375,14 @@ func (fw *faultWorld) check(t *testing.T, wantUp float64, reason string, base ma
 			}
 		}
 		if !named {
-			t.Errorf("no log line names account=faulty and one of its endpoints:\n%s", logs)
+			t.Errorf("no log line names provider=%s account=faulty, one of its endpoints, a status and reason=%s:\n%s", fw.provider, reason, logs)
+		}
+		// The account never answered: no value may read as zero money.
+		if n := fw.seriesOf("faulty"); !f.someValues && n != 1 {
+			t.Errorf("the faulty account, which never answered, exports %d series besides billing_up:\n%s", n-1, fw.h.text())
 		}
 	}
-	fw.h.assertNoSecret(fw.secrets...)
+	fw.h.assertNoSecret(fw.allSecrets()...)
 }
 
 // field returns the value of key=value in a logfmt line.
@@ -371,7 +421,7 @@ func TestFaultInjection(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%s", p, f.name), func(t *testing.T) {
 				t.Parallel()
 				fw := newFaultWorld(t, p, f.serve, "")
-				fw.check(t, f.up, f.reason, base, faultProviders[p].endpoints)
+				fw.check(t, f, base, faultProviders[p].endpoints)
 			})
 		}
 		// One endpoint failing for good: the account is down, the rest of
@@ -380,7 +430,7 @@ func TestFaultInjection(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/only %s 502", p, ep), func(t *testing.T) {
 				t.Parallel()
 				fw := newFaultWorld(t, p, status(502, `{"message":"bad gateway"}`), ep)
-				fw.check(t, 0, "server", base, []string{ep})
+				fw.check(t, fault{reason: "server", someValues: true}, base, []string{ep})
 				if n := fw.seriesOf("faulty"); len(faultProviders[p].endpoints) > 1 && n <= 2 {
 					t.Errorf("faulty account exports only %d series: one bad endpoint hid the others", n)
 				}

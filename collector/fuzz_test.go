@@ -3,11 +3,23 @@ package collector
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/billing-exporter/billing-exporter/internal/testlog"
 	"github.com/billing-exporter/billing-exporter/scrape"
+	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // Decoders of vendor answers must never panic, whatever the vendor sends:
@@ -80,4 +92,242 @@ func FuzzQoveryOrganization(f *testing.F) {
 			_ = doc.Cost.RenewalAt.Unix(time.UTC)
 		}
 	})
+}
+
+// The targets above fuzz single decoders. The ones below fuzz a provider's
+// whole scrape as production runs it: every request goes through the
+// account's scrape.Client to the provider's fake, in memory, except those
+// of the route the fuzzer picked, which get the fuzzed body as a 200. Every
+// series is checked as a pedantic registry would, so that a duplicate
+// series fails as loudly as a panic.
+
+// fuzzRoute is one endpoint of a provider, matched on the request path
+// below the account's base URL (query left out).
+type fuzzRoute struct {
+	name  string
+	match func(path string) bool
+}
+
+func pathIs(p string) func(string) bool { return func(s string) bool { return s == p } }
+
+// qoveryOrgPath matches /organization/<id><suffix> for one id segment.
+func qoveryOrgPath(suffix string) func(string) bool {
+	return func(s string) bool {
+		rest, ok := strings.CutPrefix(s, "/organization/")
+		if !ok {
+			return false
+		}
+		id, tail, _ := strings.Cut(rest, "/")
+		return id != "" && "/"+tail == suffix
+	}
+}
+
+type fuzzScrape struct {
+	exp    *Exporter
+	logs   *testlog.Buffer
+	clock  *fakeClock
+	routes []fuzzRoute
+
+	mu     sync.Mutex
+	route  int      // index into routes; -1 while recording seeds
+	body   []byte   // the fuzzed answer of routes[route]
+	served bool     // the fuzzed body was requested during this scrape
+	seeds  [][]byte // each route's healthy answer
+}
+
+// newFuzzScrape builds an exporter of one account with caching off for
+// every endpoint, so that each scrape asks every route again, checks that
+// a scrape of the healthy fake succeeds and adds each route's healthy
+// answer as a seed.
+func newFuzzScrape(f *testing.F, acct config.Account, fake http.Handler, routes []fuzzRoute, now *fakeClock) *fuzzScrape {
+	fs := &fuzzScrape{logs: &testlog.Buffer{}, clock: now, routes: routes, route: -1, seeds: make([][]byte, len(routes))}
+	const base = "/acct"
+	acct.Name, acct.BaseURL = "fuzz", "http://fuzz.invalid"+base
+	acct.EndpointCacheTTL = map[string]config.Duration{}
+	for _, ep := range cachedEndpoints[acct.Provider] {
+		acct.EndpointCacheTTL[ep] = 0
+	}
+	retries := 0
+	cfg := &config.Config{Global: config.Global{Retries: &retries}, Accounts: []config.Account{acct}}
+	if err := cfg.Validate(func(string) (string, bool) { return "", false }); err != nil {
+		f.Fatal(err)
+	}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := strings.TrimPrefix(r.URL.Path, base)
+		fs.mu.Lock()
+		defer fs.mu.Unlock()
+		if fs.route >= 0 && routes[fs.route].match(path) {
+			fs.served = true
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(fs.body)
+			return
+		}
+		rec := httptest.NewRecorder()
+		r.URL.Path = path
+		fake.ServeHTTP(rec, r)
+		for i, rt := range routes {
+			if fs.route < 0 && rt.match(path) && fs.seeds[i] == nil && rec.Code == http.StatusOK {
+				fs.seeds[i] = rec.Body.Bytes()
+			}
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
+	exp, err := New(cfg, Options{Logger: log.NewLogfmtLogger(fs.logs), Now: now.Now, Transport: memTransport{handler}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	fs.exp = exp
+
+	if up, err := fs.collect(); err != nil || up != 1 {
+		f.Fatalf("billing_up = %v, err = %v", up, err)
+	}
+	if logs := fs.logs.String(); logs != "" {
+		f.Fatalf("the scrape of the healthy fake failed:\n%s", logs)
+	}
+	for i, b := range fs.seeds {
+		if b == nil {
+			f.Fatalf("route %s was not read by a healthy scrape", routes[i].name)
+		}
+		f.Add(uint8(i), b)
+	}
+	return fs
+}
+
+// scrape answers route r with body, scrapes once and checks what a scrape
+// must hold whatever the vendor sends.
+func (fs *fuzzScrape) scrape(t *testing.T, r uint8, body []byte) {
+	fs.mu.Lock()
+	fs.route, fs.body, fs.served = int(r)%len(fs.routes), body, false
+	fs.mu.Unlock()
+	fs.clock.Advance(2 * time.Hour) // expire login tokens: Acefone logs in each time
+	fs.logs.Reset()
+
+	up, err := fs.collect()
+	if err != nil {
+		t.Fatalf("%v\nlogs:\n%s", err, fs.logs.String())
+	}
+	if strings.Contains(fs.logs.String(), "panicked") {
+		t.Fatalf("the collector panicked:\n%s", fs.logs.String())
+	}
+	fs.mu.Lock()
+	served := fs.served
+	fs.mu.Unlock()
+	if served && !json.Valid(body) && up != 0 {
+		t.Fatalf("%s answered with invalid JSON, yet billing_up = %v", fs.routes[fs.route].name, up)
+	}
+}
+
+// collect scrapes once and checks each series as a pedantic registry
+// would: writable, no series twice, and no value that is not a number. It
+// does not use a registry, whose worker goroutines make coverage vary from
+// run to run, which stalls the fuzzer's minimisation.
+func (fs *fuzzScrape) collect() (up float64, err error) {
+	ch := make(chan prometheus.Metric)
+	go func() {
+		fs.exp.Collect(ch)
+		close(ch)
+	}()
+	up = -1
+	seen := map[string]bool{}
+	for m := range ch {
+		if err != nil {
+			continue // drain
+		}
+		var pb dto.Metric
+		if werr := m.Write(&pb); werr != nil {
+			err = fmt.Errorf("%s: %v", m.Desc(), werr)
+			continue
+		}
+		key := m.Desc().String()
+		for _, l := range pb.GetLabel() {
+			key += "\xff" + l.GetName() + "=" + l.GetValue()
+		}
+		name := fuzzMetricName(m.Desc())
+		v := pb.GetGauge().GetValue()
+		switch {
+		case seen[key]:
+			err = fmt.Errorf("series emitted twice: %s%v", name, pb.GetLabel())
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			err = fmt.Errorf("%s%v = %v", name, pb.GetLabel(), v)
+		case name == "billing_up":
+			up = v
+		}
+		seen[key] = true
+	}
+	if err == nil && up < 0 {
+		err = errors.New("no billing_up")
+	}
+	return up, err
+}
+
+// fuzzMetricName reads the metric name out of a Desc, which has no accessor.
+func fuzzMetricName(d *prometheus.Desc) string {
+	s := d.String()
+	_, rest, _ := strings.Cut(s, `fqName: "`)
+	name, _, _ := strings.Cut(rest, `"`)
+	return name
+}
+
+// memTransport answers requests with a handler, without sockets.
+type memTransport struct{ h http.Handler }
+
+func (m memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	m.h.ServeHTTP(rec, r)
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	resp := rec.Result()
+	resp.Request = r
+	return resp, nil
+}
+
+func FuzzDocSpaceScrape(f *testing.F) {
+	routes := []fuzzRoute{}
+	for _, ep := range []scrape.Endpoint{docspaceCustomerInfo, docspaceBalance, docspaceQuota, docspaceQuotas, docspaceTopUp, docspaceCurrencies} {
+		path, _, _ := strings.Cut(ep.Path, "?")
+		routes = append(routes, fuzzRoute{ep.Name, pathIs(path)})
+	}
+	fs := newFuzzScrape(f, config.Account{Provider: "docspace", APIKey: docspaceKey}, sandbox.NewDocSpace(docspaceKey), routes, newFakeClock())
+	f.Fuzz(fs.scrape)
+}
+
+func FuzzAcefoneScrape(f *testing.F) {
+	fake := sandbox.NewAcefone("", acefoneLoginID, acefonePassword)
+	// Without due_charges in the dashboard, due_charges is read too.
+	dash := sandbox.AcefoneDashboardDoc()
+	delete(dash, "due_charges")
+	fake.Set("billing/dashboard", sandbox.Reply{Body: dash})
+	routes := []fuzzRoute{
+		{"auth/login", pathIs("/v1/auth/login")},
+		{acefoneDashboard.Name, pathIs(acefoneDashboard.Path)},
+		{acefoneDueCharges.Name, pathIs(acefoneDueCharges.Path)},
+	}
+	clock := newFakeClock()
+	fake.Now = clock.Now
+	fs := newFuzzScrape(f, config.Account{Provider: "acefone", Username: acefoneLoginID, Password: acefonePassword}, fake, routes, clock)
+	f.Fuzz(fs.scrape)
+}
+
+func FuzzQoveryScrape(f *testing.F) {
+	routes := []fuzzRoute{
+		{qoveryOrganizations.Name, pathIs("/organization")},
+		{qoveryOrgCurrentCost, qoveryOrgPath("/currentCost")},
+		{qoveryOrgBillingStatus, qoveryOrgPath("/billingStatus")},
+		{qoveryOrgBillingInfo, qoveryOrgPath("/billingInfo")},
+		{qoveryOrgInvoice, qoveryOrgPath("/invoice")},
+		{qoveryOrgCreditCard, qoveryOrgPath("/creditCard")},
+		{qoveryOrgCluster, qoveryOrgPath("/cluster")},
+		{qoveryOrgClusterCurrentCost, func(s string) bool {
+			rest, ok := strings.CutPrefix(s, "/organization/")
+			parts := strings.Split(rest, "/")
+			return ok && len(parts) == 4 && parts[1] == "cluster" && parts[3] == "currentCost"
+		}},
+	}
+	fs := newFuzzScrape(f, config.Account{Provider: "qovery", APIKey: qoveryToken}, sandbox.NewQovery(qoveryToken, qoveryOrgs()...), routes, newFakeClock())
+	f.Fuzz(fs.scrape)
 }

@@ -108,6 +108,25 @@ func TestEndpointTTL(t *testing.T) {
 		}
 	})
 
+	// An account cache_ttl longer than the endpoint's own TTL applies to it
+	// too: rarely changing data is not refreshed more often than the rest.
+	t.Run("longer CacheTTL", func(t *testing.T) {
+		clk := newClock()
+		f := newFake(t, counting())
+		c := cachedClient(t, f, clk, func(o *Options) { o.CacheTTL = 2 * time.Hour })
+		get(t, c, plans)
+		clk.Advance(90 * time.Minute)
+		get(t, c, plans)
+		if f.count() != 1 {
+			t.Fatalf("requests within the account's 2h: %d, want 1", f.count())
+		}
+		clk.Advance(30 * time.Minute)
+		get(t, c, plans)
+		if f.count() != 2 {
+			t.Fatalf("requests after the account's 2h: %d, want 2", f.count())
+		}
+	})
+
 	t.Run("Options.EndpointTTL wins", func(t *testing.T) {
 		clk := newClock()
 		f := newFake(t, counting())

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +80,11 @@ type Client struct {
 	flights singleflight.Group
 	cacheMu sync.Mutex
 	cache   map[string]*entry
+
+	// notBefore is when the vendor's last unheeded Retry-After ends: until
+	// then no request goes out (on the Options.Now clock).
+	backoffMu sync.Mutex
+	notBefore time.Time
 }
 
 type entry struct {
@@ -128,7 +134,7 @@ func New(opt Options) (*Client, error) {
 	rc.RetryWaitMin = 200 * time.Millisecond
 	rc.RetryWaitMax = 5 * time.Second
 	rc.CheckRetry = c.checkRetry
-	rc.Backoff = retryablehttp.DefaultBackoff // honours Retry-After on 429 and 503
+	rc.Backoff = backoff // honours Retry-After on 429 and 503
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	c.http = rc
 	return c, nil
@@ -284,11 +290,15 @@ func (c *Client) decodeUsable(endpoint string, body []byte, out any) (bool, erro
 	return true, nil
 }
 
+// ttl is the configured endpoint TTL if any; otherwise the account's TTL,
+// or the endpoint's own when that is longer: data that changes rarely is
+// never refreshed more often than the rest (a 2h cache_ttl keeps plan
+// lists 2h, not 1h). Caching off for the account stays off.
 func (c *Client) ttl(ep Endpoint) time.Duration {
 	if d, ok := c.opt.EndpointTTL[ep.Name]; ok {
 		return d
 	}
-	if ep.TTL > 0 && c.opt.CacheTTL > 0 {
+	if c.opt.CacheTTL > 0 && ep.TTL > c.opt.CacheTTL {
 		return ep.TTL
 	}
 	return c.opt.CacheTTL
@@ -331,6 +341,10 @@ func (c *Client) do(ctx context.Context, r Request) ([]byte, error) {
 }
 
 func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
+	if until, waiting := c.backingOff(); waiting {
+		return nil, c.errorf(r.Endpoint, 0, ReasonRateLimited, "not calling before %s as the vendor's Retry-After asked",
+			until.UTC().Format(time.RFC3339))
+	}
 	if c.limiter != nil {
 		if err := c.limiter.Wait(ctx); err != nil {
 			return nil, c.errorf(r.Endpoint, 0, ReasonRateLimited, "requests_per_minute budget exhausted before the deadline")
@@ -392,6 +406,7 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 		if resp.StatusCode == 429 || resp.StatusCode == 503 {
 			if ra := resp.Header.Get("Retry-After"); ra != "" {
 				msg = strings.TrimSpace(msg + " (Retry-After: " + ra + ")")
+				c.backOff(ra)
 			}
 		}
 		return nil, c.errorf(r.Endpoint, resp.StatusCode, reasonForStatus(resp.StatusCode), "%s", msg)
@@ -410,6 +425,54 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 		return nil, c.errorf(r.Endpoint, resp.StatusCode, ReasonDecode, "got an HTML page (%s), not JSON", ct)
 	}
 	return body, nil
+}
+
+// backoff is retryablehttp's, which honours Retry-After on 429 and 503,
+// except that a Retry-After of more seconds than MaxRetryAfter holds is
+// MaxRetryAfter: retryablehttp's multiplication overflows into a wait of
+// nothing, and checkRetry must see that waiting does not fit.
+func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		s, err := strconv.ParseUint(strings.TrimSpace(resp.Header.Get("Retry-After")), 10, 64)
+		if err == nil && s > uint64(MaxRetryAfter/time.Second) {
+			return MaxRetryAfter
+		}
+	}
+	return retryablehttp.DefaultBackoff(lo, hi, attempt, resp)
+}
+
+// MaxRetryAfter caps how long a Retry-After keeps the client quiet, against
+// nonsense dates: the vendor is asked again at least this often.
+const MaxRetryAfter = time.Hour
+
+// backOff remembers a Retry-After (seconds or HTTP date) that the request
+// could not wait out within its deadline, so that the next scrapes, of this
+// and of other Prometheus replicas, do not call before it ends. They serve
+// the last good answers meanwhile.
+func (c *Client) backOff(retryAfter string) {
+	now := c.now()
+	var wait time.Duration
+	if s, err := strconv.ParseUint(strings.TrimSpace(retryAfter), 10, 64); err == nil {
+		wait = time.Duration(min(s, uint64(MaxRetryAfter/time.Second))) * time.Second
+	} else if t, err := http.ParseTime(retryAfter); err == nil {
+		wait = t.Sub(now)
+	}
+	if wait <= 0 {
+		return
+	}
+	until := now.Add(min(wait, MaxRetryAfter))
+	c.backoffMu.Lock()
+	if until.After(c.notBefore) {
+		c.notBefore = until
+	}
+	c.backoffMu.Unlock()
+}
+
+// backingOff reports whether a Retry-After still forbids calling.
+func (c *Client) backingOff() (time.Time, bool) {
+	c.backoffMu.Lock()
+	defer c.backoffMu.Unlock()
+	return c.notBefore, c.now().Before(c.notBefore)
 }
 
 // acquire takes an account and a global slot; attempts hold them, backoff

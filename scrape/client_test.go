@@ -475,3 +475,80 @@ func TestRedirectNotFollowed(t *testing.T) {
 		t.Error("the redirect was followed with the credentials")
 	}
 }
+
+// A Retry-After that the scrape could not wait out keeps every later call
+// of the account (other endpoints, other replicas' scrapes) from reaching
+// the vendor until it ends; the last good answer stands in meanwhile.
+func TestRetryAfterRemembered(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after func(now time.Time) string
+		quiet time.Duration // how long no request may go out
+	}{
+		{"seconds", func(time.Time) string { return "120" }, 2 * time.Minute},
+		{"HTTP date", func(now time.Time) string { return now.Add(3 * time.Minute).Format(http.TimeFormat) }, 3 * time.Minute},
+		{"capped", func(time.Time) string { return "86400" }, MaxRetryAfter},
+		{"capped, not overflowing", func(time.Time) string { return "99999999999999999" }, MaxRetryAfter},
+		{"capped date", func(now time.Time) string { return now.Add(48 * time.Hour).Format(http.TimeFormat) }, MaxRetryAfter},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Wall time, as retryablehttp reads HTTP dates against it.
+			clk := &clock{t: time.Now().Truncate(time.Second)}
+			var limited atomic.Bool
+			good := counting()
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+				if limited.Load() {
+					reply(429, `{"message":"quota"}`, "Retry-After", tc.after(clk.Now()))(w, r)
+					return
+				}
+				good(w, r)
+			})
+			c := cachedClient(t, f, clk, func(o *Options) { o.Retries = 2 })
+			get(t, c, balance)
+			limited.Store(true)
+			clk.Advance(10 * time.Minute)
+
+			var out balanceDoc
+			usable, err := c.GetJSON(ctxTimeout(t, 2*time.Second), balance, &out)
+			if e := scrapeErr(t, err); e.Status != 429 || !usable || out.Amount.V != 1 {
+				t.Fatalf("usable=%v err=%v; want the 429 and the last good answer", usable, err)
+			}
+			if f.count() != 2 {
+				t.Fatalf("requests: %d; the retry should not wait past the deadline", f.count())
+			}
+
+			clk.Advance(tc.quiet - time.Second)
+			other := Endpoint{Name: "customer/info", Path: "/info"}
+			for _, ep := range []Endpoint{balance, other} {
+				_, err := c.GetJSON(context.Background(), ep, &balanceDoc{})
+				if e := scrapeErr(t, err); e.Reason != ReasonRateLimited || e.Status != 0 || !strings.Contains(e.Detail, "Retry-After") {
+					t.Errorf("%s during Retry-After: %v, want rate_limited without a request", ep.Name, err)
+				}
+			}
+			if f.count() != 2 {
+				t.Errorf("requests during Retry-After: %d, want none after the 429", f.count()-2)
+			}
+			if got := testutil.ToFloat64(c.metrics.errors.WithLabelValues(testProvider, testAccount, "rate_limited")); got != 3 {
+				t.Errorf("errors{reason=rate_limited} = %v, want 3", got)
+			}
+
+			clk.Advance(time.Second)
+			limited.Store(false)
+			if v := get(t, c, balance); v != 2 || f.count() != 3 {
+				t.Errorf("after Retry-After: answer %v after %d requests", v, f.count())
+			}
+		})
+	}
+}
+
+// A Retry-After waited out within the request leaves no back-off behind.
+func TestRetryAfterWaitedOutNotRemembered(t *testing.T) {
+	f := newFake(t, sequence(reply(503, `busy`, "Retry-After", "1"), ok(`{"amount": 1}`), ok(`{"amount": 2}`)))
+	c := newClient(t, f, func(o *Options) { o.Retries = 1 })
+	if _, err := c.GetJSON(context.Background(), balance, &balanceDoc{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetJSON(context.Background(), balance, &balanceDoc{}); err != nil || f.count() != 3 {
+		t.Fatalf("err=%v after %d requests", err, f.count())
+	}
+}
