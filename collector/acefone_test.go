@@ -1,8 +1,10 @@
 package collector
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,6 +42,8 @@ func acefoneHarness(t *testing.T, fake *sandbox.Acefone, login bool, tz string) 
 	}
 	h := newHarness(t, &config.Config{Accounts: []config.Account{acct}})
 	fake.Now = h.clock.Now
+	// Login tokens the fake handed out are secrets too.
+	t.Cleanup(func() { h.checkNoSecret(fake.Tokens()...) })
 	return h, srv
 }
 
@@ -322,4 +326,168 @@ func TestAcefoneDueChargesFailureKeepsDashboard(t *testing.T) {
 	if !strings.Contains(h.logs.String(), "endpoint=billing/due_charges") {
 		t.Errorf("log does not name due_charges:\n%s", h.logs.String())
 	}
+}
+
+// The token is renewed five minutes before the expires_in the login
+// answered, whatever that is: with 10-minute tokens the refresh comes at
+// minute 6, not near the hour a fixed assumption would wait for.
+func TestAcefoneTokenLifetimeFromExpiresIn(t *testing.T) {
+	fake := sandbox.NewAcefone("", acefoneLoginID, acefonePassword)
+	fake.TokenTTL = 10 * time.Minute
+	h, _ := acefoneHarness(t, fake, true, "")
+	step := func(d time.Duration, logins, refreshes int) {
+		t.Helper()
+		h.clock.Advance(d)
+		h.scrape()
+		if up := h.value("billing_up", nil); up != 1 {
+			t.Errorf("billing_up = %v\n%s", up, h.logs.String())
+		}
+		if fake.Logins() != logins || fake.Refreshes() != refreshes {
+			t.Errorf("logins %d refreshes %d, want %d and %d", fake.Logins(), fake.Refreshes(), logins, refreshes)
+		}
+	}
+	step(0, 1, 0)
+	step(4*time.Minute, 1, 0)  // 6 minutes left: keep it
+	step(2*time.Minute, 1, 1)  // 4 minutes left: refresh
+	step(12*time.Minute, 2, 1) // the refreshed token died at minute 16: log in
+}
+
+// A 401 that a fresh login does not cure is given up on after one login,
+// scrape after scrape: no login storm.
+func TestAcefoneReloginOnceThenGivesUp(t *testing.T) {
+	fake := sandbox.NewAcefone("", acefoneLoginID, acefonePassword)
+	fake.Set(sandbox.AcefoneDashboard, sandbox.Reply{Status: http.StatusUnauthorized,
+		Body: map[string]any{"success": false, "message": "Unauthenticated."}})
+	h, srv := acefoneHarness(t, fake, true, "")
+	for i := 1; i <= 2; i++ {
+		srv.ResetRequests()
+		h.clock.Advance(time.Second)
+		h.scrape()
+		if up := h.value("billing_up", nil); up != 0 {
+			t.Errorf("scrape %d: billing_up = %v, want 0", i, up)
+		}
+		dash := 0
+		for _, r := range srv.Requests() {
+			if r.Path == "/ace/v1/billing/dashboard" {
+				dash++
+			}
+		}
+		if dash != 2 {
+			t.Errorf("scrape %d: %d dashboard requests, want 2 (one, then one after a new login)", i, dash)
+		}
+	}
+	// One login to start, then exactly one more per scrape.
+	if fake.Logins() != 3 {
+		t.Errorf("%d logins over two scrapes, want 3", fake.Logins())
+	}
+	logs := h.logs.String()
+	for _, want := range []string{"endpoint=billing/dashboard", "status=401", "reason=auth"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+}
+
+// A long-lived token has no login to fall back on: a 401 is the answer.
+func TestAcefoneRevokedAPITokenDoesNotLogIn(t *testing.T) {
+	fake := sandbox.NewAcefone("acefone-other-token-000", acefoneLoginID, acefonePassword)
+	h, srv := acefoneHarness(t, fake, false, "")
+	h.scrape()
+	if up := h.value("billing_up", nil); up != 0 {
+		t.Errorf("billing_up = %v, want 0", up)
+	}
+	for _, r := range srv.Requests() {
+		if r.Method != http.MethodGet {
+			t.Errorf("%s %s with an API token", r.Method, r.Path)
+		}
+	}
+	if fake.Logins()+fake.Refreshes() != 0 {
+		t.Error("logged in although no username is configured")
+	}
+	if !strings.Contains(h.logs.String(), "status=401") {
+		t.Errorf("log lacks the 401:\n%s", h.logs.String())
+	}
+}
+
+// Every request but the login carries "Authorization: Bearer <token>" (the
+// fake also takes a raw token, as the vendor does; the exporter sends Bearer).
+func TestAcefoneSendsBearer(t *testing.T) {
+	for _, login := range []bool{false, true} {
+		fake := sandbox.NewAcefone(acefoneKey, acefoneLoginID, acefonePassword)
+		h, srv := acefoneHarness(t, fake, login, "")
+		var mu sync.Mutex
+		seen := map[string]string{}
+		srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+			scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+			if r.Header.Get("Authorization") == "" {
+				scheme = "none"
+			}
+			mu.Lock()
+			seen[r.Method+" "+r.URL.Path] = scheme
+			mu.Unlock()
+			return false
+		})
+		h.clock.Advance(56 * time.Minute) // with a login, the second scrape refreshes
+		h.scrape()
+		h.clock.Advance(56 * time.Minute)
+		h.scrape()
+		want := map[string]string{"GET /ace/v1/billing/dashboard": "Bearer"}
+		if login {
+			want["POST /ace/v1/auth/login"] = "none"
+			want["POST /ace/v1/auth/refresh"] = "Bearer"
+		}
+		mu.Lock()
+		if fmt.Sprint(seen) != fmt.Sprint(want) {
+			t.Errorf("login=%v: Authorization schemes %v, want %v", login, seen, want)
+		}
+		mu.Unlock()
+	}
+}
+
+// The dashboard has a due amount but no due date: the date is the soonest
+// *pending* entry of due_charges, whatever their order, read in the
+// account's time zone; the amount stays the dashboard's.
+func TestAcefoneDueDateFromDueCharges(t *testing.T) {
+	doc := sandbox.AcefoneDashboardDoc()
+	doc["due_charges"], doc["due_date"] = "50", nil
+	fake := sandbox.NewAcefone(acefoneKey, acefoneLoginID, acefonePassword)
+	fake.Set(sandbox.AcefoneDashboard, sandbox.Reply{Body: doc})
+	fake.Set(sandbox.AcefoneDueCharges, sandbox.Reply{Body: map[string]any{
+		"total_due_amount": "80.00", "total_records": "4", "page": "1",
+		"data": []any{
+			map[string]any{"id": "1", "charge": "30.00", "due_amount": "30.00", "payment_status": "Pending", "due_date": "2026-12-10 00:00:00"},
+			map[string]any{"id": "2", "charge": "10.00", "due_amount": "0", "payment_status": "Paid", "due_date": "2026-11-28 00:00:00"},
+			map[string]any{"id": "3", "charge": "50.00", "due_amount": "50.00", "payment_status": "Pending", "due_date": "2026-12-03 00:00:00"},
+			map[string]any{"id": "4", "charge": "5.00", "due_amount": "5.00", "payment_status": "Pending", "due_date": nil},
+		},
+	}})
+	h, _ := acefoneHarness(t, fake, false, "Asia/Kolkata")
+	h.scrape()
+	kolkata, _ := time.LoadLocation("Asia/Kolkata")
+	if got, want := h.value("billing_due_timestamp_seconds", nil), float64(time.Date(2026, 12, 3, 0, 0, 0, 0, kolkata).Unix()); got != want {
+		t.Errorf("due = %v, want %v (2026-12-03 00:00 IST)", got, want)
+	}
+	if got := h.value("billing_due_charges", map[string]string{"currency": "GBP"}); got != 50 {
+		t.Errorf("due charges = %v, want the dashboard's 50", got)
+	}
+	if up := h.value("billing_up", nil); up != 1 {
+		t.Errorf("billing_up = %v\n%s", up, h.logs.String())
+	}
+}
+
+func TestAcefoneSubscriptionsSummedPerName(t *testing.T) {
+	doc := sandbox.AcefoneSeedSample()
+	doc["subscriptions"] = []any{
+		map[string]any{"title": "DID Subscriptions", "type": 5, "charge_per_month": "2.50", "quantity": 1},
+		map[string]any{"title": "DID Subscriptions", "type": 5, "charge_per_month": 3, "quantity": 1},
+		map[string]any{"title": "Call Recording", "type": 7, "charge_per_month": nil, "quantity": 1},
+	}
+	fake := sandbox.NewAcefone(acefoneKey, acefoneLoginID, acefonePassword)
+	fake.Set(sandbox.AcefoneDashboard, sandbox.Reply{Body: doc})
+	h, _ := acefoneHarness(t, fake, false, "")
+	h.expect(`
+# HELP billing_subscription_charge_per_month Monthly charge of active Acefone subscriptions, summed per name (dashboard subscriptions charge or charge_per_month). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_subscription_charge_per_month gauge
+billing_subscription_charge_per_month{account="ace",currency="GBP",provider="acefone",subscription="DID Subscriptions"} 5.5
+`, "billing_subscription_charge_per_month")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -237,11 +238,12 @@ func billingNotConfigured(err error) bool {
 var currencySigns = map[string]string{"$": "USD", "€": "EUR", "£": "GBP", "₽": "RUB", "¥": "JPY", "₹": "INR"}
 
 // currencyCode returns an ISO 4217 code from a field that should hold one,
-// falling back to a known sign; "" when neither helps.
+// falling back to a known sign; "" when neither helps. A code is three ASCII
+// letters: "₽" and "₹" are three bytes too, but signs.
 func currencyCode(iso, sign string) string {
 	iso = strings.TrimSpace(iso)
-	if len(iso) == 3 && strings.ToUpper(iso) == iso && !strings.ContainsAny(iso, "$€£") {
-		return iso
+	if isoCode.MatchString(iso) {
+		return strings.ToUpper(iso)
 	}
 	if c, ok := currencySigns[iso]; ok {
 		return c
@@ -251,3 +253,5 @@ func currencyCode(iso, sign string) string {
 	}
 	return ""
 }
+
+var isoCode = regexp.MustCompile(`^[A-Za-z]{3}$`)

@@ -275,3 +275,96 @@ func TestDocSpaceLint(t *testing.T) {
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
 	}
 }
+
+// quota price.isoCurrencySymbol should hold the ISO code but DocSpace puts
+// the sign there in places (currencies does it always): signs map to codes,
+// three-byte signs such as "₽" included, and an unknown sign drops only the
+// price, never the plan.
+func TestDocSpacePriceCurrencyFromSign(t *testing.T) {
+	for _, tc := range []struct {
+		name, iso, sign string
+		want            string // "" = no price series
+		value           float64
+	}{
+		{"ISO code", "USD", "$", "USD", 15},
+		{"dollar sign in isoCurrencySymbol", "$", "$", "USD", 15},
+		{"rouble sign, three bytes", "₽", "₽", "RUB", 990},
+		{"rupee sign, three bytes", "₹", "₹", "INR", 1200},
+		{"lowercase code", "eur", "€", "EUR", 12},
+		{"sign only in currencySymbol", "", "£", "GBP", 9},
+		{"unknown sign", "¤", "¤", "", 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := sandbox.DocSpaceQuotaBusiness()
+			q["price"] = map[string]any{"value": tc.value, "currencySymbol": tc.sign, "isoCurrencySymbol": tc.iso}
+			fake := sandbox.NewDocSpace(docspaceKey)
+			fake.Set(sandbox.DocSpaceQuota, sandbox.DocSpaceOK(q))
+			h, _ := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"p": fake})
+			if tc.want == "" {
+				if n := h.count("billing_plan_price", nil); n != 0 {
+					t.Errorf("%d price series for an unknown currency", n)
+				}
+			} else if got := h.value("billing_plan_price", map[string]string{"plan": "Business", "currency": tc.want}); got != tc.value {
+				t.Errorf("price = %v, want %v %s", got, tc.value, tc.want)
+			}
+			if v := h.value("billing_plan_info", map[string]string{"plan": "Business"}); v != 1 {
+				t.Errorf("plan info = %v", v)
+			}
+			if up := h.value("billing_up", nil); up != 1 {
+				t.Errorf("billing_up = %v", up)
+			}
+		})
+	}
+}
+
+func TestDocSpacePaymentMethodStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sent any
+		want float64
+	}{
+		{"none", 0, 0}, {"set", 1, 1}, {"expired", 2, 2}, {"expired as a string", "2", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := sandbox.NewDocSpace(docspaceKey)
+			fake.Set(sandbox.DocSpaceCustomerInfo, sandbox.DocSpaceOK(map[string]any{"portalId": "p", "paymentMethodStatus": tc.sent}))
+			h, _ := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"p": fake})
+			if got := h.value("billing_payment_method_status", nil); got != tc.want {
+				t.Errorf("billing_payment_method_status = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// -1 means unlimited for size and count features: the limit has no series
+// (README, ADR 0005), usage still has one; flags never have either.
+func TestDocSpaceUnlimitedQuotas(t *testing.T) {
+	q := sandbox.DocSpaceQuotaBusiness()
+	q["features"] = []any{
+		map[string]any{"id": "total_size", "title": "Storage", "value": -1, "type": "size",
+			"used": map[string]any{"value": 1073741824, "title": "1 GB"}},
+		map[string]any{"id": "users", "title": "Admins/Power users", "value": "-1", "type": "count",
+			"used": map[string]any{"value": 3, "title": "3"}},
+		map[string]any{"id": "file_size", "title": "File size", "value": 1048576000, "type": "size"},
+		map[string]any{"id": "aiagent", "title": "AI agents", "value": 0, "type": "count",
+			"used": map[string]any{"value": 0, "title": "0"}},
+		map[string]any{"id": "audit", "title": "Audit trail", "value": false, "type": "flag"},
+	}
+	fake := sandbox.NewDocSpace(docspaceKey)
+	fake.Set(sandbox.DocSpaceQuota, sandbox.DocSpaceOK(q))
+	h, _ := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"p": fake})
+	h.expect(`
+# HELP billing_quota_limit DocSpace quota feature limit (quota features of type size in bytes, count as a count). Unlimited (-1) features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_limit gauge
+billing_quota_limit{account="p",feature="aiagent",provider="docspace",type="count"} 0
+billing_quota_limit{account="p",feature="file_size",provider="docspace",type="size"} 1.048576e+09
+# HELP billing_quota_used DocSpace quota feature usage (quota features used.value; bytes for size, a count for count). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_used gauge
+billing_quota_used{account="p",feature="aiagent",provider="docspace",type="count"} 0
+billing_quota_used{account="p",feature="total_size",provider="docspace",type="size"} 1.073741824e+09
+billing_quota_used{account="p",feature="users",provider="docspace",type="count"} 3
+`, "billing_quota_limit", "billing_quota_used")
+	if up := h.value("billing_up", nil); up != 1 {
+		t.Errorf("billing_up = %v", up)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/internal/testlog"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/go-kit/log"
@@ -62,6 +63,19 @@ func (h *harness) snapshot() []*dto.MetricFamily {
 
 // newHarness validates cfg as Load would (defaults, secrets) and builds
 // the exporter. Caching is off unless the test sets global.cache_ttl.
+// scrapedDemo is a harness on the demo's accounts after one scrape.
+func scrapedDemo(t *testing.T) (*harness, *sandbox.Demo) {
+	t.Helper()
+	demo, err := sandbox.StartDemo(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(demo.Close)
+	h := newHarness(t, demo.Config)
+	h.scrape()
+	return h, demo
+}
+
 func newHarness(t *testing.T, cfg *config.Config) *harness {
 	t.Helper()
 	if cfg.Global.CacheTTL == 0 {
@@ -71,6 +85,13 @@ func newHarness(t *testing.T, cfg *config.Config) *harness {
 		t.Fatalf("config: %v", err)
 	}
 	h := &harness{t: t, logs: &testlog.Buffer{}, clock: newFakeClock()}
+	// Every test built on a harness also proves that no configured key or
+	// password shows in its logs or in the last scrape's metrics.
+	var secrets []string
+	for _, a := range cfg.Accounts {
+		secrets = append(secrets, string(a.APIKey), string(a.Password))
+	}
+	t.Cleanup(func() { h.checkNoSecret(secrets...) })
 	upstream := prometheus.NewRegistry()
 	h.metrics = scrape.NewMetrics(upstream)
 	exp, err := New(cfg, Options{Logger: log.NewLogfmtLogger(h.logs), Metrics: h.metrics, Now: h.clock.Now})
@@ -186,6 +207,24 @@ func (h *harness) assertNoSecret(secrets ...string) {
 	for _, s := range secrets {
 		if s != "" && strings.Contains(text, s) {
 			h.t.Errorf("a secret (%d chars) appears in logs or metrics", len(s))
+		}
+	}
+}
+
+// checkNoSecret is assertNoSecret on whatever was scraped so far, without
+// scraping: for cleanups, after the test's own scrapes.
+func (h *harness) checkNoSecret(secrets ...string) {
+	h.t.Helper()
+	h.mu.Lock()
+	scraped := h.last != nil
+	h.mu.Unlock()
+	if scraped {
+		h.assertNoSecret(secrets...)
+		return
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(h.logs.String(), s) {
+			h.t.Errorf("a secret (%d chars) appears in the logs", len(s))
 		}
 	}
 }

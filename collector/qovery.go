@@ -102,6 +102,10 @@ type qoveryOrg struct {
 	Name                         string        `json:"name"`
 	BillingDeploymentRestriction *string       `json:"billing_deployment_restriction"`
 	Plan                         scrape.String `json:"plan"`
+
+	// listed: read from GET /organization, so that a null
+	// billing_deployment_restriction means "none", not "unknown".
+	listed bool
 }
 
 type qoveryList[T any] struct {
@@ -168,12 +172,15 @@ func (q *qovery) Scrape(ctx context.Context, e *Emitter) error {
 		target := qoveryOrg{ID: q.orgID, Name: q.orgID}
 		for _, o := range orgs.Results {
 			if o.ID == q.orgID {
-				target = o
+				target, target.listed = o, true
 			}
 		}
 		targets = []qoveryOrg{target}
 	case listed:
 		targets = orgs.Results
+		for i := range targets {
+			targets[i].listed = true
+		}
 	}
 	var wg sync.WaitGroup
 	for _, o := range targets {
@@ -191,7 +198,7 @@ func (q *qovery) Scrape(ctx context.Context, e *Emitter) error {
 }
 
 func (q *qovery) scrapeOrg(ctx context.Context, e *Emitter, o qoveryOrg) {
-	if o.BillingDeploymentRestriction != nil || q.orgID == "" {
+	if o.listed {
 		// NO_CREDIT_CARD marks a trial without a card, which still deploys;
 		// any other restriction blocks deployments.
 		restricted := 0.0

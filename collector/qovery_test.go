@@ -288,3 +288,120 @@ func TestLintAllProviders(t *testing.T) {
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
 	}
 }
+
+// billing_deployment_restriction: null and NO_CREDIT_CARD (a trial without
+// a card, which still deploys) are 0, anything else 1; an organization set
+// in organization_id and found in the list reports it like a discovered one.
+func TestQoveryDeploymentRestriction(t *testing.T) {
+	const orgC = "33333333-cccc-4ccc-8ccc-000000000003"
+	orgs := qoveryOrgs()
+	orgs[0].Restriction = nil
+	orgs[1].Restriction = "NO_CREDIT_CARD"
+	orgs = append(orgs, sandbox.QoveryOrg{ID: orgC, Name: "gamma", Plan: "TEAM_2025", Restriction: "NO_CREDIT_CARD_AND_NO_CREDIT"})
+	want := map[string]float64{"alpha": 0, "beta": 0, "gamma": 1}
+
+	t.Run("discovered", func(t *testing.T) {
+		h, _ := qoveryHarness(t, sandbox.NewQovery(qoveryToken, orgs...), config.Account{}, nil)
+		h.scrape()
+		for org, v := range want {
+			if got := h.value("billing_deployment_restricted", map[string]string{"organization": org}); got != v {
+				t.Errorf("%s: billing_deployment_restricted = %v, want %v", org, got, v)
+			}
+		}
+	})
+	for _, tc := range []struct{ id, name string }{{orgA, "alpha"}, {orgC, "gamma"}} {
+		t.Run("configured "+tc.name, func(t *testing.T) {
+			h, _ := qoveryHarness(t, sandbox.NewQovery(qoveryToken, orgs...), config.Account{OrganizationID: tc.id}, nil)
+			h.scrape()
+			if got := h.value("billing_deployment_restricted", map[string]string{"organization": tc.name, "organization_id": tc.id}); got != want[tc.name] {
+				t.Errorf("billing_deployment_restricted = %v, want %v", got, want[tc.name])
+			}
+			if n := h.count("billing_deployment_restricted", nil); n != 1 {
+				t.Errorf("%d series, want only the configured organization's", n)
+			}
+		})
+	}
+}
+
+// Invoices are counted and summed per status and currency whatever their
+// order; the newest created_at wins; cents are preferred, the float field
+// stands in; an invoice without status counts as UNKNOWN.
+func TestQoveryInvoices(t *testing.T) {
+	fake := sandbox.NewQovery(qoveryToken, qoveryOrgs()[0])
+	fake.Set("/organization/"+orgA+"/invoice", sandbox.Reply{Body: map[string]any{"results": []any{
+		map[string]any{"id": "i1", "created_at": "2026-10-01T00:00:00Z", "status": "PAID", "total_in_cents": 10001, "total": 100, "currency_code": "USD"},
+		map[string]any{"id": "i2", "created_at": "2026-11-15T08:30:00Z", "status": "PAID", "total": 50.25, "currency_code": "EUR"},
+		map[string]any{"id": "i3", "created_at": "2026-09-01T00:00:00Z", "status": "paid", "total_in_cents": 2000, "total": 20, "currency_code": "usd"},
+		map[string]any{"id": "i4", "created_at": nil, "status": "PAYMENT_DUE", "total_in_cents": 999, "currency_code": "USD"},
+		map[string]any{"id": "i5", "created_at": "2026-11-01T00:00:00Z", "status": nil, "total_in_cents": 1, "currency_code": "USD"},
+	}}})
+	h, _ := qoveryHarness(t, fake, config.Account{}, nil)
+	h.expect(`
+# HELP billing_invoices Qovery invoices of the organization by status (invoice list). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_invoices gauge
+billing_invoices{account="qov",organization="alpha",organization_id="`+orgA+`",provider="qovery",status="PAID"} 3
+billing_invoices{account="qov",organization="alpha",organization_id="`+orgA+`",provider="qovery",status="PAYMENT_DUE"} 1
+billing_invoices{account="qov",organization="alpha",organization_id="`+orgA+`",provider="qovery",status="UNKNOWN"} 1
+# HELP billing_invoices_amount Total of the Qovery organization's invoices by status (invoice list total_in_cents / 100). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_invoices_amount gauge
+billing_invoices_amount{account="qov",currency="EUR",organization="alpha",organization_id="`+orgA+`",provider="qovery",status="PAID"} 50.25
+billing_invoices_amount{account="qov",currency="USD",organization="alpha",organization_id="`+orgA+`",provider="qovery",status="PAID"} 120.01
+billing_invoices_amount{account="qov",currency="USD",organization="alpha",organization_id="`+orgA+`",provider="qovery",status="PAYMENT_DUE"} 9.99
+billing_invoices_amount{account="qov",currency="USD",organization="alpha",organization_id="`+orgA+`",provider="qovery",status="UNKNOWN"} 0.01
+# HELP billing_last_invoice_timestamp_seconds When the Qovery organization's newest invoice was created, Unix time (invoice list created_at). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_last_invoice_timestamp_seconds gauge
+billing_last_invoice_timestamp_seconds{account="qov",organization="alpha",organization_id="`+orgA+`",provider="qovery"} 1.7947314e+09
+`, "billing_invoices", "billing_invoices_amount", "billing_last_invoice_timestamp_seconds")
+}
+
+// No invoice: no count, no amount, no date (not a zero date).
+func TestQoveryNoInvoiceNoCard(t *testing.T) {
+	fake := sandbox.NewQovery(qoveryToken, qoveryOrgs()[0])
+	fake.Set("/organization/"+orgA+"/invoice", sandbox.Reply{Body: map[string]any{"results": []any{}}})
+	fake.Set("/organization/"+orgA+"/creditCard", sandbox.Reply{Body: map[string]any{"results": []any{}}})
+	fake.Set("/organization/"+orgA+"/billingInfo", sandbox.Reply{Body: map[string]any{"first_name": nil, "country_code": nil}})
+	h, _ := qoveryHarness(t, fake, config.Account{}, nil)
+	h.scrape()
+	for _, name := range []string{"billing_invoices", "billing_invoices_amount", "billing_last_invoice_timestamp_seconds",
+		"billing_card_expiry_timestamp_seconds", "billing_card_expired", "billing_info"} {
+		if n := h.count(name, nil); n != 0 {
+			t.Errorf("%s: %d series, want none", name, n)
+		}
+	}
+	if up := h.value("billing_up", nil); up != 1 {
+		t.Errorf("billing_up = %v", up)
+	}
+}
+
+// currentCost: total_in_cents / 100 wins over a rounded total; total stands
+// in when the cents are absent; a cost without currency_code is no series.
+func TestQoveryCurrentCostPrefersCents(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cost  map[string]any
+		want  float64
+		valid bool
+	}{
+		{"cents win", map[string]any{"total_in_cents": 12345, "total": 123, "currency_code": "EUR"}, 123.45, true},
+		{"float stands in", map[string]any{"total": 99.9, "currency_code": "EUR"}, 99.9, true},
+		{"cents as a string", map[string]any{"total_in_cents": "700", "currency_code": "EUR"}, 7, true},
+		{"no currency", map[string]any{"total_in_cents": 100, "total": 1}, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := sandbox.NewQovery(qoveryToken, qoveryOrgs()[0])
+			fake.Set("/organization/"+orgA+"/currentCost", sandbox.Reply{Body: map[string]any{"plan": "TEAM_2025",
+				"remaining_trial_day": 0, "renewal_at": "2026-12-15T00:00:00Z", "cost": tc.cost}})
+			h, _ := qoveryHarness(t, fake, config.Account{}, nil)
+			h.scrape()
+			if !tc.valid {
+				if n := h.count("billing_current_cost", nil); n != 0 {
+					t.Errorf("%d series without a currency", n)
+				}
+				return
+			}
+			if got := h.value("billing_current_cost", map[string]string{"currency": "EUR", "organization": "alpha"}); got != tc.want {
+				t.Errorf("billing_current_cost = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -218,7 +218,7 @@ func TestSummary(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"api_key: <secret>", "password: <secret>", "api_key_file: testdata/docspace.key",
-		"timeout: 10s", "cache_ttl: 5m0s", "retries: 2", "name: acefone-in", "timezone: Asia/Kolkata", "quotas: 1h0m0s"} {
+		"timeout: 10s", "cache_ttl: 5m0s", "retries: 2", "name: acefone-in", "timezone: Asia/Kolkata", "organization/invoice: 1h0m0s"} {
 		if !strings.Contains(sum, want) {
 			t.Errorf("summary lacks %q:\n%s", want, sum)
 		}
@@ -251,7 +251,7 @@ func TestLoadFull(t *testing.T) {
 		t.Errorf("EffectiveTimeout = %v", got)
 	}
 	q := c.Accounts[3]
-	if q.OrganizationID == "" || q.AuthScheme != "Token" || q.EndpointCacheTTL["quotas"].D() != time.Hour || q.Alerts.MonthlyBudget["USD"] != 2000 {
+	if q.OrganizationID == "" || q.AuthScheme != "Token" || q.EndpointCacheTTL["organization/invoice"].D() != time.Hour || q.Alerts.MonthlyBudget["USD"] != 2000 {
 		t.Errorf("qovery: %+v", q)
 	}
 	if c.Accounts[0].Alerts.MinBalance["USD"] != 50 {
@@ -295,5 +295,22 @@ func TestValidateBuiltConfig(t *testing.T) {
 	}
 	if c.Global.Timeout.D() != DefaultTimeout {
 		t.Error("defaults not filled")
+	}
+}
+
+// A key file the exporter's user may not read (the directory case above
+// runs everywhere; this one needs a non-root user, as in production).
+func TestKeyFileWithoutPermission(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads any file")
+	}
+	f := filepath.Join(t.TempDir(), "docspace.key")
+	if err := os.WriteFile(f, []byte(fileKey), 0o000); err != nil {
+		t.Fatal(err)
+	}
+	_, err := parse(t, account("name: docspace-main", "provider: docspace", "base_url: https://portal.onlyoffice.com", "api_key_file: "+f))
+	want := `accounts[0] "docspace-main": api_key_file: cannot read "` + f + `": permission denied`
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
 	}
 }

@@ -63,7 +63,8 @@ func StartDemo(now func() time.Time) (*Demo, error) {
 	trial.Set(DocSpaceQuota, DocSpaceOK(func() any {
 		q := DocSpaceQuotaBusiness()
 		q["title"], q["trial"] = "Business (trial)", true
-		q["dueDate"] = d.start.UTC().Add(2 * 24 * time.Hour).Format(time.RFC3339Nano)
+		// .NET's round-trip form: Z and exactly 7 fractional digits.
+		q["dueDate"] = d.start.UTC().Add(2 * 24 * time.Hour).Format("2006-01-02T15:04:05.0000000Z")
 		return q
 	}))
 	trial.Set(DocSpaceTopUp, DocSpaceOK(map[string]any{

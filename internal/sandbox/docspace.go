@@ -91,18 +91,42 @@ func (d *DocSpace) NoBilling() {
 }
 
 // DocSpaceOK wraps payload in the success envelope; nil omits "response"
-// and sets count 0, as the server does for a null payload.
+// and sets count 0, as the server does for a null payload. As the server's
+// serializer does, properties set to nil are left out at every depth: a
+// test that sets a field to nil gets the field omitted, never "null".
 func DocSpaceOK(payload any) Reply {
 	env := map[string]any{"count": 1, "status": 0, "statusCode": 200,
 		"links": []any{map[string]any{"href": "https://portal.example.com/api/2.0/portal/payment", "action": "GET"}}}
 	if payload == nil {
 		env["count"] = 0
 	} else if f, ok := payload.(func() any); ok {
-		return Reply{Body: func() any { env := copyMap(env); env["response"] = f(); return env }}
+		return Reply{Body: func() any { env := copyMap(env); env["response"] = omitNulls(f()); return env }}
 	} else {
-		env["response"] = payload
+		env["response"] = omitNulls(payload)
 	}
 	return Reply{Body: env}
+}
+
+// omitNulls returns a copy of v without nil properties in its objects,
+// at every depth. Array elements are kept (the server sends none as null).
+func omitNulls(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			if e != nil {
+				out[k] = omitNulls(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = omitNulls(e)
+		}
+		return out
+	}
+	return v
 }
 
 // DocSpaceError is the server's error envelope.

@@ -1,0 +1,195 @@
+package collector
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/billing-exporter/billing-exporter/internal/testlog"
+	"github.com/billing-exporter/billing-exporter/scrape"
+	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// demoExporter wires the --demo simulation to an exporter the way cmd does:
+// a shared registry with the exporter's own and upstream metrics, and the
+// billing collector registered per scrape. It serves /metrics on loopback.
+type demoExporter struct {
+	demo   *sandbox.Demo
+	exp    *Exporter
+	shared *prometheus.Registry
+	url    string
+	logs   *testlog.Buffer
+}
+
+func startDemoExporter(t *testing.T, now func() time.Time) *demoExporter {
+	t.Helper()
+	demo, err := sandbox.StartDemo(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(demo.Close)
+	d := &demoExporter{demo: demo, shared: prometheus.NewRegistry(), logs: &testlog.Buffer{}}
+	NewSelfMetrics(d.shared)
+	d.exp, err = New(demo.Config, Options{Logger: log.NewLogfmtLogger(d.logs), Metrics: scrape.NewMetrics(d.shared), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		perScrape := prometheus.NewRegistry()
+		perScrape.MustRegister(d.exp.WithContext(r.Context()))
+		promhttp.HandlerFor(prometheus.Gatherers{perScrape, d.shared}, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
+		t.Fatalf("test server not on loopback: %s", srv.URL)
+	}
+	d.url = srv.URL + "/metrics"
+	return d
+}
+
+// metrics is `curl <url>/metrics`.
+func (d *demoExporter) metrics(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, d.url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %d %v", resp.StatusCode, err)
+	}
+	return string(b)
+}
+
+// seriesValue returns the value of the exposition line for series (name
+// and labels exactly as exposed, labels sorted).
+func seriesValue(t *testing.T, body, series string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(body, "\n") {
+		if rest, ok := strings.CutPrefix(line, series+" "); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return v
+		}
+	}
+	t.Fatalf("no series %s in /metrics", series)
+	return 0
+}
+
+// The README's quick start: run the demo, curl /metrics, see billing_balance
+// series; the demo covers all three providers, two DocSpace portals (one
+// with two currencies, one on a trial that ends in two days), and balances
+// that drift down as time passes.
+func TestDemoServesEveryProviderOverHTTP(t *testing.T) {
+	clock := newFakeClock()
+	d := startDemoExporter(t, clock.Now)
+	body := d.metrics(t)
+
+	for _, acct := range []string{`account="docspace-main",provider="docspace"`, `account="docspace-trial",provider="docspace"`,
+		`account="acefone-uk",provider="acefone"`, `account="qovery",provider="qovery"`} {
+		if v := seriesValue(t, body, "billing_up{"+acct+"}"); v != 1 {
+			t.Errorf("billing_up{%s} = %v\n%s", acct, v, d.logs)
+		}
+	}
+	balances := map[string]float64{
+		`billing_balance{account="docspace-main",currency="USD",provider="docspace"}`:  1500.75,
+		`billing_balance{account="docspace-main",currency="EUR",provider="docspace"}`:  230.5,
+		`billing_balance{account="docspace-trial",currency="USD",provider="docspace"}`: 12.4,
+		`billing_balance{account="acefone-uk",currency="GBP",provider="acefone"}`:      1520.5,
+	}
+	for series, want := range balances {
+		if got := seriesValue(t, body, series); got != want {
+			t.Errorf("%s = %v, want %v", series, got, want)
+		}
+	}
+	if v := seriesValue(t, body, `billing_plan_trial{account="docspace-trial",plan="Business (trial)",provider="docspace"}`); v != 1 {
+		t.Errorf("trial portal: billing_plan_trial = %v", v)
+	}
+	trialEnds := float64(clock.Now().Add(48 * time.Hour).Unix())
+	if v := seriesValue(t, body, `billing_plan_due_timestamp_seconds{account="docspace-trial",organization="",organization_id="",plan="Business (trial)",provider="docspace"}`); v != trialEnds {
+		t.Errorf("trial ends at %v, want %v (two days after start)", v, trialEnds)
+	}
+	for _, want := range []string{`billing_cluster_cost_max{account="qovery",cluster="prod-eu"`, `billing_cluster_cost_max{account="qovery",cluster="prod-us"`,
+		`billing_current_cost{account="qovery",currency="USD",organization="acme-prod"`,
+		`billing_plan_call_remaining_seconds{account="acefone-uk",plan="UK Unlimited",provider="acefone"}`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	// An hour later (past the demo's 5 s cache) every balance is lower,
+	// and not by much.
+	clock.Advance(time.Hour)
+	later := d.metrics(t)
+	for series, start := range balances {
+		got := seriesValue(t, later, series)
+		if got >= start || got < start-10 {
+			t.Errorf("%s an hour later = %v, want a little under %v", series, got, start)
+		}
+	}
+
+	for _, a := range d.demo.Config.Accounts {
+		for _, s := range []string{string(a.APIKey), string(a.Password)} {
+			if s != "" && (strings.Contains(body+later, s) || strings.Contains(d.logs.String(), s)) {
+				t.Errorf("%s: a demo secret shows in /metrics or the logs", a.Name)
+			}
+		}
+	}
+}
+
+// testutil's lint over everything /metrics serves with all three providers
+// registered: billing families, upstream metrics, the exporter's own.
+func TestDemoWholeRegistryLint(t *testing.T) {
+	clock := newFakeClock()
+	d := startDemoExporter(t, clock.Now)
+	perScrape := prometheus.NewRegistry()
+	perScrape.MustRegister(d.exp)
+	whole := prometheus.Gatherers{perScrape, d.shared}
+	problems, err := testutil.GatherAndLint(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+	problems, err = testutil.CollectAndLint(d.exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("CollectAndLint: %s: %s", p.Metric, p.Text)
+	}
+	// The lint saw every provider's series, not an empty scrape.
+	mfs, err := whole.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	providers := map[string]bool{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "provider" && strings.HasPrefix(mf.GetName(), "billing_balance") {
+					providers[l.GetValue()] = true
+				}
+			}
+		}
+	}
+	if !providers["docspace"] || !providers["acefone"] {
+		t.Errorf("balances of %v only", providers)
+	}
+}

@@ -1,0 +1,86 @@
+package config
+
+import (
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// yamlKeys lists the YAML keys of struct type t under prefix, descending
+// into nested structs (alerts.min_balance) but not into maps or inline
+// catch-alls.
+func yamlKeys(t reflect.Type, prefix string) []string {
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("yaml"), ",")
+		if tag[0] == "" || tag[0] == "-" {
+			continue // inline Extra
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && ft.NumField() > 0 && ft.Field(0).IsExported() && ft.Name() != "Duration" {
+			keys = append(keys, yamlKeys(ft, prefix+tag[0]+".")...)
+			continue
+		}
+		keys = append(keys, prefix+tag[0])
+	}
+	return keys
+}
+
+// The README's Configuration table documents every key the config accepts,
+// and only those.
+func TestReadmeConfigurationTable(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	start := strings.Index(doc, "\n## Configuration\n")
+	if start < 0 {
+		t.Fatal(`README.md has no "## Configuration" section`)
+	}
+	section := doc[start+1:]
+	if end := strings.Index(section[3:], "\n## "); end >= 0 {
+		section = section[:end+3]
+	}
+	tick := regexp.MustCompile("`([^`]+)`")
+	documented := map[string]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		first := strings.Split(strings.Trim(line, "|"), "|")[0]
+		prefix := ""
+		for i, m := range tick.FindAllStringSubmatch(first, -1) {
+			key := m[1]
+			if i == 0 {
+				prefix = key[:strings.LastIndex(key, ".")+1]
+			} else if !strings.Contains(key, ".") {
+				key = prefix + key
+			}
+			documented[key] = true
+		}
+	}
+	var want []string
+	want = append(want, yamlKeys(reflect.TypeOf(Global{}), "global.")...)
+	want = append(want, yamlKeys(reflect.TypeOf(Account{}), "accounts[].")...)
+	sort.Strings(want)
+	if len(want) < 20 {
+		t.Fatalf("only %d config keys found: %v", len(want), want)
+	}
+	for _, k := range want {
+		if !documented[k] {
+			t.Errorf("config key %s is not in the README's Configuration table", k)
+		}
+		delete(documented, k)
+	}
+	for k := range documented {
+		t.Errorf("the README's Configuration table documents %s, which the config does not accept", k)
+	}
+}
