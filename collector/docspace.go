@@ -21,7 +21,7 @@ var (
 		"1 if the current DocSpace plan is a trial (quota trial).", "plan")
 	planPriceFamily = newFamily("billing_plan_price",
 		"Price of the current DocSpace plan (quota price.value) in its currency.", "plan", "currency")
-	availablePlanPriceFamily = newFamily("billing_available_plan_price",
+	availablePlanPriceFamily = newListFamily("billing_available_plan_price",
 		"Price of each plan the DocSpace portal can buy (quotas), in its currency.", "plan", "currency")
 	quotaLimitFamily = newFamily("billing_quota_limit",
 		"DocSpace quota feature limit (quota features of type size in bytes, count as a count). Unlimited (-1) features have no series.", "feature", "type")
@@ -39,7 +39,7 @@ var (
 		"Amount of the last credit (top-up) of the DocSpace balance (customer/balance lastCredit).", "currency")
 	lastCreditTimeFamily = newFamily("billing_last_credit_timestamp_seconds",
 		"When the DocSpace balance was last credited, Unix time (customer/balance lastCredit.date).")
-	currencyInfoFamily = newFamily("billing_supported_currency_info",
+	currencyInfoFamily = newListFamily("billing_supported_currency_info",
 		"Currencies the DocSpace portal can pay in (currencies), value 1. symbol is the sign, e.g. $.", "country", "symbol", "name")
 )
 

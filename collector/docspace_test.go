@@ -72,11 +72,11 @@ billing_payment_method_status{account="main",provider="docspace"} 1
 # HELP billing_last_credit_amount Amount of the last credit (top-up) of the DocSpace balance (customer/balance lastCredit). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_last_credit_amount gauge
 billing_last_credit_amount{account="main",currency="USD",provider="docspace"} 500
-# HELP billing_available_plan_price Price of each plan the DocSpace portal can buy (quotas), in its currency. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# HELP billing_available_plan_price Price of each plan the DocSpace portal can buy (quotas), in its currency. Served from a cache up to 1h old (or cache_ttl if longer), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_available_plan_price gauge
 billing_available_plan_price{account="main",currency="USD",plan="Business",provider="docspace"} 15
 billing_available_plan_price{account="main",currency="USD",plan="Startup",provider="docspace"} 0
-# HELP billing_supported_currency_info Currencies the DocSpace portal can pay in (currencies), value 1. symbol is the sign, e.g. $. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# HELP billing_supported_currency_info Currencies the DocSpace portal can pay in (currencies), value 1. symbol is the sign, e.g. $. Served from a cache up to 1h old (or cache_ttl if longer), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_supported_currency_info gauge
 billing_supported_currency_info{account="main",country="DE",name="Euro",provider="docspace",symbol="€"} 1
 billing_supported_currency_info{account="main",country="US",name="US Dollar",provider="docspace",symbol="$"} 1

@@ -19,20 +19,35 @@ type family struct {
 var families []*family
 
 func newFamily(name, help string, labels ...string) *family {
-	return register(name, help, false, labels)
+	return register(name, help, cacheNote, false, labels)
 }
 
 func newOrgFamily(name, help string, labels ...string) *family {
-	return register(name, help, true, labels)
+	return register(name, help, cacheNote, true, labels)
+}
+
+// newListFamily and newListOrgFamily are for values read from endpoints
+// cached for an hour by default because they change rarely (plan lists,
+// currencies, organization details).
+func newListFamily(name, help string, labels ...string) *family {
+	return register(name, help, listCacheNote, false, labels)
+}
+
+func newListOrgFamily(name, help string, labels ...string) *family {
+	return register(name, help, listCacheNote, true, labels)
 }
 
 // cacheNote ends the HELP of every billing value, as the exporter
 // guidelines ask of exporters that do not fetch at each scrape.
 const cacheNote = " Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail."
 
-func register(name, help string, org bool, labels []string) *family {
+// listCacheNote is cacheNote for the hourly endpoints (scrape.Client.ttl:
+// an endpoint's own TTL applies unless the account's cache_ttl is longer).
+const listCacheNote = " Served from a cache up to 1h old (or cache_ttl if longer), or up to max_stale (default 1h) while refreshes fail."
+
+func register(name, help, note string, org bool, labels []string) *family {
 	if !healthFamily[name] {
-		help += cacheNote
+		help += note
 	}
 	all := append([]string{"provider", "account"}, labels...)
 	if org {

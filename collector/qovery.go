@@ -38,9 +38,9 @@ var (
 		"First instant after the Qovery credit card's expiry month, UTC (creditCard expiry_month, expiry_year).", "card_id", "brand", "last_digits")
 	cardExpiredFamily = newOrgFamily("billing_card_expired",
 		"1 if Qovery reports the credit card as expired (creditCard is_expired).", "card_id", "brand", "last_digits")
-	deploymentRestrictedFamily = newOrgFamily("billing_deployment_restricted",
+	deploymentRestrictedFamily = newListOrgFamily("billing_deployment_restricted",
 		"1 if Qovery blocks deployments of the organization for billing reasons (organization billing_deployment_restriction other than NO_CREDIT_CARD).")
-	billingInfoFamily = newOrgFamily("billing_info",
+	billingInfoFamily = newListOrgFamily("billing_info",
 		"Country of the Qovery organization's billing address (billingInfo country_code), value 1. No other personal data is exported.", "country_code")
 )
 
