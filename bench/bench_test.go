@@ -74,7 +74,18 @@ func TestReport(t *testing.T) {
 	}
 
 	if want["1"] || want["2"] || want["4"] {
-		rep.cold, rep.warm, rep.mem = runBinary(t, ours, tmp)
+		// Scenarios 2 and 4 need the cold scrape first; each table is
+		// reported only when its scenario was asked for.
+		cold, warm, mem := runBinary(t, ours, tmp, want["2"] || want["4"])
+		if want["1"] {
+			rep.cold = cold
+		}
+		if want["2"] {
+			rep.warm = warm
+		}
+		if want["4"] {
+			rep.mem = mem
+		}
 	}
 	if want["2"] {
 		rep.allocs = runAllocs(t)
@@ -84,8 +95,15 @@ func TestReport(t *testing.T) {
 	}
 	if want["5"] {
 		rep.side = runSideBySide(t, ours, jx, tmp)
+		if *flagKeepProfile {
+			if err := profileSide(*flagSideN, "profiles"); err != nil {
+				t.Error(err)
+			}
+			t.Log("wrote profiles/side-cpu.pprof")
+		}
 	}
 	rep.elapsed = time.Since(rep.started)
+	rep.loadEnd = loadAvg()
 	if err := rep.write(*flagOut); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +154,9 @@ func coldNs(t *testing.T) []int {
 	return ns
 }
 
-func runBinary(t *testing.T, bin, tmp string) ([]coldRow, *warmRow, *memRow) {
+// runBinary runs scenario 1 for every N, and at the largest N the warm
+// batch of scenario 2 (when withWarm) and the memory readings of scenario 4.
+func runBinary(t *testing.T, bin, tmp string, withWarm bool) ([]coldRow, *warmRow, *memRow) {
 	ns := coldNs(t)
 	big := ns[len(ns)-1]
 	var rows []coldRow
@@ -198,11 +218,13 @@ func runBinary(t *testing.T, bin, tmp string) ([]coldRow, *warmRow, *memRow) {
 				check(t, err)
 				mem.afterCold = append(mem.afterCold, MiB(rss))
 				mem.hwmCold = append(mem.hwmCold, MiB(hwm))
-				warmBatch(t, p, fix, warm)
-				rss, hwm, err = p.Mem()
-				check(t, err)
-				mem.afterWarm = append(mem.afterWarm, MiB(rss))
-				mem.hwmWarm = append(mem.hwmWarm, MiB(hwm))
+				if withWarm {
+					warmBatch(t, p, fix, warm)
+					rss, hwm, err = p.Mem()
+					check(t, err)
+					mem.afterWarm = append(mem.afterWarm, MiB(rss))
+					mem.hwmWarm = append(mem.hwmWarm, MiB(hwm))
+				}
 			}
 			p.Stop()
 		}
@@ -256,6 +278,7 @@ func warmBatch(t *testing.T, p *Proc, fix *Fixture, w *warmRow) {
 type allocRow struct {
 	n                  int
 	allocs, bytes, nsp Sample
+	cpu                Sample // process CPU ms per scrape (user + system, all threads)
 }
 
 // warmInProc builds an in-process exporter over a latency-free fixture of
@@ -283,12 +306,16 @@ func warmInProc(n int) (*InProc, *Fixture, error) {
 func benchWarm(b *testing.B, ip *InProc) {
 	b.ReportAllocs()
 	var n int
+	cpu0 := processCPU()
 	for b.Loop() {
 		var err error
 		if n, err = ip.ScrapeDiscard(); err != nil {
 			b.Fatal(err)
 		}
 	}
+	// CPU rather than wall time is what stays comparable on a machine
+	// that is not quiet (ns/op then counts time spent waiting for a core).
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(n), "bytes-served/op")
 }
 
@@ -336,12 +363,14 @@ func runAllocs(t *testing.T) *allocRow {
 		row.allocs = append(row.allocs, float64(res.AllocsPerOp()))
 		row.bytes = append(row.bytes, float64(res.AllocedBytesPerOp()))
 		row.nsp = append(row.nsp, float64(res.NsPerOp()))
+		row.cpu = append(row.cpu, res.Extra["cpu-ms/op"])
 		t.Logf("in-process warm scrape N=%d: %s\t%s", n, res.String(), res.MemString())
 	}
 	if *flagKeepProfile {
 		if err := profileWarm(ip, "profiles"); err != nil {
 			t.Error(err)
 		}
+		t.Log("wrote profiles/warm-cpu.pprof and profiles/warm-heap.pprof")
 	}
 	return row
 }

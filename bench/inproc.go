@@ -156,9 +156,13 @@ func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // Get fetches url with the headers Prometheus sends and returns the body
 // as received: gzip bytes when gzipped is true and the server compressed.
-// Decode the body with Body.
+// Decode the body with Body. timeout is sent as Prometheus' scrape timeout
+// and, with a margin, bounds the request here too, so that a hung exporter
+// fails the run instead of holding it until go test's own timeout.
 func Get(client *http.Client, url string, gzipped bool, timeout time.Duration) (Response, error) {
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout+30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return Response{}, err
 	}

@@ -50,8 +50,9 @@ func Start(bin, logPath string, args ...string) (*Proc, error) {
 	p := &Proc{cmd: cmd, URL: "http://" + addr, Log: logPath, done: make(chan error, 1)}
 	go func() { p.done <- cmd.Wait() }()
 	deadline := time.Now().Add(30 * time.Second)
+	probe := &http.Client{Timeout: 5 * time.Second}
 	for {
-		resp, err := http.Get(p.URL + "/")
+		resp, err := probe.Get(p.URL + "/")
 		if err == nil {
 			resp.Body.Close()
 			return p, nil

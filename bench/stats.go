@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"syscall"
+	"time"
 )
 
 // Sample is one measurement over several runs.
@@ -60,3 +62,12 @@ func Percentile(xs []float64, p float64) float64 {
 
 // MiB converts bytes to MiB.
 func MiB(b int64) float64 { return float64(b) / (1 << 20) }
+
+// processCPU is this process's user + system CPU time so far, all threads.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
