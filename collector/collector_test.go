@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/internal/readme"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/scrape"
 )
@@ -294,25 +294,6 @@ func TestHelpSaysValuesMayBeCached(t *testing.T) {
 	}
 }
 
-// readmeSection returns a README section, its lines joined by spaces.
-func readmeSection(t *testing.T, title string) string {
-	t.Helper()
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(b)
-	start := strings.Index(doc, "\n## "+title+"\n")
-	if start < 0 {
-		t.Fatalf("README.md has no %q section", title)
-	}
-	section := doc[start+1:]
-	if end := strings.Index(section[3:], "\n## "); end >= 0 {
-		section = section[:end+3]
-	}
-	return strings.Join(strings.Fields(section), " ")
-}
-
 // upstreamCallsPerHour scrapes acct every 15 s for an hour with the
 // default TTLs and counts requests to the vendor.
 func upstreamCallsPerHour(t *testing.T, acct func(srv *sandbox.Server) config.Account) int {
@@ -334,7 +315,7 @@ func upstreamCallsPerHour(t *testing.T, acct func(srv *sandbox.Server) config.Ac
 // The "Protecting vendor APIs" section states the config package's
 // defaults, and its call estimates are what an hour of scrapes costs.
 func TestReadmeProtectingVendorAPIs(t *testing.T) {
-	text := readmeSection(t, "Protecting vendor APIs")
+	text := strings.Join(strings.Fields(readme.Section(t, "Protecting vendor APIs")), " ")
 	for _, want := range []string{
 		"`cache_ttl` (default " + shortDuration(config.DefaultCacheTTL) + ")",
 		"cluster lists for " + shortDuration(docspaceQuotas.TTL),

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/internal/readme"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -36,19 +36,7 @@ var (
 
 func readReadmeMetrics(t *testing.T) readmeMetrics {
 	t.Helper()
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(b)
-	start := strings.Index(doc, "\n## Metrics\n")
-	if start < 0 {
-		t.Fatal(`README.md has no "## Metrics" section`)
-	}
-	section := doc[start+1:]
-	if end := strings.Index(section[3:], "\n## "); end >= 0 {
-		section = section[:end+3]
-	}
+	section := readme.Section(t, "Metrics")
 	out := readmeMetrics{tables: map[string][]readmeRow{}, text: section}
 	provider, inTable := "", false
 	for _, line := range strings.Split(section, "\n") {

@@ -1,12 +1,13 @@
 package config
 
 import (
-	"os"
 	"reflect"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/billing-exporter/billing-exporter/internal/readme"
 )
 
 // yamlKeys lists the YAML keys of struct type t under prefix, descending
@@ -36,19 +37,7 @@ func yamlKeys(t reflect.Type, prefix string) []string {
 // The README's Configuration table documents every key the config accepts,
 // and only those.
 func TestReadmeConfigurationTable(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(b)
-	start := strings.Index(doc, "\n## Configuration\n")
-	if start < 0 {
-		t.Fatal(`README.md has no "## Configuration" section`)
-	}
-	section := doc[start+1:]
-	if end := strings.Index(section[3:], "\n## "); end >= 0 {
-		section = section[:end+3]
-	}
+	section := readme.Section(t, "Configuration")
 	tick := regexp.MustCompile("`([^`]+)`")
 	documented := map[string]bool{}
 	for _, line := range strings.Split(section, "\n") {
