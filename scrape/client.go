@@ -89,6 +89,7 @@ type Client struct {
 
 type entry struct {
 	body      []byte
+	decoded   any // body decoded by checkShape, a pointer of the caller's type; read-only
 	fetchedAt time.Time
 }
 
@@ -232,16 +233,16 @@ func (c *Client) Do(ctx context.Context, r Request, out any) error {
 func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool, err error) {
 	key := ep.Path
 	ttl := c.ttl(ep)
-	if body, ok := c.cached(key, ttl); ok {
+	if e, ok := c.cached(key, ttl); ok {
 		c.opt.Metrics.cacheLookup(c, "hit")
-		return c.decodeUsable(ep.Name, body, out)
+		return c.fill(ep.Name, e, out)
 	}
 	c.opt.Metrics.cacheLookup(c, "miss")
 	ch := c.flights.DoChan(key, func() (any, error) {
 		// A flight that ended between our cache miss and DoChan has
 		// already answered: do not ask the vendor twice.
-		if body, ok := c.cached(key, ttl); ok {
-			return body, nil
+		if e, ok := c.cached(key, ttl); ok {
+			return e, nil
 		}
 		// The flight outlives any one scrape so that a slow vendor still
 		// fills the cache for the next one; its own timeout bounds it.
@@ -249,38 +250,52 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*c.opt.Timeout)
 		defer cancel()
 		body, err := c.do(fctx, Request{Method: http.MethodGet, Endpoint: ep.Name, Path: ep.Path})
+		e := &entry{body: body}
 		if err == nil {
 			// A body of the wrong shape is a failed refresh: caching it
 			// would replace the last good answer with one nobody can read.
-			if derr := checkShape(body, out); derr != "" {
+			var derr string
+			if e.decoded, derr = checkShape(body, out); derr != "" {
 				err = c.errorf(ep.Name, 200, ReasonDecode, "%s", derr)
 				c.opt.Metrics.countError(c, ReasonDecode)
 			}
 		}
 		if err == nil && ttl > 0 {
+			e.fetchedAt = c.now()
 			c.cacheMu.Lock()
-			c.cache[key] = &entry{body: body, fetchedAt: c.now()}
+			c.cache[key] = e
 			c.cacheMu.Unlock()
 		}
-		return body, err
+		return e, err
 	})
 	select {
 	case res := <-ch:
 		if res.Err == nil {
-			return c.decodeUsable(ep.Name, res.Val.([]byte), out)
+			return c.fill(ep.Name, res.Val.(*entry), out)
 		}
 		err = res.Err
 	case <-ctx.Done():
 		err = c.errorf(ep.Name, 0, ReasonTimeout, "no answer before the scrape deadline")
 		c.opt.Metrics.countError(c, ReasonTimeout)
 	}
-	if body, ok := c.stale(key); ok {
+	if e, ok := c.stale(key); ok {
 		c.opt.Metrics.cacheLookup(c, "stale")
-		if u, _ := c.decodeUsable(ep.Name, body, out); u {
+		if u, _ := c.fill(ep.Name, e, out); u {
 			return true, err
 		}
 	}
 	return false, err
+}
+
+// fill copies the entry's decoded value into out when out has its type
+// (providers only read what GetJSON fills, so sharing it between scrapes
+// is safe), else decodes the body: a warm scrape decodes no JSON.
+func (c *Client) fill(endpoint string, e *entry, out any) (bool, error) {
+	if e.decoded != nil && reflect.TypeOf(e.decoded) == reflect.TypeOf(out) && !reflect.ValueOf(out).IsNil() {
+		reflect.ValueOf(out).Elem().Set(reflect.ValueOf(e.decoded).Elem())
+		return true, nil
+	}
+	return c.decodeUsable(endpoint, e.body, out)
 }
 
 func (c *Client) decodeUsable(endpoint string, body []byte, out any) (bool, error) {
@@ -304,7 +319,7 @@ func (c *Client) ttl(ep Endpoint) time.Duration {
 	return c.opt.CacheTTL
 }
 
-func (c *Client) cached(key string, ttl time.Duration) ([]byte, bool) {
+func (c *Client) cached(key string, ttl time.Duration) (*entry, bool) {
 	if ttl <= 0 {
 		return nil, false
 	}
@@ -314,10 +329,10 @@ func (c *Client) cached(key string, ttl time.Duration) ([]byte, bool) {
 	if !ok || c.now().Sub(e.fetchedAt) >= ttl {
 		return nil, false
 	}
-	return e.body, true
+	return e, true
 }
 
-func (c *Client) stale(key string) ([]byte, bool) {
+func (c *Client) stale(key string) (*entry, bool) {
 	c.cacheMu.Lock()
 	defer c.cacheMu.Unlock()
 	e, ok := c.cache[key]
@@ -328,7 +343,7 @@ func (c *Client) stale(key string) ([]byte, bool) {
 		delete(c.cache, key) // too old to stand in: forget it
 		return nil, false
 	}
-	return e.body, true
+	return e, true
 }
 
 // do sends one logical request (with retries) and returns a 2xx body.
@@ -500,16 +515,17 @@ func (c *Client) decode(endpoint string, body []byte, out any) error {
 }
 
 // checkShape decodes body into a fresh value of out's type and describes
-// what does not fit; out itself is left alone.
-func checkShape(body []byte, out any) string {
+// what does not fit; out itself is left alone. The value is returned for
+// the cache.
+func checkShape(body []byte, out any) (any, string) {
 	v := any(new(any))
 	if t := reflect.TypeOf(out); t != nil && t.Kind() == reflect.Pointer {
 		v = reflect.New(t.Elem()).Interface()
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return describeJSONError(err, body)
+		return nil, describeJSONError(err, body)
 	}
-	return ""
+	return v, ""
 }
 
 func describeJSONError(err error, body []byte) string {
