@@ -1,17 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync/atomic"
-	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector"
+	"github.com/billing-exporter/billing-exporter/internal/serve"
 	"github.com/go-kit/log"
-	"github.com/go-kit/log/level"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 )
@@ -47,7 +43,8 @@ func newHandler(rl *reloader, f *flags, logger log.Logger) (*handler, error) {
 		}
 		h.mux.Handle("/", landing)
 	}
-	h.mux.Handle(f.telemetryPath, metricsHandler(rl, logger, f.timeoutOffset, f.maxTimeout))
+	h.mux.Handle(f.telemetryPath, serve.Metrics(func() *collector.Exporter { return rl.current.Load().exp }, rl.shared,
+		serve.Options{Logger: logger, TimeoutOffset: f.timeoutOffset, MaxTimeout: f.maxTimeout}))
 	h.mux.HandleFunc("/config", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, rl.current.Load().cfg.Summary())
@@ -82,35 +79,3 @@ func newHandler(rl *reloader, f *flags, logger log.Logger) (*handler, error) {
 	})
 	return h, nil
 }
-
-// metricsHandler builds a registry per request so that the billing
-// collector runs under the scrape's own deadline, as mysqld_exporter does,
-// and on whichever configuration is current when the scrape starts.
-func metricsHandler(rl *reloader, logger log.Logger, offset float64, limit time.Duration) http.Handler {
-	opts := promhttp.HandlerOpts{ErrorLog: stdLogger{logger}, ErrorHandling: promhttp.ContinueOnError}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), scrapeTimeout(r, offset, limit))
-		defer cancel()
-		perScrape := prometheus.NewRegistry()
-		perScrape.MustRegister(rl.current.Load().exp.WithContext(ctx))
-		promhttp.HandlerFor(prometheus.Gatherers{perScrape, rl.shared}, opts).ServeHTTP(w, r)
-	})
-}
-
-// scrapeTimeout is Prometheus' own timeout less the offset, never above
-// limit and never so small that nothing can answer.
-func scrapeTimeout(r *http.Request, offset float64, limit time.Duration) time.Duration {
-	timeout := limit
-	if v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"); v != "" {
-		if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-			t := time.Duration((s - offset) * float64(time.Second))
-			t = min(max(t, 100*time.Millisecond), timeout)
-			timeout = t
-		}
-	}
-	return timeout
-}
-
-type stdLogger struct{ l log.Logger }
-
-func (s stdLogger) Println(v ...any) { level.Error(s.l).Log("msg", fmt.Sprint(v...)) }

@@ -10,33 +10,6 @@ import (
 	"time"
 )
 
-// The scrape deadline is Prometheus' own timeout less the offset, within
-// [100ms, --scrape.max-timeout].
-func TestScrapeTimeoutFromPrometheusHeader(t *testing.T) {
-	const limit = 30 * time.Second
-	for _, tc := range []struct {
-		header string
-		want   time.Duration
-	}{
-		{"10", 9500 * time.Millisecond},
-		{"2.5", 2 * time.Second},
-		{"", limit},                     // no header: the flag's limit
-		{"ten", limit},                  // unparsable: ignored
-		{"-3", limit},                   // negative: ignored
-		{"0", limit},                    // zero: ignored
-		{"0.3", 100 * time.Millisecond}, // less than the offset: the floor
-		{"600", limit},                  // longer than the limit: capped
-	} {
-		r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-		if tc.header != "" {
-			r.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", tc.header)
-		}
-		if got := scrapeTimeout(r, 0.5, limit); got != tc.want {
-			t.Errorf("header %q: deadline %v, want %v", tc.header, got, tc.want)
-		}
-	}
-}
-
 // A vendor that never answers cannot hold /metrics past Prometheus' own
 // timeout: the exporter answers with billing_up 0 before Prometheus gives
 // up, even though the request timeout and --scrape.max-timeout are a
