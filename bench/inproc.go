@@ -16,17 +16,15 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/internal/serve"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 )
 
-// InProc is the exporter built in this process, served the way
-// cmd/billing-exporter serves it: a registry per scrape holding the
-// exporter bound to the scrape's deadline, gathered with a shared registry
-// of process, Go and upstream metrics. It measures what an out-of-process
+// InProc is the exporter built in this process, served by the handler
+// cmd/billing-exporter serves it with (internal/serve), with a shared
+// registry of the exporter's own and upstream metrics. It measures what an out-of-process
 // run cannot: allocations per scrape, and simulated time.
 type InProc struct {
 	Exp     *collector.Exporter
@@ -37,20 +35,13 @@ type InProc struct {
 // NewInProc builds the exporter for cfg with clock now (nil = time.Now).
 func NewInProc(cfg *config.Config, now func() time.Time) (*InProc, error) {
 	shared := prometheus.NewRegistry()
-	shared.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	collector.NewSelfMetrics(shared)
 	exp, err := collector.New(cfg, collector.Options{Metrics: scrape.NewMetrics(shared), Now: now})
 	if err != nil {
 		return nil, err
 	}
 	ip := &InProc{Exp: exp, Shared: shared}
-	opts := promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}
-	ip.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Minute)
-		defer cancel()
-		perScrape := prometheus.NewRegistry()
-		perScrape.MustRegister(exp.WithContext(ctx))
-		promhttp.HandlerFor(prometheus.Gatherers{perScrape, shared}, opts).ServeHTTP(w, r)
-	})
+	ip.Handler = serve.Metrics(func() *collector.Exporter { return exp }, shared, serve.Options{MaxTimeout: 10 * time.Minute})
 	return ip, nil
 }
 
