@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -85,13 +86,52 @@ type Client struct {
 	// then no request goes out (on the Options.Now clock).
 	backoffMu sync.Mutex
 	notBefore time.Time
+
+	// gen changes whenever what a scrape of the account would emit may
+	// change: an upstream request, a cache entry stored or evicted, a
+	// Retry-After backoff. See Generation.
+	gen atomic.Uint64
 }
 
 type entry struct {
 	body      []byte
 	decoded   any // body decoded by checkShape, a pointer of the caller's type; read-only
 	fetchedAt time.Time
+	ttl       time.Duration
 }
+
+// Generation is a counter that moves whenever the client calls the vendor
+// or its cache changes. A scrape during which it did not move, and which
+// failed nothing, read only fresh cached answers: while it stays the same
+// and Fresh holds, the same scrape would emit the same values, so its
+// rendered output may be reused (collector.Exporter.AppendText).
+func (c *Client) Generation() uint64 { return c.gen.Load() }
+
+// Fresh reports whether no cached answer has outlived its TTL: an expired
+// one means the next scrape must refresh it.
+func (c *Client) Fresh() bool {
+	now := c.now()
+	c.cacheMu.Lock()
+	defer c.cacheMu.Unlock()
+	for _, e := range c.cache {
+		if now.Sub(e.fetchedAt) >= e.ttl {
+			return false
+		}
+	}
+	return true
+}
+
+type hitsKey struct{}
+
+// CountingHits returns a context whose GetJSON cache hits are added to n,
+// so that a scrape whose output is reused can count its lookups again.
+func CountingHits(ctx context.Context, n *atomic.Uint64) context.Context {
+	return context.WithValue(ctx, hitsKey{}, n)
+}
+
+// CountHits counts n cache hits, as n GetJSON calls answered from the
+// cache would: a reused scrape's lookups are still reported.
+func (c *Client) CountHits(n uint64) { c.opt.Metrics.cacheLookups(c, "hit", n) }
 
 // New builds a client; BaseURL must already be validated by config.
 func New(opt Options) (*Client, error) {
@@ -235,6 +275,9 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 	ttl := c.ttl(ep)
 	if e, ok := c.cached(key, ttl); ok {
 		c.opt.Metrics.cacheLookup(c, "hit")
+		if n, ok := ctx.Value(hitsKey{}).(*atomic.Uint64); ok {
+			n.Add(1)
+		}
 		return c.fill(ep.Name, e, out)
 	}
 	c.opt.Metrics.cacheLookup(c, "miss")
@@ -261,10 +304,11 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 			}
 		}
 		if err == nil && ttl > 0 {
-			e.fetchedAt = c.now()
+			e.fetchedAt, e.ttl = c.now(), ttl
 			c.cacheMu.Lock()
 			c.cache[key] = e
 			c.cacheMu.Unlock()
+			c.gen.Add(1)
 		}
 		return e, err
 	})
@@ -341,6 +385,7 @@ func (c *Client) stale(key string) (*entry, bool) {
 	}
 	if c.now().Sub(e.fetchedAt) >= c.opt.MaxStale {
 		delete(c.cache, key) // too old to stand in: forget it
+		c.gen.Add(1)
 		return nil, false
 	}
 	return e, true
@@ -348,6 +393,7 @@ func (c *Client) stale(key string) (*entry, bool) {
 
 // do sends one logical request (with retries) and returns a 2xx body.
 func (c *Client) do(ctx context.Context, r Request) ([]byte, error) {
+	c.gen.Add(1)
 	body, err := c.send(ctx, r)
 	if err != nil {
 		c.opt.Metrics.countError(c, ReasonOf(err))
@@ -481,6 +527,7 @@ func (c *Client) backOff(retryAfter string) {
 		c.notBefore = until
 	}
 	c.backoffMu.Unlock()
+	c.gen.Add(1)
 }
 
 // backingOff reports whether a Retry-After still forbids calling.

@@ -15,10 +15,10 @@ import (
 // Metrics are the exporter's own counters about upstream traffic. They live
 // for the process, unlike the billing values, which are built per scrape.
 type Metrics struct {
-	requests *prometheus.CounterVec
-	errors   *prometheus.CounterVec
+	requests *counterFamily
+	errors   *counterFamily
 	duration *prometheus.HistogramVec
-	cache    *prometheus.CounterVec
+	cache    *counterFamily
 
 	// removed holds accounts dropped by a reload. A scrape that started
 	// before the reload may still be talking to their vendor; its counts
@@ -29,29 +29,71 @@ type Metrics struct {
 
 // NewMetrics creates the upstream metrics and registers them on reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := &Metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "billing_upstream_requests_total",
-			Help: "HTTP requests sent to vendor APIs, each retry counted, by endpoint and HTTP status code (\"error\" when no answer arrived).",
-		}, []string{"provider", "account", "endpoint", "code"}),
-		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "billing_upstream_errors_total",
-			Help: "Failed upstream calls after retries, by reason: auth, forbidden, not_found, rate_limited, timeout, server, decode, too_large, transport.",
-		}, []string{"provider", "account", "reason"}),
+	m := newMetrics()
+	if reg != nil {
+		reg.MustRegister(m.requests, m.errors, m.duration, m.cache)
+	}
+	return m
+}
+
+// NewMetricsText registers only the request duration histogram on reg:
+// the counters, a dozen series per account, are written in the text
+// format by AppendText (internal/serve), or collected through Counters.
+func NewMetricsText(reg prometheus.Registerer) *Metrics {
+	m := newMetrics()
+	if reg != nil {
+		reg.MustRegister(m.duration)
+	}
+	return m
+}
+
+func newMetrics() *Metrics {
+	return &Metrics{
+		requests: newCounterFamily("billing_upstream_requests_total",
+			"HTTP requests sent to vendor APIs, each retry counted, by endpoint and HTTP status code (\"error\" when no answer arrived).",
+			"provider", "account", "endpoint", "code"),
+		errors: newCounterFamily("billing_upstream_errors_total",
+			"Failed upstream calls after retries, by reason: auth, forbidden, not_found, rate_limited, timeout, server, decode, too_large, transport.",
+			"provider", "account", "reason"),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "billing_upstream_request_duration_seconds",
 			Help:    "Duration of single HTTP requests to vendor APIs, until the response headers arrive.",
 			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"provider", "endpoint"}),
-		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "billing_upstream_cache_lookups_total",
-			Help: "Endpoint answers looked up in the exporter's cache: hit (fresh), miss (vendor called), stale (refresh failed, last good answer served).",
-		}, []string{"provider", "account", "result"}),
+		cache: newCounterFamily("billing_upstream_cache_lookups_total",
+			"Endpoint answers looked up in the exporter's cache: hit (fresh), miss (vendor called), stale (refresh failed, last good answer served).",
+			"provider", "account", "result"),
 	}
-	if reg != nil {
-		reg.MustRegister(m.requests, m.errors, m.duration, m.cache)
+}
+
+// Counters is the request, error and cache counters as one Collector, for
+// a Registry when they are not written by AppendText.
+func (m *Metrics) Counters() prometheus.Collector {
+	return counterSet{m.requests, m.errors, m.cache}
+}
+
+type counterSet []*counterFamily
+
+func (s counterSet) Describe(ch chan<- *prometheus.Desc) {
+	for _, f := range s {
+		f.Describe(ch)
 	}
-	return m
+}
+
+func (s counterSet) Collect(ch chan<- prometheus.Metric) {
+	for _, f := range s {
+		f.Collect(ch)
+	}
+}
+
+// AppendText appends each counter family in the text format, in name
+// order, calling add once per family that has series.
+func (m *Metrics) AppendText(add func(name string, text []byte)) {
+	for _, f := range []*counterFamily{m.cache, m.errors, m.requests} {
+		if text := f.appendText(nil); len(text) > 0 {
+			add(f.name, text)
+		}
+	}
 }
 
 // Init creates the error series of an account at zero, so that rate()
@@ -88,10 +130,9 @@ func (m *Metrics) Forget(account string) {
 		m.removed = map[string]bool{}
 	}
 	m.removed[account] = true
-	l := prometheus.Labels{"account": account}
-	m.requests.DeletePartialMatch(l)
-	m.errors.DeletePartialMatch(l)
-	m.cache.DeletePartialMatch(l)
+	for _, f := range []*counterFamily{m.requests, m.errors, m.cache} {
+		f.deleteMatching("account", account)
+	}
 }
 
 func (m *Metrics) countError(c *Client, r Reason) {
@@ -103,12 +144,14 @@ func (m *Metrics) countError(c *Client, r Reason) {
 	})
 }
 
-func (m *Metrics) cacheLookup(c *Client, result string) {
-	if m == nil || c.opt.CacheTTL <= 0 {
+func (m *Metrics) cacheLookup(c *Client, result string) { m.cacheLookups(c, result, 1) }
+
+func (m *Metrics) cacheLookups(c *Client, result string, n uint64) {
+	if m == nil || c.opt.CacheTTL <= 0 || n == 0 {
 		return
 	}
 	m.counting(c.opt.Account, func() {
-		m.cache.WithLabelValues(c.opt.Provider, c.opt.Account, result).Inc()
+		m.cache.WithLabelValues(c.opt.Provider, c.opt.Account, result).Add(n)
 	})
 }
 
