@@ -36,12 +36,13 @@ type InProc struct {
 func NewInProc(cfg *config.Config, now func() time.Time) (*InProc, error) {
 	shared := prometheus.NewRegistry()
 	collector.NewSelfMetrics(shared)
-	exp, err := collector.New(cfg, collector.Options{Metrics: scrape.NewMetrics(shared), Now: now})
+	upstream := scrape.NewMetricsText(shared)
+	exp, err := collector.New(cfg, collector.Options{Metrics: upstream, Now: now})
 	if err != nil {
 		return nil, err
 	}
 	ip := &InProc{Exp: exp, Shared: shared}
-	ip.Handler = serve.Metrics(func() *collector.Exporter { return exp }, shared, serve.Options{MaxTimeout: 10 * time.Minute})
+	ip.Handler = serve.Text(func() *collector.Exporter { return exp }, shared, upstream, serve.Options{MaxTimeout: 10 * time.Minute})
 	return ip, nil
 }
 

@@ -97,6 +97,17 @@ func (*acefone) Help() string {
 // tokenMargin renews a login token this long before it expires.
 const tokenMargin = 5 * time.Minute
 
+// due reports that the login token needs renewing, which a scrape does
+// even while the dashboard's cached answer is fresh.
+func (a *acefone) due() bool {
+	if a.login == nil {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.token == "" || !a.now().Add(tokenMargin).Before(a.expires)
+}
+
 // ensureToken logs in or refreshes when the token is missing or about to
 // expire. force discards the current token (after a 401).
 func (a *acefone) ensureToken(ctx context.Context, force bool) error {

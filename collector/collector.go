@@ -66,6 +66,7 @@ type target struct {
 
 	mu          sync.Mutex
 	lastSuccess time.Time
+	rendered    *rendered // the last reusable text of its billing values, if any
 }
 
 // Exporter is the fan-out collector over every configured account.
@@ -246,8 +247,13 @@ func (e *Exporter) scrapeTarget(ctx context.Context, t *target) []prometheus.Met
 	em := newEmitter(t.acct.Provider, t.acct.Name)
 	start := time.Now() // wall time, whatever clock the caches use
 	err := runScraper(ctx, t.scraper, em)
-	duration := time.Since(start).Seconds()
+	e.health(t, em, err, time.Since(start).Seconds())
+	return em.collected()
+}
 
+// health emits the account's health after a scrape that ended with err,
+// and its alert thresholds.
+func (e *Exporter) health(t *target, em *Emitter, err error, duration float64) {
 	up := 1.0
 	if err != nil {
 		up = 0
@@ -271,7 +277,6 @@ func (e *Exporter) scrapeTarget(ctx context.Context, t *target) []prometheus.Met
 	for cur, v := range t.acct.Alerts.MonthlyBudget {
 		em.Gauge(costBudgetFamily, v, cur)
 	}
-	return em.collected()
 }
 
 // runScraper turns a panic in a provider into an error of that account.

@@ -7,7 +7,9 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
+	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -25,7 +27,7 @@ type Emitter struct {
 
 type emitted struct {
 	mu      sync.Mutex
-	metrics []prometheus.Metric
+	samples []sample
 	errs    []error
 	// series holds the value of every series emitted, by family and label
 	// values: a vendor listing the same thing twice must not make the
@@ -33,16 +35,24 @@ type emitted struct {
 	series map[seriesKey]float64
 }
 
+// sample is one series emitted; it becomes a const metric (Collect) or a
+// line of text (Exporter.AppendText).
+type sample struct {
+	f      *family
+	values []string
+	v      float64
+}
+
 type seriesKey struct {
 	f      *family
 	labels string
 }
 
-func (s *emitted) add(m prometheus.Metric, err error) {
+func (s *emitted) add(m *sample, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if m != nil {
-		s.metrics = append(s.metrics, m)
+		s.samples = append(s.samples, *m)
 	}
 	if err != nil {
 		s.errs = append(s.errs, err)
@@ -72,10 +82,18 @@ func (e *Emitter) Gauge(f *family, v float64, labels ...string) {
 	if f.org {
 		values = append(values, e.org, e.orgID)
 	}
+	for _, lv := range values {
+		if !utf8.ValidString(lv) {
+			// client_golang's refusal, word for word, as before.
+			_, err := prometheus.NewConstMetric(f.desc, prometheus.GaugeValue, v, values...)
+			e.shared.add(nil, err)
+			return
+		}
+	}
 	if !e.shared.first(f, values, v) {
 		return
 	}
-	e.shared.add(prometheus.NewConstMetric(f.desc, prometheus.GaugeValue, v, values...))
+	e.shared.add(&sample{f, values, v}, nil)
 }
 
 // first records a series and reports whether it is new. The same series
@@ -178,5 +196,21 @@ func (e *Emitter) err() error {
 func (e *Emitter) collected() []prometheus.Metric {
 	e.shared.mu.Lock()
 	defer e.shared.mu.Unlock()
-	return e.shared.metrics
+	out := make([]prometheus.Metric, len(e.shared.samples))
+	for i, s := range e.shared.samples {
+		out[i] = prometheus.MustNewConstMetric(s.f.desc, prometheus.GaugeValue, s.v, s.values...)
+	}
+	return out
+}
+
+// lines renders the samples as text lines, by family index.
+func (e *Emitter) lines() [][]byte {
+	e.shared.mu.Lock()
+	defer e.shared.mu.Unlock()
+	out := make([][]byte, len(families))
+	for _, s := range e.shared.samples {
+		b := expo.AppendPrefix(out[s.f.idx], s.f.name, s.f.names, s.values, s.f.order)
+		out[s.f.idx] = expo.AppendValue(b, s.v)
+	}
+	return out
 }

@@ -1,6 +1,10 @@
 package collector
 
 import (
+	"slices"
+	"strings"
+
+	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -10,13 +14,24 @@ import (
 // must keep one label set across providers.
 type family struct {
 	name   string
+	help   string
+	idx    int      // index in families
 	names  []string // every label name, provider and account first
+	order  []int    // expo.LabelOrder(names)
 	desc   *prometheus.Desc
 	labels int // family-specific labels, between account and the org pair
 	org    bool
 }
 
 var families []*family
+
+// byName is families sorted by name, the order they are written in.
+var byName []*family
+
+func init() {
+	byName = slices.Clone(families)
+	slices.SortFunc(byName, func(a, b *family) int { return strings.Compare(a.name, b.name) })
+}
 
 func newFamily(name, help string, labels ...string) *family {
 	return register(name, help, cacheNote, false, labels)
@@ -53,7 +68,7 @@ func register(name, help, note string, org bool, labels []string) *family {
 	if org {
 		all = append(all, "organization", "organization_id")
 	}
-	f := &family{name: name, names: all, desc: prometheus.NewDesc(name, help, all, nil), labels: len(labels), org: org}
+	f := &family{name: name, help: help, idx: len(families), names: all, order: expo.LabelOrder(all), desc: prometheus.NewDesc(name, help, all, nil), labels: len(labels), org: org}
 	families = append(families, f)
 	return f
 }

@@ -17,6 +17,7 @@ import (
 type counterFamily struct {
 	name, help string
 	labels     []string
+	labelOrder []int // expo.LabelOrder(labels)
 	desc       *prometheus.Desc
 
 	mu     sync.RWMutex
@@ -33,7 +34,7 @@ type counter struct {
 }
 
 func newCounterFamily(name, help string, labels ...string) *counterFamily {
-	return &counterFamily{name: name, help: help, labels: labels,
+	return &counterFamily{name: name, help: help, labels: labels, labelOrder: expo.LabelOrder(labels),
 		desc: prometheus.NewDesc(name, help, labels, nil), series: map[string]*counter{}}
 }
 
@@ -50,7 +51,7 @@ func (f *counterFamily) WithLabelValues(values ...string) *counter {
 	defer f.mu.Unlock()
 	if c = f.series[key]; c == nil {
 		c = &counter{fam: f, key: key, values: slices.Clone(values),
-			prefix: expo.AppendPrefix(nil, f.name, f.labels, values)}
+			prefix: expo.AppendPrefix(nil, f.name, f.labels, values, f.labelOrder)}
 		f.series[key] = c
 		f.order = nil
 	}

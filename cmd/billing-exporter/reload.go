@@ -29,8 +29,9 @@ type reloader struct {
 
 	// shared holds what does not depend on the scrape: the process, Go,
 	// build info, reload state and upstream request metrics.
-	shared *prometheus.Registry
-	self   *collector.SelfMetrics
+	shared   *prometheus.Registry
+	upstream *scrape.Metrics // its counters are written by serve.Text, not on shared
+	self     *collector.SelfMetrics
 }
 
 func newReloader(cfg *config.Config, load func() (*config.Config, error), logger log.Logger) (*reloader, error) {
@@ -41,7 +42,8 @@ func newReloader(cfg *config.Config, load func() (*config.Config, error), logger
 		shared: reg,
 		self:   collector.NewSelfMetrics(reg),
 	}
-	exp, err := collector.New(cfg, collector.Options{Logger: logger, Metrics: scrape.NewMetrics(reg)})
+	rl.upstream = scrape.NewMetricsText(reg)
+	exp, err := collector.New(cfg, collector.Options{Logger: logger, Metrics: rl.upstream})
 	if err != nil {
 		return nil, err
 	}

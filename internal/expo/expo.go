@@ -6,6 +6,7 @@ package expo
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -27,16 +28,28 @@ func AppendHeader(b []byte, name, help, typ string) []byte {
 	return append(b, '\n')
 }
 
-// AppendPrefix appends `name{l1="v1",...} `: a series' line up to its value.
-func AppendPrefix(b []byte, name string, labels, values []string) []byte {
+// LabelOrder is the order AppendPrefix writes labels in: by name, as
+// client_golang does, so that a line reads the same either way.
+func LabelOrder(labels []string) []int {
+	order := make([]int, len(labels))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(labels[a], labels[b]) })
+	return order
+}
+
+// AppendPrefix appends `name{l1="v1",...} `, a series' line up to its
+// value, with the labels in order (LabelOrder).
+func AppendPrefix(b []byte, name string, labels, values []string, order []int) []byte {
 	b = append(b, name...)
 	if len(labels) > 0 {
 		b = append(b, '{')
-		for i, l := range labels {
-			if i > 0 {
+		for n, i := range order {
+			if n > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, l...)
+			b = append(b, labels[i]...)
 			b = append(b, `="`...)
 			b = appendEscaped(b, values[i], true)
 			b = append(b, '"')
