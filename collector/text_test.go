@@ -1,0 +1,149 @@
+package collector
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/billing-exporter/billing-exporter/scrape"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// failingTransport answers 404 under the failing prefixes.
+type failingTransport struct {
+	mu       sync.Mutex
+	prefixes []string
+}
+
+func (f *failingTransport) set(p ...string) { f.mu.Lock(); f.prefixes = p; f.mu.Unlock() }
+
+func (f *failingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	fail := slices.ContainsFunc(f.prefixes, func(p string) bool { return strings.HasPrefix(r.URL.Path, p) })
+	f.mu.Unlock()
+	if fail {
+		return &http.Response{StatusCode: 404, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(`{"message":"gone"}`)), Request: r}, nil
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// countingScraper counts the runs of a scraper, keeping its due.
+type countingScraper struct {
+	Scraper
+	runs atomic.Int64
+}
+
+func (c *countingScraper) Scrape(ctx context.Context, e *Emitter) error {
+	c.runs.Add(1)
+	return c.Scraper.Scrape(ctx, e)
+}
+
+func (c *countingScraper) due() bool { return isDue(c.Scraper) }
+
+// An account's rendered values are reused while its cached answers stand,
+// and not after a refresh, nor while or after it fails; reused scrapes
+// count their cache hits as real ones do.
+func TestTextReuseAndInvalidation(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC).UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	demo, err := sandbox.StartDemo(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(demo.Close)
+	reg := prometheus.NewRegistry()
+	fail := &failingTransport{}
+	exp, err := New(demo.Config, Options{Metrics: scrape.NewMetrics(reg), Now: now, Transport: fail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var main *countingScraper
+	for _, tg := range exp.targets {
+		c := &countingScraper{Scraper: tg.scraper}
+		tg.scraper = c
+		if tg.acct.Name == "docspace-main" {
+			main = c
+		}
+	}
+	render := func() string {
+		var b strings.Builder
+		exp.AppendText(context.Background(), func(_ string, text []byte) { b.Write(text) })
+		return b.String()
+	}
+	hits := func() float64 {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				labels := map[string]string{}
+				for _, l := range m.GetLabel() {
+					labels[l.GetName()] = l.GetValue()
+				}
+				if mf.GetName() == "billing_upstream_cache_lookups_total" && labels["account"] == "docspace-main" && labels["result"] == "hit" {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+		return 0
+	}
+	const up1 = `billing_up{account="docspace-main",provider="docspace"} 1`
+	const up0 = `billing_up{account="docspace-main",provider="docspace"} 0`
+	step := func(what string, wantRuns int64, wantLine string) string {
+		t.Helper()
+		before := main.runs.Load()
+		text := render()
+		if got := main.runs.Load() - before; got != wantRuns {
+			t.Errorf("%s: scraper ran %d times, want %d", what, got, wantRuns)
+		}
+		if !strings.Contains(text, wantLine+"\n") {
+			t.Errorf("%s: no line %s", what, wantLine)
+		}
+		return text
+	}
+
+	step("cold", 1, up1)
+	h0 := hits()
+	warm := step("warm", 1, up1)
+	h1 := hits()
+	reused := step("reused", 0, up1)
+	h2 := hits()
+	if h1-h0 == 0 || h2-h1 != h1-h0 {
+		t.Errorf("cache hits: a scrape counted %v, a reused one %v", h1-h0, h2-h1)
+	}
+	if !strings.Contains(reused, "billing_balance{") || strings.Count(warm, "\n") != strings.Count(reused, "\n") {
+		t.Errorf("reused text differs from the scrape it reuses:\n%s\n---\n%s", warm, reused)
+	}
+	for _, tg := range exp.targets {
+		if c := tg.scraper.(*countingScraper); c.runs.Load() != 2 {
+			t.Errorf("%s ran %d times in three scrapes, want 2", tg.acct.Name, c.runs.Load())
+		}
+	}
+
+	// The cache expires: the scraper refreshes, then the scrape after
+	// (which changed nothing) is what the next ones reuse.
+	clock.Add(int64(6 * time.Second))
+	step("refresh", 1, up1)
+	step("after refresh", 1, up1)
+	step("reused again", 0, up1)
+
+	// A failure: stale answers, up 0, never reused.
+	fail.set("/docspace/main")
+	clock.Add(int64(6 * time.Second))
+	step("failing", 1, up0)
+	step("still failing", 1, up0)
+	fail.set()
+	step("recovered", 1, up1)
+	step("after recovery", 1, up1)
+	step("reused after recovery", 0, up1)
+}
