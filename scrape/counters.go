@@ -115,7 +115,11 @@ func (f *counterFamily) appendText(b []byte) []byte {
 	if len(order) == 0 {
 		return b
 	}
-	b = expo.AppendHeader(b, f.name, f.help, "counter")
+	n := len(b) + len(f.help) + 64
+	for _, c := range order {
+		n += len(c.prefix) + 8
+	}
+	b = expo.AppendHeader(slices.Grow(b, n-len(b)), f.name, f.help, "counter")
 	for _, c := range order {
 		b = append(b, c.prefix...)
 		b = expo.AppendValue(b, c.value())
