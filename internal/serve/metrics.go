@@ -1,6 +1,8 @@
 // Package serve serves /metrics: the billing collector under the
 // scrape's deadline, gathered with the exporter's own metrics. The binary
-// and the benchmark harness (bench/) serve through the same code.
+// and the benchmark harness (bench/) serve through the same code: Text.
+// Metrics is the same answer through client_golang alone, the reference
+// Text is tested against.
 package serve
 
 import (
