@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/prometheus/client_golang/prometheus"
@@ -146,4 +147,49 @@ func TestTextReuseAndInvalidation(t *testing.T) {
 	step("recovered", 1, up1)
 	step("after recovery", 1, up1)
 	step("reused after recovery", 0, up1)
+}
+
+// Acefone renews its login token before it expires even while the
+// dashboard's cached answer is fresh: a reused scrape must not skip that.
+func TestTextRunsAcefoneWhenTokenDue(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC).UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	demo, err := sandbox.StartDemo(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(demo.Close)
+	cfg := *demo.Config
+	cfg.Global.CacheTTL = config.Duration(2 * time.Hour) // answers outlive the 1h token
+	exp, err := New(&cfg, Options{Metrics: scrape.NewMetrics(nil), Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acefone *countingScraper
+	for _, tg := range exp.targets {
+		if tg.acct.Name == "acefone-uk" {
+			acefone = &countingScraper{Scraper: tg.scraper}
+			tg.scraper = acefone
+		}
+	}
+	step := func(what string, want int64) {
+		t.Helper()
+		before := acefone.runs.Load()
+		var b strings.Builder
+		exp.AppendText(context.Background(), func(_ string, text []byte) { b.Write(text) })
+		if got := acefone.runs.Load() - before; got != want {
+			t.Errorf("%s: acefone ran %d times, want %d", what, got, want)
+		}
+		if !strings.Contains(b.String(), `billing_up{account="acefone-uk",provider="acefone"} 1`+"\n") {
+			t.Errorf("%s: acefone-uk not up", what)
+		}
+	}
+	step("cold", 1)
+	step("warm", 1)
+	step("reused", 0)
+	clock.Add(int64(56 * time.Minute)) // within tokenMargin of the token's end
+	step("token due", 1)
+	step("after renewal", 1)
+	step("reused again", 0)
 }
