@@ -2,11 +2,7 @@ package collector
 
 import (
 	"context"
-	"io"
-	"net/http"
-	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,25 +12,6 @@ import (
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/prometheus/client_golang/prometheus"
 )
-
-// failingTransport answers 404 under the failing prefixes.
-type failingTransport struct {
-	mu       sync.Mutex
-	prefixes []string
-}
-
-func (f *failingTransport) set(p ...string) { f.mu.Lock(); f.prefixes = p; f.mu.Unlock() }
-
-func (f *failingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	f.mu.Lock()
-	fail := slices.ContainsFunc(f.prefixes, func(p string) bool { return strings.HasPrefix(r.URL.Path, p) })
-	f.mu.Unlock()
-	if fail {
-		return &http.Response{StatusCode: 404, Header: http.Header{"Content-Type": {"application/json"}},
-			Body: io.NopCloser(strings.NewReader(`{"message":"gone"}`)), Request: r}, nil
-	}
-	return http.DefaultTransport.RoundTrip(r)
-}
 
 // countingScraper counts the runs of a scraper, keeping its due.
 type countingScraper struct {
@@ -62,8 +39,7 @@ func TestTextReuseAndInvalidation(t *testing.T) {
 	}
 	t.Cleanup(demo.Close)
 	reg := prometheus.NewRegistry()
-	fail := &failingTransport{}
-	exp, err := New(demo.Config, Options{Metrics: scrape.NewMetrics(reg), Now: now, Transport: fail})
+	exp, err := New(demo.Config, Options{Metrics: scrape.NewMetrics(reg), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,11 +115,11 @@ func TestTextReuseAndInvalidation(t *testing.T) {
 	step("reused again", 0, up1)
 
 	// A failure: stale answers, up 0, never reused.
-	fail.set("/docspace/main")
+	demo.Server.SetFault(sandbox.FailUnder("/docspace/main"))
 	clock.Add(int64(6 * time.Second))
 	step("failing", 1, up0)
 	step("still failing", 1, up0)
-	fail.set()
+	demo.Server.SetFault(nil)
 	step("recovered", 1, up1)
 	step("after recovery", 1, up1)
 	step("reused after recovery", 0, up1)

@@ -165,3 +165,20 @@ func (r *replies) get(endpoint string) (Reply, bool) {
 	rep, ok := r.m[endpoint]
 	return rep, ok
 }
+
+// FailUnder is a Fault that answers 404 with a JSON error body to every
+// request under one of the prefixes (e.g. "/docspace/main"): an account
+// whose vendor breaks mid-test while the others keep answering.
+func FailUnder(prefixes ...string) Fault {
+	return func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
+		for _, p := range prefixes {
+			if strings.HasPrefix(r.URL.Path, p) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = w.Write([]byte(`{"message":"gone"}`))
+				return true
+			}
+		}
+		return false
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,31 +24,10 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// failing answers 404 for every request under a failing prefix, and
-// passes the rest on: an account whose vendor breaks mid-test.
-type failing struct {
-	mu       sync.Mutex
-	prefixes []string
-}
-
-func (f *failing) set(prefixes ...string) { f.mu.Lock(); f.prefixes = prefixes; f.mu.Unlock() }
-
-func (f *failing) RoundTrip(r *http.Request) (*http.Response, error) {
-	f.mu.Lock()
-	fail := slices.ContainsFunc(f.prefixes, func(p string) bool { return strings.HasPrefix(r.URL.Path, p) })
-	f.mu.Unlock()
-	if fail {
-		return &http.Response{StatusCode: 404, Header: http.Header{"Content-Type": {"application/json"}},
-			Body: io.NopCloser(strings.NewReader(`{"message":"gone"}`)), Request: r}, nil
-	}
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 type textRig struct {
 	demo     *sandbox.Demo
 	clock    atomic.Int64 // Unix nanoseconds
 	exp      atomic.Pointer[collector.Exporter]
-	fail     *failing
 	fast     http.Handler
 	ref      http.Handler        // the client_golang path: serve.Metrics
 	refRest  prometheus.Gatherer // what ref serves besides the billing collector
@@ -58,7 +36,7 @@ type textRig struct {
 
 func newTextRig(t *testing.T) *textRig {
 	t.Helper()
-	rig := &textRig{fail: &failing{}}
+	rig := &textRig{}
 	rig.clock.Store(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC).UnixNano())
 	now := func() time.Time { return time.Unix(0, rig.clock.Load()) }
 	demo, err := sandbox.StartDemo(now)
@@ -70,7 +48,7 @@ func newTextRig(t *testing.T) *textRig {
 	shared := prometheus.NewRegistry()
 	collector.NewSelfMetrics(shared)
 	rig.upstream = scrape.NewMetricsText(shared)
-	exp, err := collector.New(demo.Config, collector.Options{Metrics: rig.upstream, Now: now, Transport: rig.fail})
+	exp, err := collector.New(demo.Config, collector.Options{Metrics: rig.upstream, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +237,7 @@ func TestTextMatchesClientGolang(t *testing.T) {
 	}
 
 	// docspace-main's vendor fails once its answers expire: stale values.
-	rig.fail.set("/docspace/main")
+	rig.demo.Server.SetFault(sandbox.FailUnder("/docspace/main"))
 	rig.advance(6 * time.Second)
 	get(t, rig.fast)
 	fast = rig.compare(t, "stale")
