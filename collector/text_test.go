@@ -26,13 +26,19 @@ func (c *countingScraper) Scrape(ctx context.Context, e *Emitter) error {
 
 func (c *countingScraper) due() bool { return isDue(c.Scraper) }
 
+// testClock is a clock tests move by hand (Unix nanoseconds), starting
+// at a fixed instant.
+func testClock() (*atomic.Int64, func() time.Time) {
+	clock := new(atomic.Int64)
+	clock.Store(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC).UnixNano())
+	return clock, func() time.Time { return time.Unix(0, clock.Load()) }
+}
+
 // An account's rendered values are reused while its cached answers stand,
 // and not after a refresh, nor while or after it fails; reused scrapes
 // count their cache hits as real ones do.
 func TestTextReuseAndInvalidation(t *testing.T) {
-	var clock atomic.Int64
-	clock.Store(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC).UnixNano())
-	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	clock, now := testClock()
 	demo, err := sandbox.StartDemo(now)
 	if err != nil {
 		t.Fatal(err)
@@ -128,9 +134,7 @@ func TestTextReuseAndInvalidation(t *testing.T) {
 // Acefone renews its login token before it expires even while the
 // dashboard's cached answer is fresh: a reused scrape must not skip that.
 func TestTextRunsAcefoneWhenTokenDue(t *testing.T) {
-	var clock atomic.Int64
-	clock.Store(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC).UnixNano())
-	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	clock, now := testClock()
 	demo, err := sandbox.StartDemo(now)
 	if err != nil {
 		t.Fatal(err)
