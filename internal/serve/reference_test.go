@@ -1,16 +1,9 @@
-// Package serve serves /metrics: the billing collector under the
-// scrape's deadline, gathered with the exporter's own metrics. The binary
-// and the benchmark harness (bench/) serve through the same code: Text.
-// Metrics is the same answer through client_golang alone, the reference
-// Text is tested against.
 package serve
 
 import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/go-kit/log"
@@ -20,21 +13,9 @@ import (
 	dto "github.com/prometheus/client_model/go"
 )
 
-// Options are the serving settings of the metrics endpoint.
-type Options struct {
-	Logger log.Logger // errors while gathering or encoding; nil discards
-	// TimeoutOffset is subtracted from Prometheus' scrape timeout so that
-	// the answer arrives before Prometheus gives up.
-	TimeoutOffset float64
-	// MaxTimeout bounds a scrape, and is the deadline when Prometheus
-	// sends no timeout header.
-	MaxTimeout time.Duration
-}
-
-// Metrics builds a registry per request so that the billing collector
-// runs under the scrape's own deadline, as mysqld_exporter does, and on
-// whichever exporter current returns when the scrape starts (a reload
-// swaps it). shared holds what does not depend on the scrape.
+// Metrics is what Text serves, through client_golang alone: the reference
+// Text is tested against. A registry per request runs the billing
+// collector under the scrape's own deadline, as mysqld_exporter does.
 func Metrics(current func() *collector.Exporter, shared prometheus.Gatherer, opt Options) http.Handler {
 	logger := opt.Logger
 	if logger == nil {
@@ -77,20 +58,6 @@ func (d disjoint) Gather() ([]*dto.MetricFamily, error) {
 		}
 	}
 	return append(append(out, a...), b...), errs.MaybeUnwrap()
-}
-
-// ScrapeTimeout is Prometheus' own timeout less the offset, never above
-// limit and never so small that nothing can answer.
-func ScrapeTimeout(r *http.Request, offset float64, limit time.Duration) time.Duration {
-	timeout := limit
-	if v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"); v != "" {
-		if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-			t := time.Duration((s - offset) * float64(time.Second))
-			t = min(max(t, 100*time.Millisecond), timeout)
-			timeout = t
-		}
-	}
-	return timeout
 }
 
 type stdLogger struct{ l log.Logger }
