@@ -20,6 +20,8 @@ import (
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // InProc is the exporter built in this process, served by the handler
@@ -36,13 +38,12 @@ type InProc struct {
 func NewInProc(cfg *config.Config, now func() time.Time) (*InProc, error) {
 	shared := prometheus.NewRegistry()
 	collector.NewSelfMetrics(shared)
-	upstream := scrape.NewMetricsText(shared)
-	exp, err := collector.New(cfg, collector.Options{Metrics: upstream, Now: now})
+	exp, err := collector.New(cfg, collector.Options{Metrics: scrape.NewMetrics(shared), Now: now})
 	if err != nil {
 		return nil, err
 	}
 	ip := &InProc{Exp: exp, Shared: shared}
-	ip.Handler = serve.Text(func() *collector.Exporter { return exp }, shared, upstream, serve.Options{MaxTimeout: 10 * time.Minute})
+	ip.Handler = serve.Text(func() *collector.Exporter { return exp }, shared, serve.Options{MaxTimeout: 10 * time.Minute})
 	return ip, nil
 }
 
@@ -80,11 +81,27 @@ func (ip *InProc) ScrapeDiscard() (int, error) {
 	return w.n, nil
 }
 
-// Gather collects the exporter's billing families once.
+// Gather scrapes once as /metrics does, without the exporter's own
+// metrics, and parses the answer.
 func (ip *InProc) Gather() ([]*dto.MetricFamily, error) {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(ip.Exp)
-	return reg.Gather()
+	fams, err := ip.Exp.Gather(context.Background(), nil)
+	if err != nil {
+		return nil, err
+	}
+	var text bytes.Buffer
+	for _, f := range fams {
+		text.Write(f.Text)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	parsed, err := p.TextToMetricFamilies(&text)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*dto.MetricFamily, 0, len(parsed))
+	for _, mf := range parsed {
+		out = append(out, mf)
+	}
+	return out, nil
 }
 
 // UpCount counts accounts with billing_up 1 and all billing_up series.

@@ -12,7 +12,6 @@ import (
 	"reflect"
 	"runtime/debug"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -21,7 +20,6 @@ import (
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Scraper reads one account at one vendor and emits its billing metrics.
@@ -189,66 +187,6 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 		return nil, err
 	}
 	return &target{acct: *acct, client: client, scraper: s}, nil
-}
-
-// Accounts lists the configured account names, sorted.
-func (e *Exporter) Accounts() []string {
-	names := make([]string, 0, len(e.targets))
-	for _, t := range e.targets {
-		names = append(names, t.acct.Name)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// Describe sends every descriptor the exporter may emit.
-func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
-	for _, f := range families {
-		ch <- f.desc
-	}
-}
-
-// Collect scrapes without a deadline beyond each request's timeout.
-func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
-	e.CollectContext(context.Background(), ch)
-}
-
-// WithContext returns a collector whose scrapes end when ctx does, for a
-// registry built per HTTP request with Prometheus' scrape timeout.
-func (e *Exporter) WithContext(ctx context.Context) prometheus.Collector {
-	return boundCollector{e: e, ctx: ctx}
-}
-
-type boundCollector struct {
-	e   *Exporter
-	ctx context.Context
-}
-
-func (b boundCollector) Describe(ch chan<- *prometheus.Desc) { b.e.Describe(ch) }
-func (b boundCollector) Collect(ch chan<- prometheus.Metric) { b.e.CollectContext(b.ctx, ch) }
-
-// CollectContext scrapes every account concurrently; one account's failure
-// or slowness never hides another's metrics.
-func (e *Exporter) CollectContext(ctx context.Context, ch chan<- prometheus.Metric) {
-	var wg sync.WaitGroup
-	for _, t := range e.targets {
-		wg.Add(1)
-		go func(t *target) {
-			defer wg.Done()
-			for _, m := range e.scrapeTarget(ctx, t) {
-				ch <- m
-			}
-		}(t)
-	}
-	wg.Wait()
-}
-
-func (e *Exporter) scrapeTarget(ctx context.Context, t *target) []prometheus.Metric {
-	em := newEmitter(t.acct.Provider, t.acct.Name)
-	start := time.Now() // wall time, whatever clock the caches use
-	err := runScraper(ctx, t.scraper, em)
-	e.health(t, em, err, time.Since(start).Seconds())
-	return em.collected()
 }
 
 // health emits the account's health after a scrape that ended with err,

@@ -92,7 +92,7 @@ func TestReloadKeepsUnchangedAccountsCaches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(exp.Accounts(), ","); got != "keep,new" {
+	if got := strings.Join(accountNames(exp), ","); got != "keep,new" {
 		t.Fatalf("accounts after reload = %s", got)
 	}
 	if exp.targets[0] != h.exp.targets[0] {
@@ -102,15 +102,15 @@ func TestReloadKeepsUnchangedAccountsCaches(t *testing.T) {
 		t.Fatal("test setup: dropped account had no upstream series")
 	}
 	// Swap the harness over to the reloaded exporter.
-	h2 := &harness{t: t, exp: exp, reg: gatherers(exp, h.upstream), upstream: h.upstream, logs: h.logs, clock: h.clock}
-	h2.scrape()
+	h.use(exp)
+	h.scrape()
 	if n := len(srv.Requests()) - before; n != 6 {
 		t.Errorf("reload made %d upstream requests, want 6 (only the new account's endpoints)", n)
 	}
-	if n := h2.count("billing_up", map[string]string{"account": "drop"}); n != 0 {
+	if n := h.count("billing_up", map[string]string{"account": "drop"}); n != 0 {
 		t.Error("removed account still exported")
 	}
-	if n := h2.count("billing_upstream_cache_lookups_total", map[string]string{"account": "drop"}); n != 0 {
+	if n := h.count("billing_upstream_cache_lookups_total", map[string]string{"account": "drop"}); n != 0 {
 		t.Error("removed account's upstream series still exported")
 	}
 
@@ -146,10 +146,7 @@ func TestEndpointCacheTTLKeysAreEndpointNames(t *testing.T) {
 // be named in endpoint_cache_ttl.
 func TestCachedEndpointsListEveryEndpointRead(t *testing.T) {
 	h, _ := scrapedDemo(t)
-	mfs, err := h.upstream.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
+	mfs := h.snapshot()
 	seen := 0
 	for _, mf := range mfs {
 		if mf.GetName() != "billing_upstream_requests_total" {
@@ -273,7 +270,7 @@ func TestHelpSaysValuesMayBeCached(t *testing.T) {
 		"billing_deployment_restricted": true, "billing_info": true}
 	values := 0
 	for _, f := range families {
-		help := f.desc.String()
+		help := f.help
 		note := cacheNote
 		if hourly[f.name] {
 			note = listCacheNote

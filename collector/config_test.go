@@ -19,7 +19,7 @@ func TestFullConfigBuildsCollectors(t *testing.T) {
 	if err != nil {
 		t.Fatalf("full.yml loads but does not build: %v", err)
 	}
-	if got := len(exp.Accounts()); got != len(cfg.Accounts) {
+	if got := len(accountNames(exp)); got != len(cfg.Accounts) {
 		t.Errorf("%d accounts built, want %d", got, len(cfg.Accounts))
 	}
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/billing-exporter/billing-exporter/scrape"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Emitter collects one account's metrics and endpoint errors during a
@@ -35,8 +34,7 @@ type emitted struct {
 	series map[seriesKey]float64
 }
 
-// sample is one series emitted; it becomes a const metric (Collect) or a
-// line of text (Exporter.AppendText).
+// sample is one series emitted, to be written as a line of text.
 type sample struct {
 	f      *family
 	values []string
@@ -68,7 +66,7 @@ func (e *Emitter) ForOrganization(name, id string) *Emitter {
 // Gauge emits f with value v and f's own labels in order.
 func (e *Emitter) Gauge(f *family, v float64, labels ...string) {
 	if len(labels) != f.labels {
-		e.shared.add(nil, fmt.Errorf("internal: %s wants %d labels, got %d", f.desc, f.labels, len(labels)))
+		e.shared.add(nil, fmt.Errorf("internal: %s wants %d labels, got %d", f.name, f.labels, len(labels)))
 		return
 	}
 	// Not a value anyone can compare: absent rather than NaN or ±Inf
@@ -82,11 +80,9 @@ func (e *Emitter) Gauge(f *family, v float64, labels ...string) {
 	if f.org {
 		values = append(values, e.org, e.orgID)
 	}
-	for _, lv := range values {
+	for i, lv := range values {
 		if !utf8.ValidString(lv) {
-			// client_golang's refusal, word for word, as before.
-			_, err := prometheus.NewConstMetric(f.desc, prometheus.GaugeValue, v, values...)
-			e.shared.add(nil, err)
+			e.shared.add(nil, fmt.Errorf("%s: label %s=%q is not valid UTF-8", f.name, f.names[i], lv))
 			return
 		}
 	}
@@ -191,16 +187,6 @@ func (e *Emitter) err() error {
 	e.shared.mu.Lock()
 	defer e.shared.mu.Unlock()
 	return errors.Join(e.shared.errs...)
-}
-
-func (e *Emitter) collected() []prometheus.Metric {
-	e.shared.mu.Lock()
-	defer e.shared.mu.Unlock()
-	out := make([]prometheus.Metric, len(e.shared.samples))
-	for i, s := range e.shared.samples {
-		out[i] = prometheus.MustNewConstMetric(s.f.desc, prometheus.GaugeValue, s.v, s.values...)
-	}
-	return out
 }
 
 // lines renders the samples as text lines, by family index.

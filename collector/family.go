@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/billing-exporter/billing-exporter/internal/expo"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // family is one metric name with its fixed label names. Every family
@@ -18,8 +17,7 @@ type family struct {
 	idx    int      // index in families
 	names  []string // every label name, provider and account first
 	order  []int    // expo.LabelOrder(names)
-	desc   *prometheus.Desc
-	labels int // family-specific labels, between account and the org pair
+	labels int      // family-specific labels, between account and the org pair
 	org    bool
 }
 
@@ -68,7 +66,7 @@ func register(name, help, note string, org bool, labels []string) *family {
 	if org {
 		all = append(all, "organization", "organization_id")
 	}
-	f := &family{name: name, help: help, idx: len(families), names: all, order: expo.LabelOrder(all), desc: prometheus.NewDesc(name, help, all, nil), labels: len(labels), org: org}
+	f := &family{name: name, help: help, idx: len(families), names: all, order: expo.LabelOrder(all), labels: len(labels), org: org}
 	families = append(families, f)
 	return f
 }
@@ -102,3 +100,12 @@ var (
 	costBudgetFamily = newFamily("billing_cost_budget",
 		"Monthly cloud spend budget, from the account's alerts.monthly_budget config.", "currency")
 )
+
+// Families describes every billing family the exporter may write.
+func Families() []expo.Desc {
+	out := make([]expo.Desc, len(byName))
+	for i, f := range byName {
+		out[i] = expo.Desc{Name: f.name, Labels: f.names}
+	}
+	return out
+}

@@ -18,8 +18,6 @@ import (
 	"github.com/billing-exporter/billing-exporter/internal/testlog"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/go-kit/log"
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 )
 
 // Decoders of vendor answers must never panic, whatever the vendor sends:
@@ -221,55 +219,38 @@ func (fs *fuzzScrape) scrape(t *testing.T, r uint8, body []byte) {
 	}
 }
 
-// collect scrapes once and checks each series as a pedantic registry
-// would: writable, no series twice, and no value that is not a number. It
-// does not use a registry, whose worker goroutines make coverage vary from
-// run to run, which stalls the fuzzer's minimisation.
+// collect scrapes once as /metrics does and checks the answer as
+// Prometheus would read it: expfmt parses it, no series is written twice,
+// and no value is not a number.
 func (fs *fuzzScrape) collect() (up float64, err error) {
-	ch := make(chan prometheus.Metric)
-	go func() {
-		fs.exp.Collect(ch)
-		close(ch)
-	}()
+	mfs, err := gatherParsed(context.Background(), fs.exp, nil)
+	if err != nil {
+		return 0, err
+	}
 	up = -1
 	seen := map[string]bool{}
-	for m := range ch {
-		if err != nil {
-			continue // drain
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			key := mf.GetName() + "\xff" + labelKey(m)
+			v := m.GetGauge().GetValue()
+			if m.Counter != nil {
+				v = m.GetCounter().GetValue()
+			}
+			switch {
+			case seen[key]:
+				return 0, fmt.Errorf("series written twice: %s%v", mf.GetName(), m.GetLabel())
+			case math.IsNaN(v) || math.IsInf(v, 0):
+				return 0, fmt.Errorf("%s%v = %v", mf.GetName(), m.GetLabel(), v)
+			case mf.GetName() == "billing_up":
+				up = v
+			}
+			seen[key] = true
 		}
-		var pb dto.Metric
-		if werr := m.Write(&pb); werr != nil {
-			err = fmt.Errorf("%s: %v", m.Desc(), werr)
-			continue
-		}
-		key := m.Desc().String()
-		for _, l := range pb.GetLabel() {
-			key += "\xff" + l.GetName() + "=" + l.GetValue()
-		}
-		name := fuzzMetricName(m.Desc())
-		v := pb.GetGauge().GetValue()
-		switch {
-		case seen[key]:
-			err = fmt.Errorf("series emitted twice: %s%v", name, pb.GetLabel())
-		case math.IsNaN(v) || math.IsInf(v, 0):
-			err = fmt.Errorf("%s%v = %v", name, pb.GetLabel(), v)
-		case name == "billing_up":
-			up = v
-		}
-		seen[key] = true
 	}
-	if err == nil && up < 0 {
-		err = errors.New("no billing_up")
+	if up < 0 {
+		return 0, errors.New("no billing_up")
 	}
-	return up, err
-}
-
-// fuzzMetricName reads the metric name out of a Desc, which has no accessor.
-func fuzzMetricName(d *prometheus.Desc) string {
-	s := d.String()
-	_, rest, _ := strings.Cut(s, `fqName: "`)
-	name, _, _ := strings.Cut(rest, `"`)
-	return name
+	return up, nil
 }
 
 // memTransport answers requests with a handler, without sockets.

@@ -3,6 +3,8 @@ package collector
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,38 +18,90 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
-// harness is an exporter wired to fakes, with its logs captured.
+// harness is an exporter wired to fakes, with its logs captured. It
+// scrapes through Exporter.Gather, what /metrics serves, and reads the
+// answer back with expfmt's parser.
 type harness struct {
-	t        *testing.T
-	exp      *Exporter
-	reg      prometheus.Gatherer // exporter first, then upstream metrics, as cmd serves them
-	upstream *prometheus.Registry
-	metrics  *scrape.Metrics
-	logs     *testlog.Buffer
-	clock    *fakeClock
-	mu       sync.Mutex
-	last     []*dto.MetricFamily // the latest scrape; value, count and expect read it
+	t       *testing.T
+	exp     *Exporter
+	reg     prometheus.Gatherer // scrapes once as /metrics does, and keeps the result
+	shared  *prometheus.Registry
+	metrics *scrape.Metrics
+	logs    *testlog.Buffer
+	clock   *fakeClock
+	mu      sync.Mutex
+	last    []*dto.MetricFamily // the latest scrape; value, count and expect read it
 }
 
-// gatherers serves the exporter first, then the upstream metrics, as cmd does.
-func gatherers(exp *Exporter, upstream *prometheus.Registry) prometheus.Gatherer {
-	billing := prometheus.NewRegistry()
-	billing.MustRegister(exp)
-	return prometheus.Gatherers{billing, upstream}
-}
-
-// scrape collects once (upstream calls happen here) and keeps the result.
+// scrape scrapes once (upstream calls happen here) and keeps the result.
 func (h *harness) scrape() {
 	h.t.Helper()
-	mfs, err := h.reg.Gather()
+	h.scrapeCtx(context.Background())
+}
+
+func (h *harness) scrapeCtx(ctx context.Context) []*dto.MetricFamily {
+	h.t.Helper()
+	mfs, err := gatherParsed(ctx, h.exp, h.shared)
 	if err != nil {
-		h.t.Fatalf("gather: %v", err)
+		h.t.Fatalf("scrape: %v", err)
 	}
 	h.mu.Lock()
 	h.last = mfs
 	h.mu.Unlock()
+	return mfs
+}
+
+// gatherParsed is Exporter.Gather, what /metrics serves, read back with
+// expfmt's parser: families by name, series by labels.
+func gatherParsed(ctx context.Context, exp *Exporter, shared prometheus.Gatherer) ([]*dto.MetricFamily, error) {
+	fams, err := exp.Gather(ctx, shared)
+	if err != nil {
+		return nil, err
+	}
+	var text bytes.Buffer
+	for _, f := range fams {
+		text.Write(f.Text)
+	}
+	return parseText(text.String())
+}
+
+// parseText parses exposition text as Prometheus would, refusing a family
+// written twice, and sorts it as a Registry gathers.
+func parseText(text string) ([]*dto.MetricFamily, error) {
+	seen := map[string]bool{}
+	for _, line := range strings.Split(text, "\n") {
+		if name, ok := strings.CutPrefix(line, "# TYPE "); ok {
+			name, _, _ = strings.Cut(name, " ")
+			if seen[name] {
+				return nil, fmt.Errorf("family %s written twice", name)
+			}
+			seen[name] = true
+		}
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	parsed, err := p.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		return nil, fmt.Errorf("parsing the exposition: %w", err)
+	}
+	out := make([]*dto.MetricFamily, 0, len(parsed))
+	for _, mf := range parsed {
+		slices.SortFunc(mf.Metric, func(a, b *dto.Metric) int { return strings.Compare(labelKey(a), labelKey(b)) })
+		out = append(out, mf)
+	}
+	slices.SortFunc(out, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+	return out, nil
+}
+
+func labelKey(m *dto.Metric) string {
+	var b strings.Builder
+	for _, l := range m.GetLabel() {
+		b.WriteString(l.GetName() + "\xff" + l.GetValue() + "\xff")
+	}
+	return b.String()
 }
 
 func (h *harness) snapshot() []*dto.MetricFamily {
@@ -61,8 +115,6 @@ func (h *harness) snapshot() []*dto.MetricFamily {
 	return last
 }
 
-// newHarness validates cfg as Load would (defaults, secrets) and builds
-// the exporter. Caching is off unless the test sets global.cache_ttl.
 // scrapedDemo is a harness on the demo's accounts after one scrape.
 func scrapedDemo(t *testing.T) (*harness, *sandbox.Demo) {
 	t.Helper()
@@ -76,7 +128,15 @@ func scrapedDemo(t *testing.T) (*harness, *sandbox.Demo) {
 	return h, demo
 }
 
+// newHarness validates cfg as Load would (defaults, secrets) and builds
+// the exporter. Caching is off unless the test sets global.cache_ttl.
 func newHarness(t *testing.T, cfg *config.Config) *harness {
+	t.Helper()
+	return newHarnessOn(t, cfg, newFakeClock())
+}
+
+// newHarnessOn is newHarness on a given clock, shared with fake vendors.
+func newHarnessOn(t *testing.T, cfg *config.Config, clock *fakeClock) *harness {
 	t.Helper()
 	if cfg.Global.CacheTTL == 0 {
 		cfg.Global.CacheTTL = config.Duration(time.Nanosecond) // effectively no cache
@@ -84,7 +144,7 @@ func newHarness(t *testing.T, cfg *config.Config) *harness {
 	if err := cfg.Validate(func(string) (string, bool) { return "", false }); err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	h := &harness{t: t, logs: &testlog.Buffer{}, clock: newFakeClock()}
+	h := &harness{t: t, logs: &testlog.Buffer{}, clock: clock}
 	// Every test built on a harness also proves that no configured key or
 	// password shows in its logs or in the last scrape's metrics.
 	var secrets []string
@@ -92,16 +152,32 @@ func newHarness(t *testing.T, cfg *config.Config) *harness {
 		secrets = append(secrets, string(a.APIKey), string(a.Password))
 	}
 	t.Cleanup(func() { h.checkNoSecret(secrets...) })
-	upstream := prometheus.NewRegistry()
-	h.metrics = scrape.NewMetrics(upstream)
+	h.shared = prometheus.NewRegistry()
+	h.metrics = scrape.NewMetrics(h.shared)
 	exp, err := New(cfg, Options{Logger: log.NewLogfmtLogger(h.logs), Metrics: h.metrics, Now: h.clock.Now})
 	if err != nil {
 		t.Fatalf("collector.New: %v", err)
 	}
-	h.exp = exp
-	h.upstream = upstream
-	h.reg = gatherers(exp, upstream)
+	h.use(exp)
 	return h
+}
+
+// use points the harness at exp, e.g. after a reload.
+func (h *harness) use(exp *Exporter) {
+	h.exp = exp
+	h.reg = prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		return h.scrapeCtx(context.Background()), nil
+	})
+}
+
+// accountNames lists the exporter's accounts, sorted.
+func accountNames(exp *Exporter) []string {
+	var names []string
+	for _, t := range exp.targets {
+		names = append(names, t.acct.Name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // expect compares the named families of the latest scrape with want
@@ -187,17 +263,8 @@ func (h *harness) scrapeWithin(d time.Duration) time.Duration {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	start := time.Now()
-	billing := prometheus.NewRegistry()
-	billing.MustRegister(h.exp.WithContext(ctx))
-	mfs, err := prometheus.Gatherers{billing, h.upstream}.Gather()
-	took := time.Since(start)
-	if err != nil {
-		h.t.Fatalf("gather: %v", err)
-	}
-	h.mu.Lock()
-	h.last = mfs
-	h.mu.Unlock()
-	return took
+	h.scrapeCtx(ctx)
+	return time.Since(start)
 }
 
 // assertNoSecret fails if any secret appears in logs or metrics.

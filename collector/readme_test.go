@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/readme"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/prometheus/client_golang/prometheus"
@@ -111,19 +110,17 @@ var (
 )
 
 // registeredMetrics maps every billing_* metric the binary can serve to
-// its label names: the provider families (the exporter's Describe), the
-// upstream metrics and the exporter's own.
+// its label names: the provider families, the upstream metrics and the
+// exporter's own.
 func registeredMetrics(t *testing.T) map[string][]string {
 	t.Helper()
 	rec := &descRecorder{}
-	exp, err := New(&config.Config{}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec.MustRegister(exp)
-	scrape.NewMetrics(rec)
+	upstream := scrape.NewMetrics(rec)
 	NewSelfMetrics(rec)
 	out := map[string][]string{}
+	for _, d := range append(Families(), upstream.Families()...) {
+		out[d.Name] = d.Labels
+	}
 	for _, d := range rec.descs {
 		s := d.String()
 		n, l := descNameRe.FindStringSubmatch(s), descLabelsRe.FindStringSubmatch(s)

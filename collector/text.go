@@ -2,12 +2,14 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/billing-exporter/billing-exporter/scrape"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // rendered is an account's billing values as text lines, by family index,
@@ -23,13 +25,34 @@ type rendered struct {
 // is fresh (Acefone renewing its login token).
 type dueScraper interface{ due() bool }
 
-// AppendText scrapes every account and calls add once per billing family
-// that has series, in name order, with the family in the text format:
-// what Collect yields, without a protobuf message per series (issue 7).
+// Gather scrapes every account under ctx and returns what /metrics serves,
+// each family once, in name order: the billing families and the upstream
+// counters (after the scrape, so counting its calls) written by hand, and
+// whatever shared gathers through client_golang (process, Go, build info,
+// reload state, the upstream request histogram). An error names what
+// could not be served; everything else is returned all the same.
+func (e *Exporter) Gather(ctx context.Context, shared prometheus.Gatherer) ([]expo.Family, error) {
+	var fams []expo.Family
+	add := func(name string, text []byte) { fams = append(fams, expo.Family{Name: name, Text: text}) }
+	e.appendText(ctx, add)
+	e.opt.Metrics.AppendText(add)
+	var errs []error
+	if shared != nil {
+		mfs, err := shared.Gather()
+		more, werr := expo.Gathered(mfs)
+		fams = append(fams, more...)
+		errs = append(errs, err, werr)
+	}
+	fams, err := expo.Sorted(fams)
+	return fams, errors.Join(append(errs, err)...)
+}
+
+// appendText scrapes every account and calls add once per billing family
+// that has series, in name order, with the family in the text format.
 // An account whose cached answers have not changed since a scrape that
 // failed nothing, and have not expired, is not scraped again: its lines
 // from then are reused, as kube-state-metrics keeps its objects' text.
-func (e *Exporter) AppendText(ctx context.Context, add func(name string, text []byte)) {
+func (e *Exporter) appendText(ctx context.Context, add func(name string, text []byte)) {
 	per := make([][][]byte, len(e.targets))
 	var wg sync.WaitGroup
 	for i, t := range e.targets {

@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // counting answers {"amount": n} with n the request number, so that a test
@@ -44,7 +42,7 @@ func get(t *testing.T, c *testClient, ep Endpoint) float64 {
 }
 
 func (c *testClient) lookups(result string) float64 {
-	return testutil.ToFloat64(c.metrics.cache.WithLabelValues(testProvider, testAccount, result))
+	return c.metrics.cache.WithLabelValues(testProvider, testAccount, result).value()
 }
 
 func TestCacheFreshAndExpiry(t *testing.T) {

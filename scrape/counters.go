@@ -7,18 +7,16 @@ import (
 	"sync/atomic"
 
 	"github.com/billing-exporter/billing-exporter/internal/expo"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // counterFamily is a counter vector that can also write itself in the
 // text format: each series keeps its line prefix, so a scrape appends
 // ~16,000 upstream counters at N = 1000 without building a protobuf
-// message per series. It is a prometheus.Collector as well.
+// message per series.
 type counterFamily struct {
 	name, help string
 	labels     []string
 	labelOrder []int // expo.LabelOrder(labels)
-	desc       *prometheus.Desc
 
 	mu     sync.RWMutex
 	series map[string]*counter
@@ -26,7 +24,6 @@ type counterFamily struct {
 }
 
 type counter struct {
-	fam    *counterFamily
 	key    string // label values joined by \xff
 	values []string
 	prefix []byte // `name{...} `
@@ -35,7 +32,7 @@ type counter struct {
 
 func newCounterFamily(name, help string, labels ...string) *counterFamily {
 	return &counterFamily{name: name, help: help, labels: labels, labelOrder: expo.LabelOrder(labels),
-		desc: prometheus.NewDesc(name, help, labels, nil), series: map[string]*counter{}}
+		series: map[string]*counter{}}
 }
 
 // WithLabelValues returns the series, creating it at zero.
@@ -50,7 +47,7 @@ func (f *counterFamily) WithLabelValues(values ...string) *counter {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if c = f.series[key]; c == nil {
-		c = &counter{fam: f, key: key, values: slices.Clone(values),
+		c = &counter{key: key, values: slices.Clone(values),
 			prefix: expo.AppendPrefix(nil, f.name, f.labels, values, f.labelOrder)}
 		f.series[key] = c
 		f.order = nil
@@ -74,20 +71,6 @@ func (f *counterFamily) deleteMatching(name, v string) {
 func (c *counter) Inc()           { c.n.Add(1) }
 func (c *counter) Add(n uint64)   { c.n.Add(n) }
 func (c *counter) value() float64 { return float64(c.n.Load()) }
-
-// Describe and Collect make one series a Collector (testutil.ToFloat64).
-func (c *counter) Describe(ch chan<- *prometheus.Desc) { ch <- c.fam.desc }
-func (c *counter) Collect(ch chan<- prometheus.Metric) {
-	ch <- prometheus.MustNewConstMetric(c.fam.desc, prometheus.CounterValue, c.value(), c.values...)
-}
-
-func (f *counterFamily) Describe(ch chan<- *prometheus.Desc) { ch <- f.desc }
-
-func (f *counterFamily) Collect(ch chan<- prometheus.Metric) {
-	for _, c := range f.sorted() {
-		c.Collect(ch)
-	}
-}
 
 func (f *counterFamily) sorted() []*counter {
 	f.mu.RLock()

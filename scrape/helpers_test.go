@@ -6,12 +6,16 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"go.uber.org/goleak"
 )
 
@@ -134,7 +138,23 @@ func (c *clock) Advance(d time.Duration) {
 type testClient struct {
 	*Client
 	metrics *Metrics
-	reg     *prometheus.Registry
+	reg     prometheus.Gatherer // what /metrics serves of metrics
+}
+
+// served is what /metrics serves of m: the duration histogram registered
+// on reg and the counters AppendText writes, read back with expfmt.
+func served(reg *prometheus.Registry, m *Metrics) prometheus.Gatherer {
+	return prometheus.Gatherers{reg, prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		var text strings.Builder
+		m.AppendText(func(_ string, b []byte) { text.Write(b) })
+		p := expfmt.NewTextParser(model.UTF8Validation)
+		parsed, err := p.TextToMetricFamilies(strings.NewReader(text.String()))
+		out := make([]*dto.MetricFamily, 0, len(parsed))
+		for _, mf := range parsed {
+			out = append(out, mf)
+		}
+		return out, err
+	})}
 }
 
 // newClient builds a client for f with test defaults (no retries, short
@@ -162,7 +182,7 @@ func newClient(t *testing.T, f *fake, mod func(*Options)) *testClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testClient{Client: c, metrics: m, reg: reg}
+	return &testClient{Client: c, metrics: m, reg: served(reg, m)}
 }
 
 var balance = Endpoint{Name: "customer/balance", Path: "/api/2.0/portal/payment/customer/balance"}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -27,28 +28,11 @@ type Metrics struct {
 	removed map[string]bool
 }
 
-// NewMetrics creates the upstream metrics and registers them on reg.
+// NewMetrics creates the upstream metrics and registers the request
+// duration histogram on reg (nil: nowhere). The counters, a dozen series
+// per account, are written in the text format by AppendText.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := newMetrics()
-	if reg != nil {
-		reg.MustRegister(m.requests, m.errors, m.duration, m.cache)
-	}
-	return m
-}
-
-// NewMetricsText registers only the request duration histogram on reg:
-// the counters, a dozen series per account, are written in the text
-// format by AppendText (internal/serve), or collected through Counters.
-func NewMetricsText(reg prometheus.Registerer) *Metrics {
-	m := newMetrics()
-	if reg != nil {
-		reg.MustRegister(m.duration)
-	}
-	return m
-}
-
-func newMetrics() *Metrics {
-	return &Metrics{
+	m := &Metrics{
 		requests: newCounterFamily("billing_upstream_requests_total",
 			"HTTP requests sent to vendor APIs, each retry counted, by endpoint and HTTP status code (\"error\" when no answer arrived).",
 			"provider", "account", "endpoint", "code"),
@@ -64,31 +48,18 @@ func newMetrics() *Metrics {
 			"Endpoint answers looked up in the exporter's cache: hit (fresh), miss (vendor called), stale (refresh failed, last good answer served).",
 			"provider", "account", "result"),
 	}
-}
-
-// Counters is the request, error and cache counters as one Collector, for
-// a Registry when they are not written by AppendText.
-func (m *Metrics) Counters() prometheus.Collector {
-	return counterSet{m.requests, m.errors, m.cache}
-}
-
-type counterSet []*counterFamily
-
-func (s counterSet) Describe(ch chan<- *prometheus.Desc) {
-	for _, f := range s {
-		f.Describe(ch)
+	if reg != nil {
+		reg.MustRegister(m.duration)
 	}
-}
-
-func (s counterSet) Collect(ch chan<- prometheus.Metric) {
-	for _, f := range s {
-		f.Collect(ch)
-	}
+	return m
 }
 
 // AppendText appends each counter family in the text format, in name
 // order, calling add once per family that has series.
 func (m *Metrics) AppendText(add func(name string, text []byte)) {
+	if m == nil {
+		return
+	}
 	for _, f := range []*counterFamily{m.cache, m.errors, m.requests} {
 		if text := f.appendText(nil); len(text) > 0 {
 			add(f.name, text)
@@ -207,4 +178,13 @@ func (b *releasingBody) Close() error {
 	err := b.ReadCloser.Close()
 	b.once.Do(b.release)
 	return err
+}
+
+// Families describes the counter families AppendText writes.
+func (m *Metrics) Families() []expo.Desc {
+	var out []expo.Desc
+	for _, f := range []*counterFamily{m.cache, m.errors, m.requests} {
+		out = append(out, expo.Desc{Name: f.name, Labels: f.labels})
+	}
+	return out
 }

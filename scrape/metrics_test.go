@@ -2,6 +2,7 @@ package scrape
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -50,7 +51,7 @@ billing_upstream_requests_total{account="docspace-main",code="error",endpoint="q
 }
 
 // durationCounts returns the histogram's sample count per endpoint.
-func durationCounts(t *testing.T, reg *prometheus.Registry) map[string]uint64 {
+func durationCounts(t *testing.T, reg prometheus.Gatherer) map[string]uint64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -78,11 +79,11 @@ func TestMetricsInitAndForget(t *testing.T) {
 	other := newClient(t, f, func(o *Options) { o.Account = "other"; o.Metrics = c.metrics; o.CacheTTL = 1 })
 	c.metrics.Init(testProvider, testAccount)
 	c.metrics.Init(testProvider, "other")
-	if n := testutil.CollectAndCount(c.metrics.errors); n != 2*len(Reasons) {
+	if n := len(c.metrics.errors.sorted()); n != 2*len(Reasons) {
 		t.Fatalf("error series after Init: %d, want %d", n, 2*len(Reasons))
 	}
 	for _, r := range Reasons {
-		if v := testutil.ToFloat64(c.metrics.errors.WithLabelValues(testProvider, testAccount, string(r))); v != 0 {
+		if v := c.metrics.errors.WithLabelValues(testProvider, testAccount, string(r)).value(); v != 0 {
 			t.Errorf("%s starts at %v", r, v)
 		}
 	}
@@ -90,10 +91,10 @@ func TestMetricsInitAndForget(t *testing.T) {
 	get(t, other, balance)
 
 	c.metrics.Forget(testAccount)
-	for name, vec := range map[string]prometheus.Collector{
+	for name, vec := range map[string]*counterFamily{
 		"requests": c.metrics.requests, "errors": c.metrics.errors, "cache": c.metrics.cache,
 	} {
-		accounts := accountsIn(t, vec)
+		accounts := accountsIn(vec)
 		if accounts[testAccount] {
 			t.Errorf("%s keeps the forgotten account", name)
 		}
@@ -105,17 +106,17 @@ func TestMetricsInitAndForget(t *testing.T) {
 	// A scrape that began before the reload finishes after it: its calls
 	// must not bring the forgotten series back.
 	get(t, c, balance)
-	for name, vec := range map[string]prometheus.Collector{
+	for name, vec := range map[string]*counterFamily{
 		"requests": c.metrics.requests, "errors": c.metrics.errors, "cache": c.metrics.cache,
 	} {
-		if accountsIn(t, vec)[testAccount] {
+		if accountsIn(vec)[testAccount] {
 			t.Errorf("%s: a late call resurrected the forgotten account", name)
 		}
 	}
 	// Added again by a later reload, it is counted again.
 	c.metrics.Init(testProvider, testAccount)
 	get(t, c, balance)
-	if !accountsIn(t, c.metrics.cache)[testAccount] {
+	if !accountsIn(c.metrics.cache)[testAccount] {
 		t.Error("an account added back is not counted")
 	}
 
@@ -124,24 +125,12 @@ func TestMetricsInitAndForget(t *testing.T) {
 	nilMetrics.Forget("a")
 }
 
-// accountsIn returns the account label values of c's series.
-func accountsIn(t *testing.T, c prometheus.Collector) map[string]bool {
-	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(c)
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
+// accountsIn returns the account label values of f's series.
+func accountsIn(f *counterFamily) map[string]bool {
+	i := slices.Index(f.labels, "account")
 	seen := map[string]bool{}
-	for _, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "account" {
-					seen[l.GetValue()] = true
-				}
-			}
-		}
+	for _, c := range f.sorted() {
+		seen[c.values[i]] = true
 	}
 	return seen
 }

@@ -29,9 +29,8 @@ type reloader struct {
 
 	// shared holds what does not depend on the scrape: the process, Go,
 	// build info, reload state and upstream request metrics.
-	shared   *prometheus.Registry
-	upstream *scrape.Metrics // its counters are written by serve.Text, not on shared
-	self     *collector.SelfMetrics
+	shared *prometheus.Registry
+	self   *collector.SelfMetrics
 }
 
 func newReloader(cfg *config.Config, load func() (*config.Config, error), logger log.Logger) (*reloader, error) {
@@ -42,8 +41,9 @@ func newReloader(cfg *config.Config, load func() (*config.Config, error), logger
 		shared: reg,
 		self:   collector.NewSelfMetrics(reg),
 	}
-	rl.upstream = scrape.NewMetricsText(reg)
-	exp, err := collector.New(cfg, collector.Options{Logger: logger, Metrics: rl.upstream})
+	// The upstream counters are written by the exporter; only their
+	// duration histogram is on shared.
+	exp, err := collector.New(cfg, collector.Options{Logger: logger, Metrics: scrape.NewMetrics(reg)})
 	if err != nil {
 		return nil, err
 	}

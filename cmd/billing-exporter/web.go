@@ -43,7 +43,7 @@ func newHandler(rl *reloader, f *flags, logger log.Logger) (*handler, error) {
 		}
 		h.mux.Handle("/", landing)
 	}
-	h.mux.Handle(f.telemetryPath, serve.Text(func() *collector.Exporter { return rl.current.Load().exp }, rl.shared, rl.upstream,
+	h.mux.Handle(f.telemetryPath, serve.Text(func() *collector.Exporter { return rl.current.Load().exp }, rl.shared,
 		serve.Options{Logger: logger, TimeoutOffset: f.timeoutOffset, MaxTimeout: f.maxTimeout}))
 	h.mux.HandleFunc("/config", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -1,8 +1,6 @@
 // Package serve serves /metrics: the billing collector under the
 // scrape's deadline, gathered with the exporter's own metrics. The binary
 // and the benchmark harness (bench/) serve through the same code: Text.
-// Its tests hold Text to the same answer through client_golang alone
-// (reference_test.go).
 package serve
 
 import (
