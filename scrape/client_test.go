@@ -411,7 +411,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, tc.handler)
-			c := newClient(t, f, func(o *Options) { o.Timeout = 500 * time.Millisecond })
+			c := newClient(t, f, func(o *Options) { o.Timeout = 2 * time.Second })
 			c.AddSecret(runtimeToken)
 			c.AddSecret("") // ignored: an empty secret would scrub everything
 			ep := balance
