@@ -2,10 +2,13 @@ package scrape
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // Reason classifies why an upstream call failed. The values are the
@@ -96,4 +99,66 @@ func reasonForTransport(err error) Reason {
 		return ReasonTimeout
 	}
 	return ReasonTransport
+}
+
+// errorSnippetBytes is how much of an error body is read for its message.
+const errorSnippetBytes = 4096
+
+// errorf builds an *Error, scrubbing every known secret from the detail.
+func (c *Client) errorf(endpoint string, status int, reason Reason, format string, args ...any) error {
+	detail := c.scrub(fmt.Sprintf(format, args...))
+	return &Error{Provider: c.opt.Provider, Account: c.opt.Account, Endpoint: endpoint,
+		Status: status, Reason: reason, Detail: detail}
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err // drop the URL: it adds nothing the error does not already name
+	}
+	return err
+}
+
+// vendorMessage pulls a human message out of the error bodies the three
+// vendors send: DocSpace {"error":{"message"}}, Acefone {"message"},
+// Qovery {"error","detail"}. Anything else is quoted, shortened.
+func vendorMessage(b []byte) string {
+	var v struct {
+		Error   json.RawMessage `json:"error"`
+		Message string          `json:"message"`
+		Detail  string          `json:"detail"`
+	}
+	if json.Unmarshal(b, &v) == nil {
+		var nested struct {
+			Message string `json:"message"`
+		}
+		var flat string
+		switch {
+		case v.Detail != "":
+			return shorten(v.Detail)
+		case v.Message != "":
+			return shorten(v.Message)
+		case json.Unmarshal(v.Error, &nested) == nil && nested.Message != "":
+			return shorten(nested.Message)
+		case json.Unmarshal(v.Error, &flat) == nil && flat != "":
+			return shorten(flat)
+		}
+	}
+	s := strings.TrimSpace(string(b))
+	if strings.HasPrefix(s, "<") {
+		return "HTML error page"
+	}
+	return shorten(s)
+}
+
+func shorten(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= 160 {
+		return s
+	}
+	cut := 160
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
