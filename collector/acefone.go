@@ -89,23 +89,18 @@ type acefone struct {
 
 type acefoneLogin struct{ username, password string }
 
-func (*acefone) Name() string { return "acefone" }
-func (*acefone) Help() string {
-	return "Acefone billing dashboard: balance, credit limit, due charges, billing dates, plans, subscriptions"
-}
-
 // tokenMargin renews a login token this long before it expires.
 const tokenMargin = 5 * time.Minute
 
-// due reports that the login token needs renewing, which a scrape does
-// even while the dashboard's cached answer is fresh.
-func (a *acefone) due() bool {
+// Due is when the login token needs renewing, which a scrape does even
+// while the dashboard's cached answer is fresh (at once without a token).
+func (a *acefone) Due() time.Time {
 	if a.login == nil {
-		return false
+		return time.Time{}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.token == "" || !a.now().Add(tokenMargin).Before(a.expires)
+	return a.expires.Add(-tokenMargin)
 }
 
 // ensureToken logs in or refreshes when the token is missing or about to

@@ -23,12 +23,14 @@ import (
 )
 
 // Scraper reads one account at one vendor and emits its billing metrics.
-// It returns the errors of the endpoints that failed; metrics of endpoints
-// that answered are emitted all the same.
 type Scraper interface {
-	Name() string // the provider, e.g. "docspace"
-	Help() string
+	// Scrape returns the errors of the endpoints that failed; metrics of
+	// endpoints that answered are emitted all the same.
 	Scrape(ctx context.Context, e *Emitter) error
+	// Due is when the scraper next has work to do however fresh its
+	// cached answers are (Acefone renewing its login token), or the zero
+	// time if never. A scrape's output is reused until then at the latest.
+	Due() time.Time
 }
 
 // deps is what a provider's factory gets besides the account's config.

@@ -20,9 +20,8 @@ import (
 // contains it.
 type panicky struct{}
 
-func (panicky) Name() string                           { return "docspace" }
-func (panicky) Help() string                           { return "panics" }
 func (panicky) Scrape(context.Context, *Emitter) error { panic("boom") }
+func (panicky) Due() time.Time                         { return time.Time{} }
 
 func TestPanicInOneAccountHidesNoOther(t *testing.T) {
 	srv := sandbox.NewServer()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/internal/expo"
@@ -13,17 +12,13 @@ import (
 )
 
 // rendered is an account's billing values as text lines, by family index,
-// from a scrape that failed nothing and during which the client's
-// generation stayed gen: it read fresh cached answers only.
+// from a scrape that failed nothing and read only fresh cached answers:
+// until the first of them expires, or the scraper has work due, the same
+// scrape would write the same lines.
 type rendered struct {
-	gen   uint64
-	hits  uint64 // the cache hits that scrape counted
+	until time.Time
 	lines [][]byte
 }
-
-// dueScraper is a Scraper with work to do even while every cached answer
-// is fresh (Acefone renewing its login token).
-type dueScraper interface{ due() bool }
 
 // Gather scrapes every account under ctx and returns what /metrics serves,
 // each family once, in name order: the billing families and the upstream
@@ -79,8 +74,8 @@ func (e *Exporter) appendText(ctx context.Context, add func(name string, text []
 	}
 }
 
-// renderTarget is scrapeTarget in text, reusing the account's last
-// rendered billing values when nothing they came from has changed.
+// renderTarget scrapes an account and renders its series, reusing its
+// last rendered billing values while they stand.
 func (e *Exporter) renderTarget(ctx context.Context, t *target) [][]byte {
 	start := time.Now()
 	t.mu.Lock()
@@ -88,19 +83,19 @@ func (e *Exporter) renderTarget(ctx context.Context, t *target) [][]byte {
 	t.mu.Unlock()
 	var billing [][]byte
 	var err error
-	if r != nil && r.gen == t.client.Generation() && t.client.Fresh() && !isDue(t.scraper) {
-		// What running the scraper would have counted: its cache hits.
-		t.client.CountHits(r.hits)
+	if r != nil && e.now().Before(r.until) {
 		billing = r.lines
 	} else {
-		gen := t.client.Generation()
-		var hits atomic.Uint64
+		var reads scrape.Reads
 		em := newEmitter(t.acct.Provider, t.acct.Name)
-		err = runScraper(scrape.CountingHits(ctx, &hits), t.scraper, em)
+		err = runScraper(scrape.Recording(ctx, &reads), t.scraper, em)
 		billing = em.lines()
 		r = nil
-		if err == nil && t.client.Generation() == gen {
-			r = &rendered{gen: gen, hits: hits.Load(), lines: billing}
+		if until, ok := reads.Until(); ok && err == nil {
+			if due := t.scraper.Due(); !due.IsZero() && due.Before(until) {
+				until = due
+			}
+			r = &rendered{until: until, lines: billing}
 		}
 		t.mu.Lock()
 		t.rendered = r
@@ -115,9 +110,4 @@ func (e *Exporter) renderTarget(ctx context.Context, t *target) [][]byte {
 		}
 	}
 	return out
-}
-
-func isDue(s Scraper) bool {
-	d, ok := s.(dueScraper)
-	return ok && d.due()
 }

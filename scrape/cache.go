@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 	"reflect"
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
@@ -12,41 +12,53 @@ type entry struct {
 	body      []byte
 	decoded   any // body decoded by checkShape, a pointer of the caller's type; read-only
 	fetchedAt time.Time
-	ttl       time.Duration
 }
 
-// Generation is a counter that moves whenever the client calls the vendor
-// or its cache changes. A scrape during which it did not move, and which
-// failed nothing, read only fresh cached answers: while it stays the same
-// and Fresh holds, the same scrape would emit the same values, so its
-// rendered output may be reused (collector.Exporter.AppendText).
-func (c *Client) Generation() uint64 { return c.gen.Load() }
+// Reads records what one scrape read through the account's client:
+// whether every answer was a fresh cached one, and when the first of them
+// expires. Until then the same scrape would read the same answers, so its
+// output may be reused.
+type Reads struct {
+	mu     sync.Mutex
+	read   bool      // something was read
+	other  bool      // a miss, a stale answer or a call to the vendor
+	expiry time.Time // of the first fresh answer read to expire
+}
 
-// Fresh reports whether no cached answer has outlived its TTL: an expired
-// one means the next scrape must refresh it.
-func (c *Client) Fresh() bool {
-	now := c.now()
-	c.cacheMu.Lock()
-	defer c.cacheMu.Unlock()
-	for _, e := range c.cache {
-		if now.Sub(e.fetchedAt) >= e.ttl {
-			return false
-		}
+type readsKey struct{}
+
+// Recording returns a context whose reads through a Client are recorded
+// in r.
+func Recording(ctx context.Context, r *Reads) context.Context {
+	return context.WithValue(ctx, readsKey{}, r)
+}
+
+// Until reports until when the answers read stand, and false when there
+// is no such time: something other than a fresh cached answer was read,
+// or nothing was.
+func (r *Reads) Until() (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.expiry, r.read && !r.other
+}
+
+// record notes a read in ctx's Reads, if any: a fresh cached answer that
+// expires at expiry, or (zero expiry) anything else.
+func record(ctx context.Context, expiry time.Time) {
+	r, ok := ctx.Value(readsKey{}).(*Reads)
+	if !ok {
+		return
 	}
-	return true
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case expiry.IsZero():
+		r.other = true
+	case !r.read || expiry.Before(r.expiry):
+		r.expiry = expiry
+	}
+	r.read = true
 }
-
-type hitsKey struct{}
-
-// CountingHits returns a context whose GetJSON cache hits are added to n,
-// so that a scrape whose output is reused can count its lookups again.
-func CountingHits(ctx context.Context, n *atomic.Uint64) context.Context {
-	return context.WithValue(ctx, hitsKey{}, n)
-}
-
-// CountHits counts n cache hits, as n GetJSON calls answered from the
-// cache would: a reused scrape's lookups are still reported.
-func (c *Client) CountHits(n uint64) { c.opt.Metrics.cacheLookups(c, "hit", n) }
 
 // GetJSON answers ep from the cache while it is fresh; otherwise it calls
 // the vendor once for all concurrent callers. It returns usable=true when
@@ -57,12 +69,11 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 	ttl := c.ttl(ep)
 	if e, ok := c.cached(key, ttl); ok {
 		c.opt.Metrics.cacheLookup(c, "hit")
-		if n, ok := ctx.Value(hitsKey{}).(*atomic.Uint64); ok {
-			n.Add(1)
-		}
+		record(ctx, e.fetchedAt.Add(ttl))
 		return c.fill(ep.Name, e, out)
 	}
 	c.opt.Metrics.cacheLookup(c, "miss")
+	record(ctx, time.Time{})
 	ch := c.flights.DoChan(key, func() (any, error) {
 		// A flight that ended between our cache miss and DoChan has
 		// already answered: do not ask the vendor twice.
@@ -86,11 +97,10 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 			}
 		}
 		if err == nil && ttl > 0 {
-			e.fetchedAt, e.ttl = c.now(), ttl
+			e.fetchedAt = c.now()
 			c.cacheMu.Lock()
 			c.cache[key] = e
 			c.cacheMu.Unlock()
-			c.gen.Add(1)
 		}
 		return e, err
 	})
@@ -167,7 +177,6 @@ func (c *Client) stale(key string) (*entry, bool) {
 	}
 	if c.now().Sub(e.fetchedAt) >= c.opt.MaxStale {
 		delete(c.cache, key) // too old to stand in: forget it
-		c.gen.Add(1)
 		return nil, false
 	}
 	return e, true

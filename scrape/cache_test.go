@@ -312,3 +312,46 @@ func TestCoalescingCallerGivesUp(t *testing.T) {
 		t.Fatalf("answer %v after %d requests; want the abandoned flight cached", v, f.count())
 	}
 }
+
+// Reads says until when a scrape's answers stand: the first expiry of the
+// fresh cached answers it read, and no time at all once it read anything
+// else (a miss, a vendor call) or nothing.
+func TestReadsUntil(t *testing.T) {
+	clk := newClock()
+	f := newFake(t, ok(`{"amount": 1}`))
+	c := cachedClient(t, f, clk, nil) // 5 min
+	hourly := Endpoint{Name: "quotas", Path: "/quotas", TTL: time.Hour}
+	read := func(eps ...Endpoint) (time.Time, bool) {
+		t.Helper()
+		var r Reads
+		ctx := Recording(context.Background(), &r)
+		for _, ep := range eps {
+			if usable, err := c.GetJSON(ctx, ep, &balanceDoc{}); !usable || err != nil {
+				t.Fatalf("usable=%v err=%v", usable, err)
+			}
+		}
+		return r.Until()
+	}
+	if _, ok := read(); ok {
+		t.Error("nothing read, yet a time to stand until")
+	}
+	if _, ok := read(balance, hourly); ok {
+		t.Error("misses, yet a time to stand until")
+	}
+	start := clk.Now()
+	clk.Advance(time.Minute)
+	if until, ok := read(hourly, balance); !ok || !until.Equal(start.Add(5*time.Minute)) {
+		t.Errorf("fresh answers stand until %v (%v), want the first expiry %v", until, ok, start.Add(5*time.Minute))
+	}
+	clk.Advance(5 * time.Minute)
+	if _, ok := read(hourly, balance); ok {
+		t.Error("an expired answer refreshed, yet a time to stand until")
+	}
+	var r Reads
+	if err := c.Do(Recording(context.Background(), &r), Request{Method: "POST", Endpoint: "auth/login", Path: "/login"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.Until(); ok {
+		t.Error("a call to the vendor, yet a time to stand until")
+	}
+}

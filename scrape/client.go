@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -82,11 +81,6 @@ type Client struct {
 	// then no request goes out (on the Options.Now clock).
 	backoffMu sync.Mutex
 	notBefore time.Time
-
-	// gen changes whenever what a scrape of the account would emit may
-	// change: an upstream request, a cache entry stored or evicted, a
-	// Retry-After backoff. See Generation.
-	gen atomic.Uint64
 }
 
 // New builds a client; BaseURL must already be validated by config.
@@ -176,7 +170,7 @@ func (c *Client) Do(ctx context.Context, r Request, out any) error {
 
 // do sends one logical request (with retries) and returns a 2xx body.
 func (c *Client) do(ctx context.Context, r Request) ([]byte, error) {
-	c.gen.Add(1)
+	record(ctx, time.Time{})
 	body, err := c.send(ctx, r)
 	if err != nil {
 		c.opt.Metrics.countError(c, ReasonOf(err))

@@ -115,14 +115,12 @@ func (m *Metrics) countError(c *Client, r Reason) {
 	})
 }
 
-func (m *Metrics) cacheLookup(c *Client, result string) { m.cacheLookups(c, result, 1) }
-
-func (m *Metrics) cacheLookups(c *Client, result string, n uint64) {
-	if m == nil || c.opt.CacheTTL <= 0 || n == 0 {
+func (m *Metrics) cacheLookup(c *Client, result string) {
+	if m == nil || c.opt.CacheTTL <= 0 {
 		return
 	}
 	m.counting(c.opt.Account, func() {
-		m.cache.WithLabelValues(c.opt.Provider, c.opt.Account, result).Add(n)
+		m.cache.WithLabelValues(c.opt.Provider, c.opt.Account, result).Inc()
 	})
 }
 

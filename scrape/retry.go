@@ -78,7 +78,6 @@ func (c *Client) backOff(retryAfter string) {
 		c.notBefore = until
 	}
 	c.backoffMu.Unlock()
-	c.gen.Add(1)
 }
 
 // backingOff reports whether a Retry-After still forbids calling.
