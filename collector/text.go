@@ -58,19 +58,14 @@ func (e *Exporter) appendText(ctx context.Context, add func(name string, text []
 		}()
 	}
 	wg.Wait()
+	parts := make([][]byte, len(per))
 	for _, f := range byName {
-		n := 0
-		for _, lines := range per {
-			n += len(lines[f.idx])
+		for i, lines := range per {
+			parts[i] = lines[f.idx]
 		}
-		if n == 0 {
-			continue
+		if text := expo.AppendFamily(nil, f.name, f.help, "gauge", parts...); len(text) > 0 {
+			add(f.name, text)
 		}
-		text := expo.AppendHeader(make([]byte, 0, n+len(f.help)+2*len(f.name)+32), f.name, f.help, "gauge")
-		for _, lines := range per {
-			text = append(text, lines[f.idx]...)
-		}
-		add(f.name, text)
 	}
 }
 

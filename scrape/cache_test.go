@@ -42,7 +42,7 @@ func get(t *testing.T, c *testClient, ep Endpoint) float64 {
 }
 
 func (c *testClient) lookups(result string) float64 {
-	return c.metrics.cache.WithLabelValues(testProvider, testAccount, result).value()
+	return counted(c.t, c.metrics.cache, testProvider, testAccount, result)
 }
 
 func TestCacheFreshAndExpiry(t *testing.T) {

@@ -68,13 +68,13 @@ func TestRetry500Then200(t *testing.T) {
 		t.Fatalf("requests: %d, want 2", f.count())
 	}
 	for code, want := range map[string]float64{"500": 1, "200": 1} {
-		got := c.metrics.requests.WithLabelValues(testProvider, testAccount, balance.Name, code).value()
+		got := counted(t, c.metrics.requests, testProvider, testAccount, balance.Name, code)
 		if got != want {
 			t.Errorf("billing_upstream_requests_total{code=%q} = %v, want %v", code, got, want)
 		}
 	}
 	// The retried request is not an error of the logical call.
-	if got := c.metrics.errors.WithLabelValues(testProvider, testAccount, "server").value(); got != 0 {
+	if got := counted(t, c.metrics.errors, testProvider, testAccount, "server"); got != 0 {
 		t.Errorf("errors{reason=server} = %v after a successful retry", got)
 	}
 }
@@ -320,7 +320,7 @@ func TestReasons(t *testing.T) {
 			if tc.status != 0 && !strings.Contains(err.Error(), fmt.Sprintf("HTTP %d", tc.status)) {
 				t.Errorf("%q does not name the status", err)
 			}
-			if got := c.metrics.errors.WithLabelValues(testProvider, testAccount, string(tc.reason)).value(); got != 1 {
+			if got := counted(t, c.metrics.errors, testProvider, testAccount, string(tc.reason)); got != 1 {
 				t.Errorf("billing_upstream_errors_total{reason=%q} = %v, want 1", tc.reason, got)
 			}
 		})
@@ -526,7 +526,7 @@ func TestRetryAfterRemembered(t *testing.T) {
 			if f.count() != 2 {
 				t.Errorf("requests during Retry-After: %d, want none after the 429", f.count()-2)
 			}
-			if got := c.metrics.errors.WithLabelValues(testProvider, testAccount, "rate_limited").value(); got != 3 {
+			if got := counted(t, c.metrics.errors, testProvider, testAccount, "rate_limited"); got != 3 {
 				t.Errorf("errors{reason=rate_limited} = %v, want 3", got)
 			}
 

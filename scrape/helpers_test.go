@@ -1,6 +1,7 @@
 package scrape
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -137,8 +139,45 @@ func (c *clock) Advance(d time.Duration) {
 
 type testClient struct {
 	*Client
+	t       *testing.T
 	metrics *Metrics
 	reg     prometheus.Gatherer // what /metrics serves of metrics
+}
+
+// series is f's series as Prometheus reads its text: labels and value.
+func series(t *testing.T, f *expo.CounterVec) map[*dto.Metric]map[string]string {
+	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := p.TextToMetricFamilies(bytes.NewReader(f.AppendText(nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[*dto.Metric]map[string]string{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			out[m] = map[string]string{}
+			for _, l := range m.GetLabel() {
+				out[m][l.GetName()] = l.GetValue()
+			}
+		}
+	}
+	return out
+}
+
+// counted is the value of f's series with these label values, 0 if none.
+func counted(t *testing.T, f *expo.CounterVec, values ...string) float64 {
+	t.Helper()
+	names := f.Desc().Labels
+series:
+	for m, labels := range series(t, f) {
+		for i, v := range values {
+			if labels[names[i]] != v {
+				continue series
+			}
+		}
+		return m.GetCounter().GetValue()
+	}
+	return 0
 }
 
 // served is what /metrics serves of m: the duration histogram registered
@@ -182,7 +221,7 @@ func newClient(t *testing.T, f *fake, mod func(*Options)) *testClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testClient{Client: c, metrics: m, reg: served(reg, m)}
+	return &testClient{Client: c, t: t, metrics: m, reg: served(reg, m)}
 }
 
 var balance = Endpoint{Name: "customer/balance", Path: "/api/2.0/portal/payment/customer/balance"}

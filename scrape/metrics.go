@@ -16,10 +16,10 @@ import (
 // Metrics are the exporter's own counters about upstream traffic. They live
 // for the process, unlike the billing values, which are built per scrape.
 type Metrics struct {
-	requests *counterFamily
-	errors   *counterFamily
+	requests *expo.CounterVec
+	errors   *expo.CounterVec
 	duration *prometheus.HistogramVec
-	cache    *counterFamily
+	cache    *expo.CounterVec
 
 	// removed holds accounts dropped by a reload. A scrape that started
 	// before the reload may still be talking to their vendor; its counts
@@ -33,10 +33,10 @@ type Metrics struct {
 // per account, are written in the text format by AppendText.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		requests: newCounterFamily("billing_upstream_requests_total",
+		requests: expo.NewCounterVec("billing_upstream_requests_total",
 			"HTTP requests sent to vendor APIs, each retry counted, by endpoint and HTTP status code (\"error\" when no answer arrived).",
 			"provider", "account", "endpoint", "code"),
-		errors: newCounterFamily("billing_upstream_errors_total",
+		errors: expo.NewCounterVec("billing_upstream_errors_total",
 			"Failed upstream calls after retries, by reason: auth, forbidden, not_found, rate_limited, timeout, server, decode, too_large, transport.",
 			"provider", "account", "reason"),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -44,7 +44,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Duration of single HTTP requests to vendor APIs, until the response headers arrive.",
 			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"provider", "endpoint"}),
-		cache: newCounterFamily("billing_upstream_cache_lookups_total",
+		cache: expo.NewCounterVec("billing_upstream_cache_lookups_total",
 			"Endpoint answers looked up in the exporter's cache: hit (fresh), miss (vendor called), stale (refresh failed, last good answer served).",
 			"provider", "account", "result"),
 	}
@@ -60,9 +60,9 @@ func (m *Metrics) AppendText(add func(name string, text []byte)) {
 	if m == nil {
 		return
 	}
-	for _, f := range []*counterFamily{m.cache, m.errors, m.requests} {
-		if text := f.appendText(nil); len(text) > 0 {
-			add(f.name, text)
+	for _, f := range []*expo.CounterVec{m.cache, m.errors, m.requests} {
+		if text := f.AppendText(nil); len(text) > 0 {
+			add(f.Desc().Name, text)
 		}
 	}
 }
@@ -101,8 +101,8 @@ func (m *Metrics) Forget(account string) {
 		m.removed = map[string]bool{}
 	}
 	m.removed[account] = true
-	for _, f := range []*counterFamily{m.requests, m.errors, m.cache} {
-		f.deleteMatching("account", account)
+	for _, f := range []*expo.CounterVec{m.requests, m.errors, m.cache} {
+		f.DeleteMatching("account", account)
 	}
 }
 
@@ -181,8 +181,8 @@ func (b *releasingBody) Close() error {
 // Families describes the counter families AppendText writes.
 func (m *Metrics) Families() []expo.Desc {
 	var out []expo.Desc
-	for _, f := range []*counterFamily{m.cache, m.errors, m.requests} {
-		out = append(out, expo.Desc{Name: f.name, Labels: f.labels})
+	for _, f := range []*expo.CounterVec{m.cache, m.errors, m.requests} {
+		out = append(out, f.Desc())
 	}
 	return out
 }

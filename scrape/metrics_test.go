@@ -2,10 +2,10 @@ package scrape
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 
+	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -79,11 +79,11 @@ func TestMetricsInitAndForget(t *testing.T) {
 	other := newClient(t, f, func(o *Options) { o.Account = "other"; o.Metrics = c.metrics; o.CacheTTL = 1 })
 	c.metrics.Init(testProvider, testAccount)
 	c.metrics.Init(testProvider, "other")
-	if n := len(c.metrics.errors.sorted()); n != 2*len(Reasons) {
+	if n := len(series(t, c.metrics.errors)); n != 2*len(Reasons) {
 		t.Fatalf("error series after Init: %d, want %d", n, 2*len(Reasons))
 	}
 	for _, r := range Reasons {
-		if v := c.metrics.errors.WithLabelValues(testProvider, testAccount, string(r)).value(); v != 0 {
+		if v := counted(t, c.metrics.errors, testProvider, testAccount, string(r)); v != 0 {
 			t.Errorf("%s starts at %v", r, v)
 		}
 	}
@@ -91,10 +91,10 @@ func TestMetricsInitAndForget(t *testing.T) {
 	get(t, other, balance)
 
 	c.metrics.Forget(testAccount)
-	for name, vec := range map[string]*counterFamily{
+	for name, vec := range map[string]*expo.CounterVec{
 		"requests": c.metrics.requests, "errors": c.metrics.errors, "cache": c.metrics.cache,
 	} {
-		accounts := accountsIn(vec)
+		accounts := accountsIn(t, vec)
 		if accounts[testAccount] {
 			t.Errorf("%s keeps the forgotten account", name)
 		}
@@ -106,17 +106,17 @@ func TestMetricsInitAndForget(t *testing.T) {
 	// A scrape that began before the reload finishes after it: its calls
 	// must not bring the forgotten series back.
 	get(t, c, balance)
-	for name, vec := range map[string]*counterFamily{
+	for name, vec := range map[string]*expo.CounterVec{
 		"requests": c.metrics.requests, "errors": c.metrics.errors, "cache": c.metrics.cache,
 	} {
-		if accountsIn(vec)[testAccount] {
+		if accountsIn(t, vec)[testAccount] {
 			t.Errorf("%s: a late call resurrected the forgotten account", name)
 		}
 	}
 	// Added again by a later reload, it is counted again.
 	c.metrics.Init(testProvider, testAccount)
 	get(t, c, balance)
-	if !accountsIn(c.metrics.cache)[testAccount] {
+	if !accountsIn(t, c.metrics.cache)[testAccount] {
 		t.Error("an account added back is not counted")
 	}
 
@@ -126,11 +126,11 @@ func TestMetricsInitAndForget(t *testing.T) {
 }
 
 // accountsIn returns the account label values of f's series.
-func accountsIn(f *counterFamily) map[string]bool {
-	i := slices.Index(f.labels, "account")
+func accountsIn(t *testing.T, f *expo.CounterVec) map[string]bool {
+	t.Helper()
 	seen := map[string]bool{}
-	for _, c := range f.sorted() {
-		seen[c.values[i]] = true
+	for _, labels := range series(t, f) {
+		seen[labels["account"]] = true
 	}
 	return seen
 }

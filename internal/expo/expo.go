@@ -1,7 +1,8 @@
 // Package expo writes the Prometheus text exposition format (0.0.4) by
 // hand, for the series the exporter renders without client_golang's
-// per-series protobuf objects, checks and sorting (issue 7: 6–7 µs a
-// series through a Registry; a pre-rendered line costs a copy).
+// per-series protobuf objects, checks and sorting (6–7 µs a series through
+// a Registry; a pre-rendered line costs a copy). All of the exporter's
+// text-format writing is here.
 package expo
 
 import (
@@ -26,6 +27,23 @@ func AppendHeader(b []byte, name, help, typ string) []byte {
 	b = append(b, ' ')
 	b = append(b, typ...)
 	return append(b, '\n')
+}
+
+// AppendFamily appends a family, its HELP and TYPE lines and then the
+// series lines of every part, or nothing when the parts hold no series.
+func AppendFamily(b []byte, name, help, typ string, parts ...[]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n == 0 {
+		return b
+	}
+	b = AppendHeader(slices.Grow(b, n+len(help)+2*len(name)+32), name, help, typ)
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
 }
 
 // LabelOrder is the order AppendPrefix writes labels in: by name, as

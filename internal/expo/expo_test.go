@@ -11,6 +11,22 @@ import (
 	"github.com/prometheus/common/expfmt"
 )
 
+// expfmtText is c's one family as client_golang and expfmt write it.
+func expfmtText(t *testing.T, c prometheus.Collector) string {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	if _, err := expfmt.MetricFamilyToText(&text, mfs[0]); err != nil {
+		t.Fatal(err)
+	}
+	return text.String()
+}
+
 // sameAsExpfmt fails t unless a series written here reads byte for byte
 // as expfmt writes it.
 func sameAsExpfmt(t *testing.T, help string, values []string, v float64) {
@@ -19,20 +35,10 @@ func sameAsExpfmt(t *testing.T, help string, values []string, v float64) {
 	got := AppendHeader(nil, "billing_x", help, "gauge")
 	got = AppendValue(AppendPrefix(got, "billing_x", labels, values, LabelOrder(labels)), v)
 
-	reg := prometheus.NewRegistry()
 	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "billing_x", Help: help}, labels)
 	g.WithLabelValues(values...).Set(v)
-	reg.MustRegister(g)
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want bytes.Buffer
-	if _, err := expfmt.MetricFamilyToText(&want, mfs[0]); err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != want.String() {
-		t.Errorf("value %v:\n%s\nexpfmt:\n%s", v, got, want.String())
+	if want := expfmtText(t, g); string(got) != want {
+		t.Errorf("value %v:\n%s\nexpfmt:\n%s", v, got, want)
 	}
 }
 

@@ -1,0 +1,33 @@
+package expo
+
+import (
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// A counter vector reads as expfmt writes the same client_golang vector:
+// series sorted, labels escaped, a deleted account's series gone, and
+// nothing at all without series.
+func TestCounterVecMatchesExpfmt(t *testing.T) {
+	labels := []string{"provider", "account", "result"}
+	ours := NewCounterVec("billing_x_total", `Lookups, "quoted"`, labels...)
+	if got := ours.AppendText(nil); len(got) != 0 {
+		t.Errorf("a vector without series writes %q", got)
+	}
+	theirs := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "billing_x_total", Help: `Lookups, "quoted"`}, labels)
+	for i, values := range [][]string{{"qovery", "z", "hit"}, {"docspace", `a"b` + "\n", "miss"}, {"docspace", "a", "hit"}, {"acefone", "gone", "hit"}} {
+		for n := 0; n <= i; n++ {
+			ours.WithLabelValues(values...).Inc()
+			theirs.WithLabelValues(values...).Inc()
+		}
+	}
+	ours.DeleteMatching("account", "gone")
+	theirs.DeletePartialMatch(prometheus.Labels{"account": "gone"})
+	if got, want := ours.AppendText(nil), expfmtText(t, theirs); string(got) != want {
+		t.Errorf("ours:\n%s\nexpfmt:\n%s", got, want)
+	}
+	if got := AppendFamily(nil, "billing_x", "h", "gauge", nil, []byte{}); len(got) != 0 {
+		t.Errorf("a family without series writes %q", got)
+	}
+}
