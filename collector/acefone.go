@@ -50,29 +50,56 @@ var (
 )
 
 func init() {
-	cachedEndpoints["acefone"] = []string{acefoneDashboard.Name, acefoneDueCharges.Name}
-	factories["acefone"] = func(acct *config.Account, d deps) (Scraper, error) {
-		loc := time.UTC
-		if acct.Timezone != "" {
-			var err error
-			if loc, err = time.LoadLocation(acct.Timezone); err != nil {
-				return nil, fmt.Errorf("timezone: %w", err)
-			}
-		}
-		a := &acefone{client: d.client, now: d.now, loc: loc}
-		if acct.Username != "" {
-			a.login = &acefoneLogin{username: acct.Username, password: string(acct.Password)}
-		} else {
-			a.token = string(acct.APIKey)
-		}
-		d.client.SetAuth(func(r *http.Request) {
-			a.mu.Lock()
-			tok := a.token
-			a.mu.Unlock()
-			r.Header.Set("Authorization", "Bearer "+tok)
-		})
-		return a, nil
+	registerProvider("acefone", provider{
+		config:    config.Provider{Fields: []string{"username", "password", "timezone"}, Check: checkAcefone},
+		endpoints: endpointNames(acefoneDashboard, acefoneDueCharges),
+		build:     newAcefone,
+	})
+}
+
+// checkAcefone: a login needs both username and password; the time zone
+// must be one Go knows.
+func checkAcefone(a *config.Account) error {
+	switch {
+	case a.Username != "" && a.Password == "":
+		return errors.New("password: missing (username needs password or password_file)")
+	case a.Username == "" && a.Password != "":
+		return errors.New("username: missing (password needs username)")
 	}
+	_, err := acefoneZone(a)
+	return err
+}
+
+// acefoneZone is the zone of the account's zone-less dates.
+func acefoneZone(a *config.Account) (*time.Location, error) {
+	if a.Timezone == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(a.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("timezone: %q is not an IANA time zone", a.Timezone)
+	}
+	return loc, nil
+}
+
+func newAcefone(acct *config.Account, d deps) (Scraper, error) {
+	loc, err := acefoneZone(acct)
+	if err != nil {
+		return nil, err
+	}
+	a := &acefone{client: d.client, now: d.now, loc: loc}
+	if acct.Username != "" {
+		a.login = &acefoneLogin{username: acct.Username, password: string(acct.Password)}
+	} else {
+		a.token = string(acct.APIKey)
+	}
+	d.client.SetAuth(func(r *http.Request) {
+		a.mu.Lock()
+		tok := a.token
+		a.mu.Unlock()
+		r.Header.Set("Authorization", "Bearer "+tok)
+	})
+	return a, nil
 }
 
 type acefone struct {

@@ -40,12 +40,33 @@ type deps struct {
 	now    func() time.Time // clock for token expiry and dates (tests move it)
 }
 
-// factories builds a Scraper for an account; one entry per provider file.
-var factories = map[string]func(acct *config.Account, d deps) (Scraper, error){}
+// provider is everything the exporter knows of one provider, registered
+// by the provider's own file.
+type provider struct {
+	config config.Provider // its account fields and their rules
+	// endpoints names the endpoints whose answers are cached, the keys
+	// endpoint_cache_ttl accepts.
+	endpoints []string
+	build     func(acct *config.Account, d deps) (Scraper, error)
+}
 
-// cachedEndpoints names, per provider, the endpoints whose answers are
-// cached, the keys endpoint_cache_ttl accepts.
-var cachedEndpoints = map[string][]string{}
+// providers is the registry: the only list of providers.
+var providers = map[string]provider{}
+
+// endpointNames lists endpoints' names.
+func endpointNames(eps ...scrape.Endpoint) []string {
+	names := make([]string, len(eps))
+	for i, ep := range eps {
+		names[i] = ep.Name
+	}
+	return names
+}
+
+// registerProvider adds a provider, from its file's init, and tells config.
+func registerProvider(name string, p provider) {
+	providers[name] = p
+	config.RegisterProvider(name, p.config)
+}
 
 // Options carries what the exporter shares between accounts.
 type Options struct {
@@ -142,7 +163,7 @@ func build(cfg *config.Config, opt Options, prev *Exporter) (*Exporter, error) {
 }
 
 func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphore, opt Options) (*target, error) {
-	factory, ok := factories[acct.Provider]
+	p, ok := providers[acct.Provider]
 	if !ok {
 		return nil, fmt.Errorf("provider: %q has no collector", acct.Provider)
 	}
@@ -152,8 +173,8 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 	}
 	epTTL := map[string]time.Duration{}
 	for k, v := range acct.EndpointCacheTTL {
-		if !slices.Contains(cachedEndpoints[acct.Provider], k) {
-			return nil, fmt.Errorf("endpoint_cache_ttl: %q is not a %s endpoint (one of: %s)", k, acct.Provider, strings.Join(cachedEndpoints[acct.Provider], ", "))
+		if !slices.Contains(p.endpoints, k) {
+			return nil, fmt.Errorf("endpoint_cache_ttl: %q is not a %s endpoint (one of: %s)", k, acct.Provider, strings.Join(p.endpoints, ", "))
 		}
 		epTTL[k] = v.D()
 	}
@@ -184,7 +205,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 	}
 	opt.Metrics.Init(acct.Provider, acct.Name)
 	logger := log.With(opt.Logger, "provider", acct.Provider, "account", acct.Name)
-	s, err := factory(acct, deps{client: client, logger: logger, now: opt.Now})
+	s, err := p.build(acct, deps{client: client, logger: logger, now: opt.Now})
 	if err != nil {
 		return nil, err
 	}

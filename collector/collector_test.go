@@ -160,8 +160,8 @@ func TestCachedEndpointsListEveryEndpointRead(t *testing.T) {
 				continue
 			}
 			seen++
-			if !slices.Contains(cachedEndpoints[l["provider"]], l["endpoint"]) {
-				t.Errorf("%s endpoint %q is read but not listed in cachedEndpoints", l["provider"], l["endpoint"])
+			if !slices.Contains(providers[l["provider"]].endpoints, l["endpoint"]) {
+				t.Errorf("%s endpoint %q is read but not in its provider's endpoints", l["provider"], l["endpoint"])
 			}
 		}
 	}

@@ -54,14 +54,14 @@ var (
 )
 
 func init() {
-	for _, e := range []scrape.Endpoint{docspaceCustomerInfo, docspaceBalance, docspaceQuota, docspaceQuotas, docspaceTopUp, docspaceCurrencies} {
-		cachedEndpoints["docspace"] = append(cachedEndpoints["docspace"], e.Name)
-	}
-	factories["docspace"] = func(acct *config.Account, d deps) (Scraper, error) {
-		key := string(acct.APIKey)
-		d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })
-		return &docspace{client: d.client}, nil
-	}
+	registerProvider("docspace", provider{
+		endpoints: endpointNames(docspaceCustomerInfo, docspaceBalance, docspaceQuota, docspaceQuotas, docspaceTopUp, docspaceCurrencies),
+		build: func(acct *config.Account, d deps) (Scraper, error) {
+			key := string(acct.APIKey)
+			d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })
+			return &docspace{client: d.client}, nil
+		},
+	})
 }
 
 type docspace struct{ client *scrape.Client }

@@ -142,7 +142,7 @@ func newFuzzScrape(f *testing.F, acct config.Account, fake http.Handler, routes 
 	const base = "/acct"
 	acct.Name, acct.BaseURL = "fuzz", "http://fuzz.invalid"+base
 	acct.EndpointCacheTTL = map[string]config.Duration{}
-	for _, ep := range cachedEndpoints[acct.Provider] {
+	for _, ep := range providers[acct.Provider].endpoints {
 		acct.EndpointCacheTTL[ep] = 0
 	}
 	retries := 0

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -63,17 +64,25 @@ func qoveryEndpoint(name, orgID, suffix string, ttl time.Duration) scrape.Endpoi
 }
 
 func init() {
-	cachedEndpoints["qovery"] = []string{qoveryOrganizations.Name,
-		qoveryOrgCurrentCost, qoveryOrgBillingStatus, qoveryOrgBillingInfo, qoveryOrgInvoice, qoveryOrgCreditCard, qoveryOrgCluster, qoveryOrgClusterCurrentCost}
-	factories["qovery"] = func(acct *config.Account, d deps) (Scraper, error) {
-		scheme := acct.AuthScheme
-		if scheme == "" {
-			scheme = qoveryScheme(string(acct.APIKey))
-		}
-		header := scheme + " " + string(acct.APIKey)
-		d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", header) })
-		return &qovery{client: d.client, orgID: acct.OrganizationID}, nil
-	}
+	registerProvider("qovery", provider{
+		config: config.Provider{Fields: []string{"organization_id", "auth_scheme"}, Check: func(a *config.Account) error {
+			if a.AuthScheme != "" && a.AuthScheme != "Token" && a.AuthScheme != "Bearer" {
+				return fmt.Errorf("auth_scheme: %q must be Token or Bearer", a.AuthScheme)
+			}
+			return nil
+		}},
+		endpoints: []string{qoveryOrganizations.Name, qoveryOrgCurrentCost, qoveryOrgBillingStatus, qoveryOrgBillingInfo,
+			qoveryOrgInvoice, qoveryOrgCreditCard, qoveryOrgCluster, qoveryOrgClusterCurrentCost},
+		build: func(acct *config.Account, d deps) (Scraper, error) {
+			scheme := acct.AuthScheme
+			if scheme == "" {
+				scheme = qoveryScheme(string(acct.APIKey))
+			}
+			header := scheme + " " + string(acct.APIKey)
+			d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", header) })
+			return &qovery{client: d.client, orgID: acct.OrganizationID}, nil
+		},
+	})
 }
 
 // qoveryScheme picks the header scheme as the Qovery CLI does: a JWT (three

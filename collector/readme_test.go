@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/readme"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/prometheus/client_golang/prometheus"
@@ -195,7 +196,7 @@ func TestReadmeDocumentsEveryRegisteredMetric(t *testing.T) {
 			t.Errorf("%s is registered but in no README metrics table", name)
 		}
 	}
-	for _, p := range []string{"", "docspace", "acefone", "qovery"} {
+	for _, p := range append([]string{""}, config.Providers()...) {
 		if len(readme.tables[p]) == 0 {
 			t.Errorf("README has no metrics table for provider %q", p)
 		}
@@ -212,7 +213,7 @@ func TestReadmeMetricSourcesNameAnEndpoint(t *testing.T) {
 			continue
 		}
 		var words []string
-		for _, ep := range cachedEndpoints[provider] {
+		for _, ep := range providers[provider].endpoints {
 			words = append(words, regexp.QuoteMeta(ep), regexp.QuoteMeta(ep[strings.LastIndex(ep, "/")+1:]))
 		}
 		if len(words) == 0 {
@@ -222,7 +223,7 @@ func TestReadmeMetricSourcesNameAnEndpoint(t *testing.T) {
 		endpoint := regexp.MustCompile(`(^|[^A-Za-z_])(` + strings.Join(words, "|") + `)([^A-Za-z_]|$)`)
 		for _, row := range rows {
 			if !endpoint.MatchString(row.source) {
-				t.Errorf("README %s (%s): source %q names none of the endpoints %v", strings.Join(row.names, ", "), provider, row.source, cachedEndpoints[provider])
+				t.Errorf("README %s (%s): source %q names none of the endpoints %v", strings.Join(row.names, ", "), provider, row.source, providers[provider].endpoints)
 			}
 		}
 	}
@@ -257,7 +258,7 @@ func TestReadmeProviderTablesMatchWhatTheDemoEmits(t *testing.T) {
 			t.Fatalf("demo account %s: billing_up %v\n%s", a.Name, up, h.logs)
 		}
 	}
-	for _, provider := range []string{"docspace", "acefone", "qovery"} {
+	for _, provider := range config.Providers() {
 		documented := map[string]bool{}
 		for _, row := range readme.tables[provider] {
 			for _, n := range row.names {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -17,9 +18,65 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Providers known to the exporter. The collector package registers one
-// scraper per entry; keep this list and that registry in step.
-var Providers = []string{"acefone", "docspace", "qovery"}
+// Provider is what a provider tells config about its accounts. Each
+// provider's file in the collector package registers one, so that the
+// collector's registry is the only list of providers.
+type Provider struct {
+	// Fields are the optional account fields only this provider reads,
+	// by YAML name (providerFields); other providers refuse them.
+	Fields []string
+	// Check validates what the provider reads of an account beyond the
+	// common fields (credentials, time zone, ...), after secrets are
+	// resolved. An account without username needs an api_key whatever
+	// Check says.
+	Check func(*Account) error
+}
+
+var providers = map[string]Provider{}
+
+// RegisterProvider adds a provider; call it from init.
+func RegisterProvider(name string, p Provider) { providers[name] = p }
+
+// Providers lists the registered providers, sorted.
+func Providers() []string {
+	names := make([]string, 0, len(providers))
+	for name := range providers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// providerFields are the account fields that only some providers read,
+// and whether an account sets them.
+var providerFields = []struct {
+	name string
+	set  func(*Account) bool
+}{
+	{"username", func(a *Account) bool { return a.Username != "" }},
+	{"password", func(a *Account) bool { return a.Password != "" || a.PasswordFile != "" }},
+	{"timezone", func(a *Account) bool { return a.Timezone != "" }},
+	{"organization_id", func(a *Account) bool { return a.OrganizationID != "" }},
+	{"auth_scheme", func(a *Account) bool { return a.AuthScheme != "" }},
+}
+
+// checkProviderFields refuses a field that a's provider does not read,
+// naming the providers that do.
+func checkProviderFields(a *Account, p Provider) error {
+	for _, f := range providerFields {
+		if !f.set(a) || slices.Contains(p.Fields, f.name) {
+			continue
+		}
+		var readers []string
+		for _, name := range Providers() {
+			if slices.Contains(providers[name].Fields, f.name) {
+				readers = append(readers, name)
+			}
+		}
+		return fmt.Errorf("%s: only applies to provider %s", f.name, strings.Join(readers, ", "))
+	}
+	return nil
+}
 
 // Secret is a string that never prints: String, yaml and fmt show "<secret>".
 type Secret string
@@ -251,11 +308,15 @@ func (a *Account) validate(lookupEnv func(string) (string, bool)) error {
 	if !accountName.MatchString(a.Name) {
 		return fmt.Errorf("name: %q may only hold letters, digits and _ . : -", a.Name)
 	}
-	if !knownProvider(a.Provider) {
-		return fmt.Errorf("provider: %q is unknown (one of %s)", a.Provider, strings.Join(Providers, ", "))
+	p, ok := providers[a.Provider]
+	if !ok {
+		return fmt.Errorf("provider: %q is unknown (one of %s)", a.Provider, strings.Join(Providers(), ", "))
 	}
 	if err := checkBaseURL(a.BaseURL); err != nil {
 		return fmt.Errorf("base_url: %w", err)
+	}
+	if err := checkProviderFields(a, p); err != nil {
+		return err
 	}
 	var err error
 	if a.APIKey, err = secret("api_key", a.APIKey, a.APIKeyFile, lookupEnv); err != nil {
@@ -264,38 +325,13 @@ func (a *Account) validate(lookupEnv func(string) (string, bool)) error {
 	if a.Password, err = secret("password", a.Password, a.PasswordFile, lookupEnv); err != nil {
 		return err
 	}
-	switch {
-	case a.Provider == "acefone" && a.Username != "":
-		if a.Password == "" {
-			return errors.New("password: missing (username needs password or password_file)")
+	if p.Check != nil {
+		if err := p.Check(a); err != nil {
+			return err
 		}
-	case a.Password != "" || a.Username != "":
-		if a.Provider != "acefone" {
-			return errors.New("username/password: only provider acefone logs in with a password")
-		}
-		return errors.New("username: missing (password needs username)")
-	case a.APIKey == "":
+	}
+	if a.APIKey == "" && a.Username == "" {
 		return errors.New("api_key: missing or empty (set api_key or api_key_file)")
-	}
-	if a.Timezone != "" {
-		if a.Provider != "acefone" {
-			return errors.New("timezone: only applies to provider acefone")
-		}
-		if _, err := time.LoadLocation(a.Timezone); err != nil {
-			return fmt.Errorf("timezone: %q is not an IANA time zone", a.Timezone)
-		}
-	}
-	if a.OrganizationID != "" && a.Provider != "qovery" {
-		return errors.New("organization_id: only applies to provider qovery")
-	}
-	switch a.AuthScheme {
-	case "":
-	case "Token", "Bearer":
-		if a.Provider != "qovery" {
-			return errors.New("auth_scheme: only applies to provider qovery")
-		}
-	default:
-		return fmt.Errorf("auth_scheme: %q must be Token or Bearer", a.AuthScheme)
 	}
 	if a.MaxConcurrency < 0 {
 		return fmt.Errorf("max_concurrency: %d must be positive", a.MaxConcurrency)
@@ -317,15 +353,6 @@ func (a *Account) validate(lookupEnv func(string) (string, bool)) error {
 }
 
 var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
-
-func knownProvider(p string) bool {
-	for _, k := range Providers {
-		if p == k {
-			return true
-		}
-	}
-	return false
-}
 
 func checkBaseURL(raw string) error {
 	if raw == "" {
