@@ -40,7 +40,7 @@ e2e:
 screenshots:
 	bash scripts/e2e.sh --screenshots
 
-# Benchmark harness of issue 7 (bench/, build tag "bench", not run in CI):
+# Benchmark harness (bench/, build tag "bench", not run in CI):
 # writes bench/RESULTS.md. Takes ~15 minutes on 2 cores; see bench/README.md.
 bench:
 	$(GO) test -tags bench -count=1 -v -timeout 60m -run '^TestReport$$' -bench '^BenchmarkWarmScrape$$' -benchmem ./bench/ $(if $(BENCH_ARGS),-args $(BENCH_ARGS))

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/billing-exporter/billing-exporter/internal/fakeclock"
 )
 
 var (
@@ -429,7 +431,7 @@ func simulateHour(n int, scrapers int, offset time.Duration) (requests, contract
 		return
 	}
 	start := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
-	clk := NewClock(start)
+	clk := fakeclock.At(start)
 	ip, err := NewInProc(cfg, clk.Now)
 	if err != nil {
 		return

@@ -1,6 +1,6 @@
 //go:build bench
 
-// Package bench is the benchmark harness of issue 7: a load fixture of
+// Package bench is the benchmark harness: a load fixture of
 // fake vendor APIs on loopback with N accounts and a per-request latency,
 // and the scenarios of bench_test.go that measure the exporter against it
 // (and against prometheus-community/json_exporter), writing RESULTS.md.

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/collector"
@@ -150,18 +149,6 @@ func SeriesCount(body []byte) (all, billing int) {
 	}
 	return all, billing
 }
-
-// Clock is a settable clock for simulated time.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // Get fetches url with the headers Prometheus sends and returns the body
 // as received: gzip bytes when gzipped is true and the server compressed.

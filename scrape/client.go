@@ -135,16 +135,15 @@ func New(opt Options) (*Client, error) {
 // may be in flight (the default max_concurrency): accounts of one vendor
 // share its API host, and a smaller pool closed most connections after
 // each burst and dialled (TLS-handshook) them again at the next one, about
-// 10% of the exporter's CPU in bench/ (issue 7).
+// 10% of the exporter's CPU in bench/.
 var defaultTransport = func() http.RoundTripper {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 32
 	return t
 }()
 
-// Provider and Account name the client's owner.
-func (c *Client) Provider() string { return c.opt.Provider }
-func (c *Client) Account() string  { return c.opt.Account }
+// Account names the client's account.
+func (c *Client) Account() string { return c.opt.Account }
 
 // Request is one uncached call, for logins and for GetJSON's misses.
 type Request struct {

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/billing-exporter/billing-exporter/internal/fakeclock"
 )
 
 func TestRequestHeaders(t *testing.T) {
@@ -491,7 +493,7 @@ func TestRetryAfterRemembered(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// Wall time, as retryablehttp reads HTTP dates against it.
-			clk := &clock{t: time.Now().Truncate(time.Second)}
+			clk := fakeclock.At(time.Now().Truncate(time.Second))
 			var limited atomic.Bool
 			good := counting()
 			f := newFake(t, func(w http.ResponseWriter, r *http.Request) {

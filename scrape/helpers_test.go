@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/internal/expo"
+	"github.com/billing-exporter/billing-exporter/internal/fakeclock"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -118,24 +119,9 @@ func reply(status int, body string, header ...string) http.HandlerFunc {
 func ok(body string) http.HandlerFunc { return reply(200, body) }
 
 // clock is a settable Options.Now for cache tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = fakeclock.Clock
 
-func newClock() *clock { return &clock{t: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return fakeclock.At(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)) }
 
 type testClient struct {
 	*Client

@@ -27,8 +27,8 @@ type reloader struct {
 	load    func() (*config.Config, error)
 	logger  log.Logger
 
-	// shared holds what does not depend on the scrape: the process, Go,
-	// build info, reload state and upstream request metrics.
+	// shared holds what client_golang gathers: the process, Go, build
+	// info, reload state and the upstream request duration histogram.
 	shared *prometheus.Registry
 	self   *collector.SelfMetrics
 }

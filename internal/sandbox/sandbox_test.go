@@ -6,13 +6,13 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	// Providers register themselves from the collector package.
 	_ "github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/internal/fakeclock"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 )
 
@@ -192,16 +192,8 @@ const (
 	acePass  = "pw-123"
 )
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 func TestAcefoneLoginRefreshExpiry(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	clock := fakeclock.At(time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
 	fake := sandbox.NewAcefone(aceKey, aceLogin, acePass)
 	fake.Now = clock.Now
 	base := mount(t, fake) + "/v1/"

@@ -1,7 +1,7 @@
 // Package sandbox fakes the vendors' billing APIs on loopback, for the
-// tests and for --demo. The fakes follow the references in shared/seeds
-// and shared/api-notes.md, odd corners included: omitted nulls, numbers as
-// strings, zone-less dates, error bodies. Nothing here reaches a network.
+// tests and for --demo. The fakes follow the vendors' API references, odd
+// corners included: omitted nulls, numbers as strings, zone-less dates,
+// error bodies. Nothing here reaches a network.
 package sandbox
 
 import (
