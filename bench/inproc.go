@@ -15,12 +15,11 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/billing-exporter/billing-exporter/internal/serve"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 )
 
 // InProc is the exporter built in this process, served by the handler
@@ -91,16 +90,7 @@ func (ip *InProc) Gather() ([]*dto.MetricFamily, error) {
 	for _, f := range fams {
 		text.Write(f.Text)
 	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	parsed, err := p.TextToMetricFamilies(&text)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*dto.MetricFamily, 0, len(parsed))
-	for _, mf := range parsed {
-		out = append(out, mf)
-	}
-	return out, nil
+	return series.Parse(text.String())
 }
 
 // UpCount counts accounts with billing_up 1 and all billing_up series.

@@ -5,13 +5,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/billing-exporter/billing-exporter/internal/testlog"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/go-kit/log"
@@ -82,21 +82,27 @@ func (d *demoExporter) metrics(t *testing.T) string {
 	return string(b)
 }
 
-// seriesValue returns the value of the exposition line for series (name
-// and labels exactly as exposed, labels sorted).
-func seriesValue(t *testing.T, body, series string) float64 {
+// seriesValue returns the value of series (its name and labels as
+// exposed) in body.
+func seriesValue(t *testing.T, body, s string) float64 {
 	t.Helper()
-	for _, line := range strings.Split(body, "\n") {
-		if rest, ok := strings.CutPrefix(line, series+" "); ok {
-			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-			if err != nil {
-				t.Fatalf("%s: %v", line, err)
-			}
-			return v
-		}
+	want, err := series.Parse(s + " 0\n")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no series %s in /metrics", series)
-	return 0
+	labels := map[string]string{}
+	for _, l := range want[0].GetMetric()[0].GetLabel() {
+		labels[l.GetName()] = l.GetValue()
+	}
+	mfs, err := series.Parse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, n := series.Find(mfs, want[0].GetName(), labels)
+	if n != 1 {
+		t.Fatalf("%d series %s in /metrics, want 1", n, s)
+	}
+	return v
 }
 
 // The README's quick start: run the demo, curl /metrics, see billing_balance

@@ -15,6 +15,7 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/billing-exporter/billing-exporter/internal/testlog"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/go-kit/log"
@@ -231,7 +232,7 @@ func (fs *fuzzScrape) collect() (up float64, err error) {
 	seen := map[string]bool{}
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
-			key := mf.GetName() + "\xff" + labelKey(m)
+			key := mf.GetName() + "\xff" + series.Key(m)
 			v := m.GetGauge().GetValue()
 			if m.Counter != nil {
 				v = m.GetCounter().GetValue()

@@ -3,7 +3,6 @@ package collector
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -13,14 +12,13 @@ import (
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/fakeclock"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/billing-exporter/billing-exporter/internal/testlog"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 )
 
 // harness is an exporter wired to fakes, with its logs captured. It
@@ -67,42 +65,7 @@ func gatherParsed(ctx context.Context, exp *Exporter, shared prometheus.Gatherer
 	for _, f := range fams {
 		text.Write(f.Text)
 	}
-	return parseText(text.String())
-}
-
-// parseText parses exposition text as Prometheus would, refusing a family
-// written twice, and sorts it as a Registry gathers.
-func parseText(text string) ([]*dto.MetricFamily, error) {
-	seen := map[string]bool{}
-	for _, line := range strings.Split(text, "\n") {
-		if name, ok := strings.CutPrefix(line, "# TYPE "); ok {
-			name, _, _ = strings.Cut(name, " ")
-			if seen[name] {
-				return nil, fmt.Errorf("family %s written twice", name)
-			}
-			seen[name] = true
-		}
-	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	parsed, err := p.TextToMetricFamilies(strings.NewReader(text))
-	if err != nil {
-		return nil, fmt.Errorf("parsing the exposition: %w", err)
-	}
-	out := make([]*dto.MetricFamily, 0, len(parsed))
-	for _, mf := range parsed {
-		slices.SortFunc(mf.Metric, func(a, b *dto.Metric) int { return strings.Compare(labelKey(a), labelKey(b)) })
-		out = append(out, mf)
-	}
-	slices.SortFunc(out, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
-	return out, nil
-}
-
-func labelKey(m *dto.Metric) string {
-	var b strings.Builder
-	for _, l := range m.GetLabel() {
-		b.WriteString(l.GetName() + "\xff" + l.GetValue() + "\xff")
-	}
-	return b.String()
+	return series.Parse(text.String())
 }
 
 func (h *harness) snapshot() []*dto.MetricFamily {
@@ -212,34 +175,7 @@ func (h *harness) count(name string, labels map[string]string) int {
 
 func (h *harness) find(name string, labels map[string]string) (float64, int) {
 	h.t.Helper()
-	mfs := h.snapshot()
-	var v float64
-	n := 0
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range mf.GetMetric() {
-			have := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				have[lp.GetName()] = lp.GetValue()
-			}
-			for k, want := range labels {
-				if have[k] != want {
-					continue series
-				}
-			}
-			n++
-			switch {
-			case m.Gauge != nil:
-				v = m.GetGauge().GetValue()
-			case m.Counter != nil:
-				v = m.GetCounter().GetValue()
-			}
-		}
-	}
-	return v, n
+	return series.Find(h.snapshot(), name, labels)
 }
 
 // text renders the latest scrape.

@@ -1,7 +1,6 @@
 package scrape
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -15,10 +14,9 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/billing-exporter/billing-exporter/internal/fakeclock"
+	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"go.uber.org/goleak"
 )
 
@@ -130,40 +128,25 @@ type testClient struct {
 	reg     prometheus.Gatherer // what /metrics serves of metrics
 }
 
-// series is f's series as Prometheus reads its text: labels and value.
-func series(t *testing.T, f *expo.CounterVec) map[*dto.Metric]map[string]string {
+// parsed is f's text as Prometheus reads it.
+func parsed(t *testing.T, f *expo.CounterVec) []*dto.MetricFamily {
 	t.Helper()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := p.TextToMetricFamilies(bytes.NewReader(f.AppendText(nil)))
+	mfs, err := series.Parse(string(f.AppendText(nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[*dto.Metric]map[string]string{}
-	for _, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			out[m] = map[string]string{}
-			for _, l := range m.GetLabel() {
-				out[m][l.GetName()] = l.GetValue()
-			}
-		}
-	}
-	return out
+	return mfs
 }
 
 // counted is the value of f's series with these label values, 0 if none.
 func counted(t *testing.T, f *expo.CounterVec, values ...string) float64 {
 	t.Helper()
-	names := f.Desc().Labels
-series:
-	for m, labels := range series(t, f) {
-		for i, v := range values {
-			if labels[names[i]] != v {
-				continue series
-			}
-		}
-		return m.GetCounter().GetValue()
+	labels := map[string]string{}
+	for i, name := range f.Desc().Labels {
+		labels[name] = values[i]
 	}
-	return 0
+	v, _ := series.Find(parsed(t, f), f.Desc().Name, labels)
+	return v
 }
 
 // served is what /metrics serves of m: the duration histogram registered
@@ -172,13 +155,7 @@ func served(reg *prometheus.Registry, m *Metrics) prometheus.Gatherer {
 	return prometheus.Gatherers{reg, prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
 		var text strings.Builder
 		m.AppendText(func(_ string, b []byte) { text.Write(b) })
-		p := expfmt.NewTextParser(model.UTF8Validation)
-		parsed, err := p.TextToMetricFamilies(strings.NewReader(text.String()))
-		out := make([]*dto.MetricFamily, 0, len(parsed))
-		for _, mf := range parsed {
-			out = append(out, mf)
-		}
-		return out, err
+		return series.Parse(text.String())
 	})}
 }
 

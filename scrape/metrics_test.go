@@ -79,7 +79,7 @@ func TestMetricsInitAndForget(t *testing.T) {
 	other := newClient(t, f, func(o *Options) { o.Account = "other"; o.Metrics = c.metrics; o.CacheTTL = 1 })
 	c.metrics.Init(testProvider, testAccount)
 	c.metrics.Init(testProvider, "other")
-	if n := len(series(t, c.metrics.errors)); n != 2*len(Reasons) {
+	if n := len(parsed(t, c.metrics.errors)[0].GetMetric()); n != 2*len(Reasons) {
 		t.Fatalf("error series after Init: %d, want %d", n, 2*len(Reasons))
 	}
 	for _, r := range Reasons {
@@ -129,8 +129,14 @@ func TestMetricsInitAndForget(t *testing.T) {
 func accountsIn(t *testing.T, f *expo.CounterVec) map[string]bool {
 	t.Helper()
 	seen := map[string]bool{}
-	for _, labels := range series(t, f) {
-		seen[labels["account"]] = true
+	for _, mf := range parsed(t, f) {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "account" {
+					seen[l.GetValue()] = true
+				}
+			}
+		}
 	}
 	return seen
 }

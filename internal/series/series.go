@@ -1,0 +1,85 @@
+// Package series reads the text exposition as Prometheus does, for the
+// tests: one parser and one lookup of a series' value, whatever package
+// the answer came from.
+package series
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// Parse reads exposition text with Prometheus' parser, refusing a family
+// written twice, and sorts it as a Registry gathers: families by name,
+// series by labels.
+func Parse(text string) ([]*dto.MetricFamily, error) {
+	seen := map[string]bool{}
+	for _, line := range strings.Split(text, "\n") {
+		if name, ok := strings.CutPrefix(line, "# TYPE "); ok {
+			name, _, _ = strings.Cut(name, " ")
+			if seen[name] {
+				return nil, fmt.Errorf("family %s written twice", name)
+			}
+			seen[name] = true
+		}
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	parsed, err := p.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		return nil, fmt.Errorf("parsing the exposition: %w", err)
+	}
+	out := make([]*dto.MetricFamily, 0, len(parsed))
+	for _, mf := range parsed {
+		slices.SortFunc(mf.Metric, func(a, b *dto.Metric) int { return strings.Compare(Key(a), Key(b)) })
+		out = append(out, mf)
+	}
+	slices.SortFunc(out, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+	return out, nil
+}
+
+// Key is a series' label pairs as one comparable string.
+func Key(m *dto.Metric) string {
+	var b strings.Builder
+	for _, l := range m.GetLabel() {
+		b.WriteString(l.GetName() + "\xff" + l.GetValue() + "\xff")
+	}
+	return b.String()
+}
+
+// Find returns how many series of name carry labels (a subset of theirs)
+// and the value of the last of them (gauge, counter or untyped).
+func Find(mfs []*dto.MetricFamily, name string, labels map[string]string) (float64, int) {
+	var v float64
+	n := 0
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			have := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				have[lp.GetName()] = lp.GetValue()
+			}
+			for k, want := range labels {
+				if have[k] != want {
+					continue series
+				}
+			}
+			n++
+			switch {
+			case m.Gauge != nil:
+				v = m.GetGauge().GetValue()
+			case m.Counter != nil:
+				v = m.GetCounter().GetValue()
+			case m.Untyped != nil:
+				v = m.GetUntyped().GetValue()
+			}
+		}
+	}
+	return v, n
+}
