@@ -82,7 +82,7 @@ func (ip *InProc) ScrapeDiscard() (int, error) {
 // Gather scrapes once as /metrics does, without the exporter's own
 // metrics, and parses the answer.
 func (ip *InProc) Gather() ([]*dto.MetricFamily, error) {
-	fams, err := ip.Exp.Gather(context.Background(), nil)
+	fams, err := ip.Exp.Gather(context.Background(), prometheus.NewRegistry())
 	if err != nil {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ var (
 func init() {
 	registerProvider("acefone", provider{
 		config:    config.Provider{Fields: []string{"username", "password", "timezone"}, Check: checkAcefone},
-		endpoints: endpointNames(acefoneDashboard, acefoneDueCharges),
+		endpoints: []string{acefoneDashboard.Name, acefoneDueCharges.Name},
 		build:     newAcefone,
 	})
 }
@@ -72,10 +72,7 @@ func checkAcefone(a *config.Account) error {
 
 // acefoneZone is the zone of the account's zone-less dates.
 func acefoneZone(a *config.Account) (*time.Location, error) {
-	if a.Timezone == "" {
-		return time.UTC, nil
-	}
-	loc, err := time.LoadLocation(a.Timezone)
+	loc, err := time.LoadLocation(a.Timezone) // "" is UTC
 	if err != nil {
 		return nil, fmt.Errorf("timezone: %q is not an IANA time zone", a.Timezone)
 	}

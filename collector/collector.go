@@ -27,9 +27,8 @@ type Scraper interface {
 	// Scrape returns the errors of the endpoints that failed; metrics of
 	// endpoints that answered are emitted all the same.
 	Scrape(ctx context.Context, e *Emitter) error
-	// Due is when the scraper next has work to do however fresh its
-	// cached answers are (Acefone renewing its login token), or the zero
-	// time if never. A scrape's output is reused until then at the latest.
+	// Due is when the scraper next has work however fresh its cached
+	// answers are (Acefone renewing its token), or the zero time if never.
 	Due() time.Time
 }
 
@@ -52,15 +51,6 @@ type provider struct {
 
 // providers is the registry: the only list of providers.
 var providers = map[string]provider{}
-
-// endpointNames lists endpoints' names.
-func endpointNames(eps ...scrape.Endpoint) []string {
-	names := make([]string, len(eps))
-	for i, ep := range eps {
-		names[i] = ep.Name
-	}
-	return names
-}
 
 // registerProvider adds a provider, from its file's init, and tells config.
 func registerProvider(name string, p provider) {

@@ -55,7 +55,8 @@ var (
 
 func init() {
 	registerProvider("docspace", provider{
-		endpoints: endpointNames(docspaceCustomerInfo, docspaceBalance, docspaceQuota, docspaceQuotas, docspaceTopUp, docspaceCurrencies),
+		endpoints: []string{docspaceCustomerInfo.Name, docspaceBalance.Name, docspaceQuota.Name, docspaceQuotas.Name,
+			docspaceTopUp.Name, docspaceCurrencies.Name},
 		build: func(acct *config.Account, d deps) (Scraper, error) {
 			key := string(acct.APIKey)
 			d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })

@@ -19,6 +19,7 @@ import (
 	"github.com/billing-exporter/billing-exporter/internal/testlog"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Decoders of vendor answers must never panic, whatever the vendor sends:
@@ -224,7 +225,7 @@ func (fs *fuzzScrape) scrape(t *testing.T, r uint8, body []byte) {
 // Prometheus would read it: expfmt parses it, no series is written twice,
 // and no value is not a number.
 func (fs *fuzzScrape) collect() (up float64, err error) {
-	mfs, err := gatherParsed(context.Background(), fs.exp, nil)
+	mfs, err := gatherParsed(context.Background(), fs.exp, prometheus.NewRegistry())
 	if err != nil {
 		return 0, err
 	}

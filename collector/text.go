@@ -13,40 +13,28 @@ import (
 
 // rendered is an account's billing values as text lines, by family index,
 // from a scrape that failed nothing and read only fresh cached answers:
-// until the first of them expires, or the scraper has work due, the same
-// scrape would write the same lines.
+// until one expires or the scraper has work due, a scrape writes the same.
 type rendered struct {
 	until time.Time
 	lines [][]byte
 }
 
 // Gather scrapes every account under ctx and returns what /metrics serves,
-// each family once, in name order: the billing families and the upstream
-// counters (after the scrape, so counting its calls) written by hand, and
-// whatever shared gathers through client_golang (process, Go, build info,
-// reload state, the upstream request histogram). An error names what
-// could not be served; everything else is returned all the same.
+// in name order: the billing families and the upstream counters (after the
+// scrape, so counting its calls) written by hand, and what shared gathers.
+// An error names what could not be served; the rest is returned.
 func (e *Exporter) Gather(ctx context.Context, shared prometheus.Gatherer) ([]expo.Family, error) {
 	var fams []expo.Family
 	add := func(name string, text []byte) { fams = append(fams, expo.Family{Name: name, Text: text}) }
 	e.appendText(ctx, add)
 	e.opt.Metrics.AppendText(add)
-	var errs []error
-	if shared != nil {
-		mfs, err := shared.Gather()
-		more, werr := expo.Gathered(mfs)
-		fams = append(fams, more...)
-		errs = append(errs, err, werr)
-	}
-	fams, err := expo.Sorted(fams)
-	return fams, errors.Join(append(errs, err)...)
+	mfs, err := shared.Gather()
+	fams, merr := expo.Merge(fams, mfs)
+	return fams, errors.Join(err, merr)
 }
 
 // appendText scrapes every account and calls add once per billing family
 // that has series, in name order, with the family in the text format.
-// An account whose cached answers have not changed since a scrape that
-// failed nothing, and have not expired, is not scraped again: its lines
-// from then are reused, as kube-state-metrics keeps its objects' text.
 func (e *Exporter) appendText(ctx context.Context, add func(name string, text []byte)) {
 	per := make([][][]byte, len(e.targets))
 	var wg sync.WaitGroup

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"regexp"
@@ -18,17 +19,12 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Provider is what a provider tells config about its accounts. Each
-// provider's file in the collector package registers one, so that the
-// collector's registry is the only list of providers.
+// Provider is what a provider's file in the collector package, the only
+// list of providers, tells config about its accounts.
 type Provider struct {
-	// Fields are the optional account fields only this provider reads,
-	// by YAML name (providerFields); other providers refuse them.
-	Fields []string
-	// Check validates what the provider reads of an account beyond the
-	// common fields (credentials, time zone, ...), after secrets are
-	// resolved. An account without username needs an api_key whatever
-	// Check says.
+	Fields []string // the providerFields it reads; other providers refuse them
+	// Check validates its own fields, after secrets are resolved. An
+	// account without username needs an api_key whatever Check says.
 	Check func(*Account) error
 }
 
@@ -38,14 +34,7 @@ var providers = map[string]Provider{}
 func RegisterProvider(name string, p Provider) { providers[name] = p }
 
 // Providers lists the registered providers, sorted.
-func Providers() []string {
-	names := make([]string, 0, len(providers))
-	for name := range providers {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
+func Providers() []string { return slices.Sorted(maps.Keys(providers)) }
 
 // providerFields are the account fields that only some providers read,
 // and whether an account sets them.
@@ -60,8 +49,7 @@ var providerFields = []struct {
 	{"auth_scheme", func(a *Account) bool { return a.AuthScheme != "" }},
 }
 
-// checkProviderFields refuses a field that a's provider does not read,
-// naming the providers that do.
+// checkProviderFields refuses a field a's provider does not read.
 func checkProviderFields(a *Account, p Provider) error {
 	for _, f := range providerFields {
 		if !f.set(a) || slices.Contains(p.Fields, f.name) {

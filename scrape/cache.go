@@ -20,26 +20,23 @@ type entry struct {
 // output may be reused.
 type Reads struct {
 	mu     sync.Mutex
-	read   bool      // something was read
 	other  bool      // a miss, a stale answer or a call to the vendor
 	expiry time.Time // of the first fresh answer read to expire
 }
 
 type readsKey struct{}
 
-// Recording returns a context whose reads through a Client are recorded
-// in r.
+// Recording returns a context whose reads through a Client go to r.
 func Recording(ctx context.Context, r *Reads) context.Context {
 	return context.WithValue(ctx, readsKey{}, r)
 }
 
-// Until reports until when the answers read stand, and false when there
-// is no such time: something other than a fresh cached answer was read,
-// or nothing was.
+// Until reports until when the answers read stand; false if something
+// other than a fresh cached answer was read, or nothing was.
 func (r *Reads) Until() (time.Time, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.expiry, r.read && !r.other
+	return r.expiry, !r.other && !r.expiry.IsZero()
 }
 
 // record notes a read in ctx's Reads, if any: a fresh cached answer that
@@ -54,10 +51,9 @@ func record(ctx context.Context, expiry time.Time) {
 	switch {
 	case expiry.IsZero():
 		r.other = true
-	case !r.read || expiry.Before(r.expiry):
+	case r.expiry.IsZero() || expiry.Before(r.expiry):
 		r.expiry = expiry
 	}
-	r.read = true
 }
 
 // GetJSON answers ep from the cache while it is fresh; otherwise it calls
@@ -131,11 +127,7 @@ func (c *Client) fill(endpoint string, e *entry, out any) (bool, error) {
 		reflect.ValueOf(out).Elem().Set(reflect.ValueOf(e.decoded).Elem())
 		return true, nil
 	}
-	return c.decodeUsable(endpoint, e.body, out)
-}
-
-func (c *Client) decodeUsable(endpoint string, body []byte, out any) (bool, error) {
-	if err := c.decode(endpoint, body, out); err != nil {
+	if err := c.decode(endpoint, e.body, out); err != nil {
 		return false, err
 	}
 	return true, nil

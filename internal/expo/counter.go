@@ -73,12 +73,6 @@ func (f *CounterVec) DeleteMatching(name, v string) {
 func (c *Counter) Inc() { c.n.Add(1) }
 
 func (f *CounterVec) sorted() []*Counter {
-	f.mu.RLock()
-	order := f.order
-	f.mu.RUnlock()
-	if order != nil {
-		return order
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.order == nil {

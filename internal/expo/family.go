@@ -18,11 +18,11 @@ type Family struct {
 	Text []byte
 }
 
-// Gathered writes families gathered through client_golang (process, Go,
-// build info, reload state, the upstream request histogram). A family
-// that cannot be written is left out and named in the error.
-func Gathered(mfs []*dto.MetricFamily) ([]Family, error) {
-	out := make([]Family, 0, len(mfs))
+// Merge adds the families gathered through client_golang (process, Go,
+// build info, reload state, the upstream request histogram) to fams and
+// orders them all by name. A family that cannot be written, or a name
+// written twice (a bug; the second is dropped), is named in the error.
+func Merge(fams []Family, mfs []*dto.MetricFamily) ([]Family, error) {
 	var errs []error
 	for _, mf := range mfs {
 		var buf bytes.Buffer
@@ -30,17 +30,9 @@ func Gathered(mfs []*dto.MetricFamily) ([]Family, error) {
 			errs = append(errs, fmt.Errorf("encoding metric family %s: %w", mf.GetName(), err))
 			continue
 		}
-		out = append(out, Family{mf.GetName(), buf.Bytes()})
+		fams = append(fams, Family{mf.GetName(), buf.Bytes()})
 	}
-	return out, errors.Join(errs...)
-}
-
-// Sorted orders families by name, as the text format wants each family
-// once. A name written twice is a bug: the second is dropped and named in
-// the error.
-func Sorted(fams []Family) ([]Family, error) {
 	slices.SortStableFunc(fams, func(a, b Family) int { return strings.Compare(a.Name, b.Name) })
-	var errs []error
 	fams = slices.CompactFunc(fams, func(a, b Family) bool {
 		if a.Name == b.Name {
 			errs = append(errs, fmt.Errorf("metric family %s gathered twice; the second dropped", b.Name))
