@@ -61,6 +61,9 @@ func init() {
 }
 
 func main() {
+	// Once per process: flights of one run may outlive it, and the tests
+	// call run many times.
+	scrape.Version = version.Version
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, nil))
 }
 
@@ -100,7 +103,6 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		fmt.Fprintln(stdout, version.Print(exporterName))
 		return 0
 	}
-	scrape.Version = version.Version
 	bridge, logger := newLoggers(stderr, f.logFormat, f.logLevel)
 
 	// load is what a reload calls again: the demo's in-memory config, or
