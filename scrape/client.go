@@ -464,6 +464,9 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 		}
 		// Scrub before vendorMessage collapses whitespace inside a secret.
 		msg := vendorMessage([]byte(c.scrub(string(snippet))))
+		if to := redirectTarget(resp); to != "" && resp.StatusCode/100 == 3 {
+			msg = strings.TrimSuffix("redirect to "+to+" (not followed); "+msg, "; ")
+		}
 		if resp.StatusCode == 429 || resp.StatusCode == 503 {
 			if ra := resp.Header.Get("Retry-After"); ra != "" {
 				msg = strings.TrimSpace(msg + " (Retry-After: " + ra + ")")
@@ -648,8 +651,11 @@ const minSecretPrefix = 4
 // left just before a "…" where a long text was shortened.
 func scrubSecrets(s string, secrets []string) string {
 	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "<secret>")
+		if sec == "" {
+			continue
+		}
+		for _, form := range secretForms(sec) {
+			s = strings.ReplaceAll(s, form, "<secret>")
 		}
 	}
 	if !strings.Contains(s, "…") {
