@@ -59,7 +59,7 @@ const (
 )
 
 func qoveryEndpoint(name, orgID, suffix string, ttl time.Duration) scrape.Endpoint {
-	return scrape.Endpoint{Name: name, Path: "/organization/" + orgID + suffix, TTL: ttl}
+	return scrape.Endpoint{Name: name, Path: "/organization/" + pathID(orgID) + suffix, TTL: ttl}
 }
 
 func init() {
@@ -267,7 +267,7 @@ func (q *qovery) scrapeOrg(ctx context.Context, e *Emitter, o qoveryOrg) {
 		reads := make([]Read, len(clusters.Results))
 		ranges := make([]qoveryCostRange, len(clusters.Results))
 		for i, c := range clusters.Results {
-			reads[i] = Read{Endpoint: qoveryEndpoint(qoveryOrgClusterCurrentCost, o.ID, "/cluster/"+c.ID+"/currentCost", 0), Out: &ranges[i]}
+			reads[i] = Read{Endpoint: qoveryEndpoint(qoveryOrgClusterCurrentCost, o.ID, "/cluster/"+pathID(c.ID)+"/currentCost", 0), Out: &ranges[i]}
 		}
 		got := e.FetchAll(ctx, q.client, reads...)
 		for i, c := range clusters.Results {
