@@ -203,7 +203,7 @@ func (fs *fuzzScrape) scrape(t *testing.T, r uint8, body []byte) {
 	fs.mu.Lock()
 	fs.route, fs.body, fs.served = int(r)%len(fs.routes), body, false
 	fs.mu.Unlock()
-	fs.clock.Advance(2 * time.Hour) // expire login tokens: Acefone logs in each time
+	fs.clock.Advance(25 * time.Hour) // past the longest token lifetime (a day): Acefone logs in each time
 	fs.logs.Reset()
 
 	up, err := fs.collect()
