@@ -13,6 +13,7 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/scrape"
+	"github.com/go-kit/log"
 )
 
 // Acefone: GET /v1/billing/dashboard (and /v1/billing/due_charges when the
@@ -84,7 +85,7 @@ func newAcefone(acct *config.Account, d deps) (Scraper, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &acefone{client: d.client, now: d.now, loc: loc}
+	a := &acefone{client: d.client, now: d.now, loc: loc, logger: d.logger}
 	if acct.Username != "" {
 		a.login = &acefoneLogin{username: acct.Username, password: string(acct.Password)}
 	} else {
@@ -103,12 +104,17 @@ type acefone struct {
 	client *scrape.Client
 	now    func() time.Time
 	loc    *time.Location // zone of zone-less dates
+	logger log.Logger
 
 	login *acefoneLogin // nil with a long-lived API token
 
-	mu      sync.Mutex // guards token and expires; held across logins so two scrapes never log in at once
+	mu      sync.Mutex // guards the fields below; held across logins so two scrapes never log in at once
 	token   string
 	expires time.Time
+	// failures counts failed logins and rejected tokens in a row; no
+	// login is tried before notBefore (acefone_login.go).
+	failures  int
+	notBefore time.Time
 }
 
 type acefoneLogin struct{ username, password string }
@@ -128,16 +134,13 @@ func (a *acefone) Due() time.Time {
 }
 
 // ensureToken logs in or refreshes when the token is missing or about to
-// expire. force discards the current token (after a 401).
-func (a *acefone) ensureToken(ctx context.Context, force bool) error {
+// expire, unless a login backoff is running.
+func (a *acefone) ensureToken(ctx context.Context) error {
 	if a.login == nil {
 		return nil
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if force {
-		a.token, a.expires = "", time.Time{}
-	}
 	if a.token != "" && a.now().Add(tokenMargin).Before(a.expires) {
 		return nil
 	}
@@ -147,17 +150,24 @@ func (a *acefone) ensureToken(ctx context.Context, force bool) error {
 			return nil
 		}
 	}
+	if err := a.backingOffLocked(); err != nil {
+		return err
+	}
 	a.token, a.expires = "", time.Time{}
-	return a.authenticate(ctx, scrape.Request{Method: http.MethodPost, Endpoint: "auth/login", Path: "/v1/auth/login", NoAuth: true,
+	err := a.authenticate(ctx, scrape.Request{Method: http.MethodPost, Endpoint: "auth/login", Path: "/v1/auth/login", NoAuth: true,
 		Body: map[string]string{"login_id": a.login.username, "password": a.login.password}})
+	if err != nil {
+		a.failedLocked()
+	}
+	return err
 }
 
 // authenticate sends a login or refresh (a.mu held) and stores the token.
 func (a *acefone) authenticate(ctx context.Context, r scrape.Request) error {
 	var ans struct {
-		Success     scrape.Bool  `json:"success"`
-		AccessToken string       `json:"access_token"`
-		ExpiresIn   scrape.Float `json:"expires_in"`
+		Success     scrape.Bool   `json:"success"`
+		AccessToken string        `json:"access_token"`
+		ExpiresIn   tokenLifetime `json:"expires_in"`
 	}
 	if r.Endpoint == "auth/refresh" {
 		// The refresh call authenticates with the current token; the
@@ -175,8 +185,8 @@ func (a *acefone) authenticate(ctx context.Context, r scrape.Request) error {
 	}
 	a.client.AddSecret(ans.AccessToken)
 	ttl := time.Hour
-	if ans.ExpiresIn.Valid && ans.ExpiresIn.V > 0 {
-		ttl = time.Duration(ans.ExpiresIn.V * float64(time.Second))
+	if ans.ExpiresIn > 0 {
+		ttl = time.Duration(ans.ExpiresIn)
 	}
 	a.token, a.expires = ans.AccessToken, a.now().Add(ttl)
 	return nil
@@ -247,17 +257,26 @@ type acefoneDueChargesDoc struct {
 }
 
 func (a *acefone) Scrape(ctx context.Context, e *Emitter) error {
-	if err := a.ensureToken(ctx, false); err != nil {
+	if err := a.ensureToken(ctx); err != nil {
 		return err
 	}
 	var dash acefoneDashboardDoc
+	tok := a.currentToken()
 	ok, err := a.client.GetJSON(ctx, acefoneDashboard, &dash)
 	if scrape.StatusOf(err) == http.StatusUnauthorized && a.login != nil {
 		// The token died early (revoked, server restart): log in once more.
-		if lerr := a.ensureToken(ctx, true); lerr != nil {
+		a.rejected(tok)
+		if lerr := a.ensureToken(ctx); lerr != nil {
 			return errors.Join(err, lerr)
 		}
+		tok = a.currentToken()
 		ok, err = a.client.GetJSON(ctx, acefoneDashboard, &dash)
+		if scrape.StatusOf(err) == http.StatusUnauthorized {
+			a.rejected(tok)
+		}
+	}
+	if err == nil && a.login != nil {
+		a.accepted()
 	}
 	e.Fail(err)
 	if !ok {

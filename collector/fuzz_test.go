@@ -124,8 +124,8 @@ func qoveryOrgPath(suffix string) func(string) bool {
 
 type fuzzScrape struct {
 	exp    *Exporter
+	build  func() (*Exporter, error)
 	logs   *testlog.Buffer
-	clock  *fakeClock
 	routes []fuzzRoute
 
 	mu     sync.Mutex
@@ -140,7 +140,7 @@ type fuzzScrape struct {
 // a scrape of the healthy fake succeeds and adds each route's healthy
 // answer as a seed.
 func newFuzzScrape(f *testing.F, acct config.Account, fake http.Handler, routes []fuzzRoute, now *fakeClock) *fuzzScrape {
-	fs := &fuzzScrape{logs: &testlog.Buffer{}, clock: now, routes: routes, route: -1, seeds: make([][]byte, len(routes))}
+	fs := &fuzzScrape{logs: &testlog.Buffer{}, routes: routes, route: -1, seeds: make([][]byte, len(routes))}
 	const base = "/acct"
 	acct.Name, acct.BaseURL = "fuzz", "http://fuzz.invalid"+base
 	acct.EndpointCacheTTL = map[string]config.Duration{}
@@ -176,7 +176,10 @@ func newFuzzScrape(f *testing.F, acct config.Account, fake http.Handler, routes 
 		w.WriteHeader(rec.Code)
 		_, _ = w.Write(rec.Body.Bytes())
 	})
-	exp, err := New(cfg, Options{Logger: log.NewLogfmtLogger(fs.logs), Now: now.Now, Transport: memTransport{handler}})
+	fs.build = func() (*Exporter, error) {
+		return New(cfg, Options{Logger: log.NewLogfmtLogger(fs.logs), Now: now.Now, Transport: memTransport{handler}})
+	}
+	exp, err := fs.build()
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -203,7 +206,13 @@ func (fs *fuzzScrape) scrape(t *testing.T, r uint8, body []byte) {
 	fs.mu.Lock()
 	fs.route, fs.body, fs.served = int(r)%len(fs.routes), body, false
 	fs.mu.Unlock()
-	fs.clock.Advance(2 * time.Hour) // expire login tokens: Acefone logs in each time
+	// A fresh exporter per input: no token or login backoff carries over
+	// from the previous one, so coverage depends on the input alone.
+	exp, err := fs.build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs.exp = exp
 	fs.logs.Reset()
 
 	up, err := fs.collect()

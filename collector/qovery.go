@@ -60,7 +60,7 @@ const (
 )
 
 func qoveryEndpoint(name, orgID, suffix string, ttl time.Duration) scrape.Endpoint {
-	return scrape.Endpoint{Name: name, Path: "/organization/" + orgID + suffix, TTL: ttl}
+	return scrape.Endpoint{Name: name, Path: "/organization/" + pathID(orgID) + suffix, TTL: ttl}
 }
 
 func init() {
@@ -68,6 +68,11 @@ func init() {
 		config: config.Provider{Fields: []string{"organization_id", "auth_scheme"}, Check: func(a *config.Account) error {
 			if a.AuthScheme != "" && a.AuthScheme != "Token" && a.AuthScheme != "Bearer" {
 				return fmt.Errorf("auth_scheme: %q must be Token or Bearer", a.AuthScheme)
+			}
+			if a.OrganizationID != "" {
+				if err := config.CheckPathSegment(a.OrganizationID); err != nil {
+					return fmt.Errorf("organization_id: %w", err)
+				}
 			}
 			return nil
 		}},
@@ -273,7 +278,7 @@ func (q *qovery) scrapeOrg(ctx context.Context, e *Emitter, o qoveryOrg) {
 		reads := make([]Read, len(clusters.Results))
 		ranges := make([]qoveryCostRange, len(clusters.Results))
 		for i, c := range clusters.Results {
-			reads[i] = Read{Endpoint: qoveryEndpoint(qoveryOrgClusterCurrentCost, o.ID, "/cluster/"+c.ID+"/currentCost", 0), Out: &ranges[i]}
+			reads[i] = Read{Endpoint: qoveryEndpoint(qoveryOrgClusterCurrentCost, o.ID, "/cluster/"+pathID(c.ID)+"/currentCost", 0), Out: &ranges[i]}
 		}
 		got := e.FetchAll(ctx, q.client, reads...)
 		for i, c := range clusters.Results {

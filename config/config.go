@@ -93,7 +93,14 @@ func (s Secret) MarshalYAML() (any, error) {
 }
 
 // Duration is a time.Duration read from strings such as "10s" or "1h".
+// One rule holds for every duration key: left out, it takes its default;
+// set to 0, it switches its feature off (Off), and where nothing can be
+// off (timeouts) 0 is a load error.
 type Duration time.Duration
+
+// Off is a duration set to 0 in the file, kept apart from the zero value,
+// which means "not set". D returns 0 for it.
+const Off Duration = -1
 
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	var s string
@@ -109,13 +116,16 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 		return fmt.Errorf("line %d: %q must not be negative", n.Line, s)
 	}
 	*d = Duration(v)
+	if v == 0 {
+		*d = Off
+	}
 	return nil
 }
 
-func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+func (d Duration) MarshalYAML() (any, error) { return d.D().String(), nil }
 
-// D returns the value as a time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
+// D returns the value as a time.Duration, 0 for Off.
+func (d Duration) D() time.Duration { return time.Duration(max(d, 0)) }
 
 // Config is the whole file.
 type Config struct {
@@ -248,6 +258,9 @@ func (c *Config) Validate(lookupEnv func(string) (string, bool)) error {
 }
 
 func (g *Global) fill() error {
+	if g.Timeout == Off {
+		return fmt.Errorf("global: timeout: %w", errTimeoutOff)
+	}
 	if g.Timeout == 0 {
 		g.Timeout = Duration(DefaultTimeout)
 	}
@@ -313,6 +326,9 @@ func (a *Account) validate(lookupEnv func(string) (string, bool)) error {
 	if a.Password, err = secret("password", a.Password, a.PasswordFile, lookupEnv); err != nil {
 		return err
 	}
+	if err := checkHeaderValue(a.APIKey); err != nil {
+		return fmt.Errorf("api_key: %w", err)
+	}
 	if p.Check != nil {
 		if err := p.Check(a); err != nil {
 			return err
@@ -320,6 +336,9 @@ func (a *Account) validate(lookupEnv func(string) (string, bool)) error {
 	}
 	if a.APIKey == "" && a.Username == "" {
 		return errors.New("api_key: missing or empty (set api_key or api_key_file)")
+	}
+	if a.Timeout != nil && *a.Timeout == Off {
+		return fmt.Errorf("timeout: %w", errTimeoutOff)
 	}
 	if a.MaxConcurrency < 0 {
 		return fmt.Errorf("max_concurrency: %d must be positive", a.MaxConcurrency)

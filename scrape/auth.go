@@ -38,8 +38,11 @@ const minSecretPrefix = 4
 // left just before a "…" where a long text was shortened.
 func scrubSecrets(s string, secrets []string) string {
 	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "<secret>")
+		if sec == "" {
+			continue
+		}
+		for _, form := range secretForms(sec) {
+			s = strings.ReplaceAll(s, form, "<secret>")
 		}
 	}
 	if !strings.Contains(s, "…") {

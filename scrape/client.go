@@ -240,6 +240,12 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 		}
 		// Scrub before vendorMessage collapses whitespace inside a secret.
 		msg := vendorMessage([]byte(c.scrub(string(snippet))))
+		if to := redirectTarget(resp); to != "" && resp.StatusCode/100 == 3 {
+			msg = strings.TrimSuffix("redirect to "+to+" (not followed); "+msg, "; ")
+		}
+		if to := redirectTarget(resp); to != "" && resp.StatusCode/100 == 3 {
+			msg = strings.TrimSuffix("redirect to "+to+" (not followed); "+msg, "; ")
+		}
 		if resp.StatusCode == 429 || resp.StatusCode == 503 {
 			if ra := resp.Header.Get("Retry-After"); ra != "" {
 				msg = strings.TrimSpace(msg + " (Retry-After: " + ra + ")")

@@ -90,7 +90,9 @@ func (v *String) UnmarshalJSON(b []byte) error {
 // Time is an instant sent as unix seconds (number or string), as ISO 8601
 // with or without a zone and with up to 7 fractional digits (.NET), or as
 // "YYYY-MM-DD HH:MM:SS". A value without a zone keeps its wall clock so
-// that the provider can place it in the account's time zone.
+// that the provider can place it in the account's time zone. Any year
+// 1–9999 comes out exact, .NET's "never" 9999-12-31 included (ADR 0013);
+// 0001-01-01T00:00:00, .NET's unset value, is no date.
 type Time struct {
 	t     time.Time // wall clock read as UTC when !zoned
 	zoned bool
@@ -111,7 +113,7 @@ func (v *Time) UnmarshalJSON(b []byte) error {
 	*v = Time{}
 	s, isString, null := scalar(b)
 	s = strings.TrimSpace(s)
-	if null || s == "" || s == "0000-00-00 00:00:00" || s == "0001-01-01T00:00:00" {
+	if null || s == "" || s == "0000-00-00 00:00:00" {
 		return nil
 	}
 	if n, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(n) && !math.IsInf(n, 0) {
@@ -137,12 +139,16 @@ func (v *Time) UnmarshalJSON(b []byte) error {
 		return typeError(b, "date")
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		*v = Time{t: t, zoned: true, Valid: true}
+		if !isMinValue(t) {
+			*v = Time{t: t, zoned: true, Valid: true}
+		}
 		return nil
 	}
 	for _, layout := range naiveLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			*v = Time{t: t, Valid: true}
+			if !isMinValue(t) {
+				*v = Time{t: t, Valid: true}
+			}
 			return nil
 		}
 	}
@@ -160,8 +166,7 @@ func (v Time) In(loc *time.Location) time.Time {
 
 // Unix returns seconds since the epoch, with zone-less values read in loc.
 func (v Time) Unix(loc *time.Location) float64 {
-	t := v.In(loc)
-	return float64(t.UnixNano()) / 1e9
+	return unixSeconds(v.In(loc))
 }
 
 // scalar returns the text of a JSON string (unquoted) or other scalar.

@@ -251,7 +251,8 @@ func FuzzBool(f *testing.F) {
 func FuzzTime(f *testing.F) {
 	for _, s := range []string{`1714558830`, `"1714558830"`, `1714558830123`, `"2024-05-01T10:20:30.1234567Z"`,
 		`"2024-05-01T10:20:30"`, `"2024-05-01 10:20:30"`, `"2024-05-01"`, `"2024-05-01T10:20:30+05:30"`,
-		`null`, `""`, `"0000-00-00 00:00:00"`, `"soon"`, `-1`, `1e300`} {
+		`null`, `""`, `"0000-00-00 00:00:00"`, `"soon"`, `-1`, `1e300`,
+		`"9999-12-31T23:59:59.9999999"`, `"2300-01-01T00:00:00"`, `"1600-01-01T00:00:00+03:00"`, `9999999999`} {
 		f.Add([]byte(s))
 	}
 	loc := time.FixedZone("IST", 5*3600+1800)
@@ -266,6 +267,8 @@ func FuzzTime(f *testing.F) {
 			for _, l := range []*time.Location{nil, loc} {
 				if u := v.Unix(l); math.IsNaN(u) || math.IsInf(u, 0) {
 					t.Errorf("%q: Unix = %v", b, u)
+				} else if want := v.In(l).Unix(); math.Abs(u-float64(want)) > 1 {
+					t.Errorf("%q: Unix = %v, want %d", b, u, want)
 				}
 			}
 		}

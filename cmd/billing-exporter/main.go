@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	stdlog "log"
 	"log/slog"
 	"net/http"
 	"os"
@@ -49,6 +48,8 @@ type flags struct {
 	showVersion     bool
 	timeoutOffset   float64
 	maxTimeout      time.Duration
+	idleTimeout     time.Duration
+	shutdownDelay   time.Duration
 	web             *web.FlagConfig
 }
 
@@ -78,6 +79,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	f.web = kingpinflag.AddFlags(app, defaultListenAddress)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
 	app.Flag("web.enable-lifecycle", "Enable reloading the configuration via HTTP POST to /-/reload.").BoolVar(&f.enableLifecycle)
+	app.Flag("web.idle-timeout", "Close keep-alive connections idle this long.").Default("2m").DurationVar(&f.idleTimeout)
+	app.Flag("web.shutdown-delay", "After SIGTERM, keep serving with /-/ready answering 503 this long before closing the listener.").Default("0s").DurationVar(&f.shutdownDelay)
 	app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
 	app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").EnumVar(&f.logFormat, "logfmt", "json")
 	app.Flag("demo", "Run against a built-in simulation of the vendor APIs on loopback; no config file or credentials needed.").BoolVar(&f.demo)
@@ -148,13 +151,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		level.Error(logger).Log("msg", "cannot build the web interface", "err", err)
 		return 1
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		// net/http's own complaints (TLS handshakes from plain-HTTP
-		// clients, accept errors) go to our log, not to a bare stderr.
-		ErrorLog: stdlog.New(log.NewStdlibAdapter(level.Warn(logger)), "", 0),
-	}
+	srv := newServer(h, f, logger)
 
 	// Signals are subscribed to before serving so that a SIGTERM sent as
 	// soon as the port answers is not lost.
@@ -188,6 +185,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	// --scrape.max-timeout); readiness turns false so load balancers stop
 	// sending new ones.
 	h.ready.Store(false)
+	drainDelay(f.shutdownDelay, sigs)
 	ctx, cancel := context.WithTimeout(context.Background(), f.maxTimeout+5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {

@@ -23,15 +23,13 @@ type Options struct {
 }
 
 // ScrapeTimeout is Prometheus' own timeout less the offset, never above
-// limit and never so small that nothing can answer.
+// limit and never so small that nothing can answer. A header that is not
+// a positive number (NaN, Inf, garbage) means limit. The comparison is in
+// seconds: converting 1e10 s to a Duration first would overflow.
 func ScrapeTimeout(r *http.Request, offset float64, limit time.Duration) time.Duration {
-	timeout := limit
-	if v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"); v != "" {
-		if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
-			t := time.Duration((s - offset) * float64(time.Second))
-			t = min(max(t, 100*time.Millisecond), timeout)
-			timeout = t
-		}
+	s, err := strconv.ParseFloat(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), 64)
+	if err != nil || !(s > 0) || s-offset >= limit.Seconds() {
+		return limit
 	}
-	return timeout
+	return min(max(time.Duration((s-offset)*float64(time.Second)), 100*time.Millisecond), limit)
 }

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+)
+
+// The server-side cases of the attack run, one per row: each fails while
+// its defect is there (the collector-side ones are collector.TestAttacks).
+func TestServerAttacks(t *testing.T) {
+	for _, tc := range []struct {
+		defect int
+		name   string
+		run    func(t *testing.T)
+	}{
+		{4, "idle keep-alive connections are closed", attackIdleConnections},
+		{5, "a huge or infinite scrape-timeout header means --scrape.max-timeout", attackHugeTimeoutHeader},
+		{6, "--config.check rejects an organization_id that changes the URL path", checkRejects(
+			"    organization_id: \"../../v1/auth/x?a=1#\"\n", `accounts[0] "main": organization_id: "../../v1/auth/x?a=1#"`)},
+		{7, "--config.check rejects timeout: 0s", checkRejects("    timeout: 0s\n", `accounts[0] "main": timeout: 0 would leave`)},
+		{8, "/-/ready answers 503 during the shutdown delay", attackReadyDuringShutdown},
+		{9, "--config.check rejects a key with a line break, without printing it", checkRejects(
+			"", `accounts[0] "main": api_key: holds a control character`)},
+	} {
+		t.Run(fmt.Sprintf("%d/%s", tc.defect, tc.name), tc.run)
+	}
+}
+
+// openFDs counts this process's open file descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	return len(entries)
+}
+
+// 2000 keep-alive connections that each got an answer and then went quiet
+// are closed by the exporter after --web.idle-timeout; its descriptors
+// return to their idle level. The timeout is short here so that the test
+// does not wait; the margins hold on a busy machine.
+func attackIdleConnections(t *testing.T) {
+	p := newPortals(t)
+	cfgFile := filepath.Join(t.TempDir(), "config.yml")
+	writeFile(t, cfgFile, p.config("main"))
+	const idle = 2 * time.Second
+	e := start(t, "--config.file="+cfgFile, "--web.idle-timeout="+idle.String())
+	before := openFDs(t)
+
+	const n = 2000
+	conns := make([]*bufio.Reader, n)
+	raw := make([]net.Conn, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 64)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			c, err := net.Dial("tcp", e.addr)
+			if err != nil {
+				errs <- err
+				return
+			}
+			raw[i] = c
+			fmt.Fprintf(c, "GET /-/healthy HTTP/1.1\r\nHost: exporter\r\n\r\n")
+			br := bufio.NewReader(c)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			conns[i] = br
+		}()
+	}
+	wg.Wait()
+	t.Cleanup(func() {
+		for _, c := range raw {
+			if c != nil {
+				c.Close()
+			}
+		}
+	})
+	close(errs)
+	for err := range errs {
+		t.Fatalf("connection: %v", err)
+	}
+	// Both ends are in this process; the exporter may already have closed
+	// the first connections while the last ones opened.
+	peak := openFDs(t)
+	if peak < before+n {
+		t.Fatalf("%d descriptors with %d open connections, %d before", peak, n, before)
+	}
+
+	// Each client waits for the exporter to hang up, then hangs up too.
+	start := time.Now()
+	// The idle timeout plus a busy machine's margin, well short of the
+	// read timeout net/http falls back to without an idle timeout.
+	const patience = idle + 18*time.Second
+	closed := make(chan error, n)
+	for i := range n {
+		go func() {
+			raw[i].SetReadDeadline(time.Now().Add(patience))
+			_, err := conns[i].ReadByte()
+			raw[i].Close()
+			closed <- err
+		}()
+	}
+	for range n {
+		if err := <-closed; err != io.EOF {
+			t.Fatalf("an idle connection was not closed by the exporter: %v", err)
+		}
+	}
+	took := time.Since(start)
+	deadline := time.Now().Add(10 * time.Second)
+	after := openFDs(t)
+	for after > before+20 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		after = openFDs(t)
+	}
+	if after > before+20 {
+		t.Errorf("%d descriptors after the idle connections closed, %d before", after, before)
+	}
+	t.Logf("descriptors: %d idle, %d with %d connections, %d after; all closed %v after going idle (idle timeout %v)",
+		before, peak, n, after, took.Round(10*time.Millisecond), idle)
+}
+
+// X-Prometheus-Scrape-Timeout-Seconds of 1e10 or Inf overflowed into the
+// 100 ms floor: a vendor answering in 400 ms timed out every scrape.
+func attackHugeTimeoutHeader(t *testing.T) {
+	for _, header := range []string{"1e10", "Inf"} {
+		t.Run(header, func(t *testing.T) {
+			p := newPortals(t)
+			cfgFile := filepath.Join(t.TempDir(), "config.yml")
+			writeFile(t, cfgFile, p.config("slow"))
+			p.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+				time.Sleep(400 * time.Millisecond)
+				return false
+			})
+			e := start(t, "--config.file="+cfgFile, "--scrape.max-timeout=20s")
+			req, _ := http.NewRequest(http.MethodGet, "http://"+e.addr+"/metrics", nil)
+			req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", header)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if v, ok := sample(string(body), `billing_up{account="slow",provider="docspace"}`); !ok || v != 1 {
+				t.Errorf("billing_up = %v (%v): the scrape did not get --scrape.max-timeout\n%s", v, ok, e.logs)
+			}
+		})
+	}
+}
+
+// After SIGTERM the exporter keeps its listener open for
+// --web.shutdown-delay with /-/ready answering 503, then exits 0.
+func attackReadyDuringShutdown(t *testing.T) {
+	p := newPortals(t)
+	cfgFile := filepath.Join(t.TempDir(), "config.yml")
+	writeFile(t, cfgFile, p.config("main"))
+	cmd, logs := child(t, "--config.file="+cfgFile, "--web.shutdown-delay=5s")
+	addr := waitListening(t, logs, nil)
+	if code, _ := get(t, nil, "http://"+addr+"/-/ready"); code != http.StatusOK {
+		t.Fatalf("/-/ready = %d before shutdown", code)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	saw503 := false
+	client := &http.Client{Timeout: 2 * time.Second}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && !saw503; time.Sleep(20 * time.Millisecond) {
+		resp, err := client.Get("http://" + addr + "/-/ready")
+		if err != nil {
+			break // the listener closed
+		}
+		resp.Body.Close()
+		saw503 = resp.StatusCode == http.StatusServiceUnavailable
+	}
+	if !saw503 {
+		t.Errorf("/-/ready never answered 503 after SIGTERM:\n%s", logs)
+	}
+	if code := exitCode(t, cmd); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM:\n%s", code, logs)
+	}
+}
+
+// checkRejects runs --config.check on a one-account file with extra lines
+// (a key with a line break when extra is empty) and expects exit 1 with
+// want in the error and the key nowhere.
+func checkRejects(extra, want string) func(t *testing.T) {
+	return func(t *testing.T) {
+		p := newPortals(t)
+		doc := p.config("main") + extra
+		if strings.Contains(extra, "organization_id") {
+			doc = strings.Replace(doc, "provider: docspace", "provider: qovery", 1)
+		}
+		if extra == "" {
+			doc = strings.Replace(doc, fmt.Sprintf("api_key: %q", docspaceKey), `api_key: "sk-\nsecond-half-of-the-key"`, 1)
+		}
+		cfgFile := filepath.Join(t.TempDir(), "config.yml")
+		writeFile(t, cfgFile, doc)
+		var out, errOut bytes.Buffer
+		if code := run([]string{"--config.check", "--config.file=" + cfgFile}, &out, &errOut, nil); code != 1 {
+			t.Fatalf("exit %d, want 1\n%s%s", code, out.String(), errOut.String())
+		}
+		msg := errOut.String()
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q, want it to name %q", msg, want)
+		}
+		for _, secret := range []string{docspaceKey, "second-half-of-the-key"} {
+			if strings.Contains(out.String()+msg, secret) {
+				t.Errorf("--config.check printed the key: %q", msg)
+			}
+		}
+	}
+}
+
+// The server's deadlines never cut a scrape short: a read deadline that
+// passes while the handler runs cancels the scrape's context.
+func TestServerTimeoutsLeaveTheLongestScrape(t *testing.T) {
+	f, err := parseFlags([]string{"--scrape.max-timeout=2m"}, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(http.NotFoundHandler(), f, log.NewNopLogger())
+	if srv.ReadTimeout <= f.maxTimeout || srv.WriteTimeout <= f.maxTimeout {
+		t.Errorf("read %v / write %v timeouts cut a %v scrape short", srv.ReadTimeout, srv.WriteTimeout, f.maxTimeout)
+	}
+	if srv.IdleTimeout != 2*time.Minute || srv.ReadHeaderTimeout == 0 {
+		t.Errorf("idle %v, read header %v", srv.IdleTimeout, srv.ReadHeaderTimeout)
+	}
+}
