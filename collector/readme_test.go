@@ -123,6 +123,7 @@ func registeredMetrics(t *testing.T) map[string][]string {
 	rec.MustRegister(exp)
 	scrape.NewMetrics(rec)
 	NewSelfMetrics(rec)
+	RegisterShardMetrics(rec, config.Unsharded, func() int { return 0 })
 	out := map[string][]string{}
 	for _, d := range rec.descs {
 		s := d.String()

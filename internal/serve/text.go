@@ -36,30 +36,33 @@ func Text(current func() *collector.Exporter, shared prometheus.Gatherer, upstre
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), ScrapeTimeout(r, opt.TimeoutOffset, opt.MaxTimeout))
 		defer cancel()
-		fams := gatherText(ctx, current(), shared, upstream, logger)
-
-		w.Header().Set("Content-Type", expo.ContentType)
-		var out io.Writer = w
-		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			w.Header().Set("Content-Encoding", "gzip")
-			w.Header().Add("Vary", "Accept-Encoding")
-			gz := gzipPool.Get().(*gzip.Writer)
-			gz.Reset(w)
-			defer func() {
-				if err := gz.Close(); err != nil {
-					level.Error(logger).Log("msg", "writing metrics", "err", err)
-				}
-				gzipPool.Put(gz)
-			}()
-			out = gz
-		}
-		for _, f := range fams {
-			if _, err := out.Write(f.text); err != nil {
-				level.Error(logger).Log("msg", "writing metrics", "err", err)
-				return
-			}
-		}
+		writeText(w, r, gatherText(ctx, current(), shared, upstream, logger), logger)
 	})
+}
+
+// writeText writes fams in the text format, gzipped if the client takes it.
+func writeText(w http.ResponseWriter, r *http.Request, fams []textFamily, logger log.Logger) {
+	w.Header().Set("Content-Type", expo.ContentType)
+	var out io.Writer = w
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Add("Vary", "Accept-Encoding")
+		gz := gzipPool.Get().(*gzip.Writer)
+		gz.Reset(w)
+		defer func() {
+			if err := gz.Close(); err != nil {
+				level.Error(logger).Log("msg", "writing metrics", "err", err)
+			}
+			gzipPool.Put(gz)
+		}()
+		out = gz
+	}
+	for _, f := range fams {
+		if _, err := out.Write(f.text); err != nil {
+			level.Error(logger).Log("msg", "writing metrics", "err", err)
+			return
+		}
+	}
 }
 
 type textFamily struct {
