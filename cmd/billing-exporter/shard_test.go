@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
@@ -230,5 +232,38 @@ func TestConfigCheckPrintsShards(t *testing.T) {
 	}
 	if strings.Contains(out.String(), docspaceKey) {
 		t.Fatal("--config.check printed the API key")
+	}
+}
+
+// TestProbeAnswersWithinItsScrapeTimeout: a probe ends at its own
+// Prometheus timeout, not at --scrape.max-timeout, when the vendor hangs.
+func TestProbeAnswersWithinItsScrapeTimeout(t *testing.T) {
+	srv := newPortals(t)
+	hang := make(chan struct{})
+	t.Cleanup(func() { close(hang) })
+	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+		return true
+	})
+	cfgFile := filepath.Join(t.TempDir(), "config.yml")
+	writeFile(t, cfgFile, "global:\n  timeout: 1m\n"+srv.config("hanging"))
+	e := start(t, "--config.file="+cfgFile, "--scrape.max-timeout=1m")
+
+	req, err := http.NewRequest(http.MethodGet, "http://"+e.addr+"/probe?target=hanging", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "2")
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req) // a minute without the header
+	if err != nil {
+		t.Fatalf("/probe with a 2 s Prometheus timeout did not answer: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if v, ok := sample(string(b), `billing_up{account="hanging",provider="docspace"}`); resp.StatusCode != http.StatusOK || !ok || v != 0 {
+		t.Errorf("/probe: %d, billing_up %v (present %v), want 200 and 0:\n%s", resp.StatusCode, v, ok, b)
 	}
 }
