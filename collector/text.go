@@ -40,7 +40,7 @@ func (e *Exporter) AppendText(ctx context.Context, add func(name string, text []
 	// A few accounts per upstream slot are in flight, not all of them: the
 	// rest would only wait for a slot, each on its own goroutine stack (at
 	// N = 10,000 a cold scrape peaked at 850 MiB of RSS instead of 330).
-	slots := make(chan struct{}, fanOutPerSlot*e.cfg.MaxConcurrency)
+	slots := make(chan struct{}, fanOutPerSlot*max(e.cfg.MaxConcurrency, 1))
 	for i, t := range e.targets {
 		slots <- struct{}{}
 		wg.Add(1)
