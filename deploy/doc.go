@@ -3,7 +3,9 @@
 // the project's own sources, so that they cannot drift:
 //
 //   - kubernetes/prometheusrule.yaml from prometheus/billing-rules.yml;
-//   - kubernetes/configmap.yaml from the repository's config.yml.
+//   - kubernetes/configmap.yaml from the repository's config.yml;
+//   - the Helm chart's copies of both and of grafana/dashboards/ (Helm
+//     reads no file outside charts/billing-exporter/).
 //
 // Regenerate with `go generate ./deploy/...`; the package's tests fail when
 // a committed file differs from what the generator writes, and check every

@@ -55,7 +55,12 @@ func Generate(root string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ConfigFile, err)
 	}
-	return map[string][]byte{PrometheusRuleFile: rule, ConfigMapFile: cm}, nil
+	files, err := chartFiles(root)
+	if err != nil {
+		return nil, err
+	}
+	files[PrometheusRuleFile], files[ConfigMapFile] = rule, cm
+	return files, nil
 }
 
 const labels = `  labels:

@@ -21,8 +21,9 @@ func TestGeneratedFilesUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 2 {
-		t.Errorf("Generate returned %d files, want 2", len(files))
+	dashboards, _ := filepath.Glob(filepath.Join(root, DashboardsDir, "*.json"))
+	if want := 4 + len(dashboards); len(files) != want || len(dashboards) == 0 {
+		t.Errorf("Generate returned %d files, want %d: two Kubernetes files, and the chart's rules, config and %d dashboards", len(files), want, len(dashboards))
 	}
 	for path, want := range files {
 		got, err := os.ReadFile(filepath.Join(root, path))

@@ -51,6 +51,7 @@ type flags struct {
 	idleTimeout     time.Duration
 	shutdownDelay   time.Duration
 	web             *web.FlagConfig
+	shard           shardFlags
 }
 
 func init() {
@@ -86,6 +87,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	app.Flag("demo", "Run against a built-in simulation of the vendor APIs on loopback; no config file or credentials needed.").BoolVar(&f.demo)
 	app.Flag("scrape.timeout-offset", "Seconds subtracted from Prometheus' X-Prometheus-Scrape-Timeout-Seconds so that the exporter answers before Prometheus gives up.").Default("0.5").Float64Var(&f.timeoutOffset)
 	app.Flag("scrape.max-timeout", "Longest a scrape may take when Prometheus sends no timeout header.").Default("30s").DurationVar(&f.maxTimeout)
+	addShardFlags(app, &f.shard)
 	// Our own flag rather than app.Version: kingpin's exits the process,
 	// and run must return so tests can call it.
 	app.Flag("version", "Show version information and exit.").BoolVar(&f.showVersion)
@@ -107,10 +109,15 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		return 0
 	}
 	bridge, logger := newLoggers(stderr, f.logFormat, f.logLevel)
+	shard, err := f.shard.shard()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", exporterName, err)
+		return 2
+	}
 
 	// load is what a reload calls again: the demo's in-memory config, or
 	// the file.
-	load := func() (*config.Config, error) { return config.Load(f.configFile) }
+	load := func() (*config.Config, error) { return config.LoadShard(f.configFile, shard) }
 	if f.demo {
 		demo, err := sandbox.StartDemo(nil)
 		if err != nil {
@@ -118,7 +125,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 			return 1
 		}
 		defer demo.Close()
-		load = func() (*config.Config, error) { return demo.Config, nil }
+		load = func() (*config.Config, error) { return demo.Config.Sharded(shard), nil }
 		level.Info(logger).Log("msg", "demo mode: simulated vendor APIs on loopback", "url", demo.Server.URL(), "accounts", len(demo.Config.Accounts))
 	}
 	cfg, err := load()
@@ -133,6 +140,9 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 			return 1
 		}
 		fmt.Fprintf(stdout, "configuration valid: %d accounts\n%s", len(cfg.Accounts), cfg.Summary())
+		if shard.Total > 1 {
+			printShards(stdout, cfg, shard)
+		}
 		return 0
 	}
 	if err != nil {
@@ -146,7 +156,11 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 		level.Error(logger).Log("msg", "cannot set up collectors", "err", err)
 		return 1
 	}
-	h, err := newHandler(rl, f, logger)
+	collector.RegisterShardMetrics(rl.shared, shard, func() int { return len(rl.current.Load().cfg.Accounts) })
+	if shard.Total > 1 {
+		level.Info(logger).Log("msg", "serving one shard of the accounts", "shard", shard, "accounts", len(cfg.Accounts), "elsewhere", len(cfg.Elsewhere))
+	}
+	h, err := newHandler(rl, f, shard, logger)
 	if err != nil {
 		level.Error(logger).Log("msg", "cannot build the web interface", "err", err)
 		return 1

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/billing-exporter/billing-exporter/collector"
+	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/serve"
 	"github.com/go-kit/log"
 	"github.com/prometheus/common/version"
@@ -21,12 +22,14 @@ type handler struct {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-func newHandler(rl *reloader, f *flags, logger log.Logger) (*handler, error) {
+func newHandler(rl *reloader, f *flags, shard config.Shard, logger log.Logger) (*handler, error) {
 	h := &handler{mux: http.NewServeMux()}
 	h.ready.Store(true)
 
 	links := []web.LandingLinks{
 		{Address: f.telemetryPath, Text: "Metrics"},
+		{Address: "/probe", Text: "Probe", Description: "one account's metrics: /probe?target=<account>"},
+		{Address: "/sd", Text: "Service discovery", Description: "this replica's accounts as Prometheus HTTP SD targets"},
 		{Address: "/config", Text: "Configuration", Description: "the running configuration, secrets shown as <secret>"},
 		{Address: "/-/healthy", Text: "Health"},
 		{Address: "/-/ready", Text: "Readiness"},
@@ -45,6 +48,9 @@ func newHandler(rl *reloader, f *flags, logger log.Logger) (*handler, error) {
 	}
 	h.mux.Handle(f.telemetryPath, serve.Text(func() *collector.Exporter { return rl.current.Load().exp }, rl.shared,
 		serve.Options{Logger: logger, TimeoutOffset: f.timeoutOffset, MaxTimeout: f.maxTimeout}))
+	running := func() (*collector.Exporter, *config.Config) { r := rl.current.Load(); return r.exp, r.cfg }
+	h.mux.Handle("/probe", serve.Probe(running, shard, serve.Options{Logger: logger, TimeoutOffset: f.timeoutOffset, MaxTimeout: f.maxTimeout}))
+	h.mux.Handle("/sd", serve.SD(running, shard, logger))
 	h.mux.HandleFunc("/config", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, rl.current.Load().cfg.Summary())

@@ -33,29 +33,33 @@ func Text(current func() *collector.Exporter, shared prometheus.Gatherer, opt Op
 			// As promhttp.ContinueOnError: serve what was gathered.
 			level.Error(logger).Log("msg", "error gathering metrics", "err", err)
 		}
-
-		w.Header().Set("Content-Type", expo.ContentType)
-		var out io.Writer = w
-		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			w.Header().Set("Content-Encoding", "gzip")
-			w.Header().Add("Vary", "Accept-Encoding")
-			gz := gzipPool.Get().(*gzip.Writer)
-			gz.Reset(w)
-			defer func() {
-				if err := gz.Close(); err != nil {
-					level.Error(logger).Log("msg", "writing metrics", "err", err)
-				}
-				gzipPool.Put(gz)
-			}()
-			out = gz
-		}
-		for _, f := range fams {
-			if _, err := out.Write(f.Text); err != nil {
-				level.Error(logger).Log("msg", "writing metrics", "err", err)
-				return
-			}
-		}
+		writeText(w, r, fams, logger)
 	})
+}
+
+// writeText writes fams in the text format, gzipped if the client takes it.
+func writeText(w http.ResponseWriter, r *http.Request, fams []expo.Family, logger log.Logger) {
+	w.Header().Set("Content-Type", expo.ContentType)
+	var out io.Writer = w
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Add("Vary", "Accept-Encoding")
+		gz := gzipPool.Get().(*gzip.Writer)
+		gz.Reset(w)
+		defer func() {
+			if err := gz.Close(); err != nil {
+				level.Error(logger).Log("msg", "writing metrics", "err", err)
+			}
+			gzipPool.Put(gz)
+		}()
+		out = gz
+	}
+	for _, f := range fams {
+		if _, err := out.Write(f.Text); err != nil {
+			level.Error(logger).Log("msg", "writing metrics", "err", err)
+			return
+		}
+	}
 }
 
 // BestSpeed: at N = 1000 the answer is some 7 MB of text; default

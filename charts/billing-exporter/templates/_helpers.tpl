@@ -1,0 +1,101 @@
+{{/* The name of every object: the release's, with the chart's name unless it holds it. */}}
+{{- define "billing-exporter.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "billing-exporter.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "billing-exporter.labels" -}}
+{{ include "billing-exporter.selectorLabels" . }}
+app.kubernetes.io/component: exporter
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "billing-exporter.secretName" -}}
+{{- .Values.secrets.existingSecret | default (printf "%s-api-keys" (include "billing-exporter.fullname" .)) -}}
+{{- end -}}
+
+{{/* The pod of deploy/kubernetes/deployment.yaml, with the shard flags when sharded. */}}
+{{- define "billing-exporter.pod" -}}
+metadata:
+  labels:
+    {{- include "billing-exporter.labels" . | nindent 4 }}
+  annotations:
+    # A changed configuration rolls the pods.
+    checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+spec:
+  # The exporter never calls the Kubernetes API.
+  automountServiceAccountToken: false
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 65532
+    runAsGroup: 65532
+    fsGroup: 65532
+    seccompProfile:
+      type: RuntimeDefault
+  containers:
+    - name: billing-exporter
+      image: {{ printf "%s:%s" .Values.image.repository (toString .Values.image.tag) | quote }}
+      imagePullPolicy: {{ .Values.image.pullPolicy }}
+      args:
+        {{- range .Values.args }}
+        - {{ . | quote }}
+        {{- end }}
+        {{- if gt (int .Values.shards) 1 }}
+        - --shard.from-hostname
+        - {{ printf "--shard.total=%d" (int .Values.shards) | quote }}
+        {{- end }}
+      ports:
+        - name: http-metrics
+          containerPort: 9977
+          protocol: TCP
+      livenessProbe:
+        httpGet:
+          path: /-/healthy
+          port: http-metrics
+        periodSeconds: 30
+        timeoutSeconds: 5
+        failureThreshold: 3
+      readinessProbe:
+        httpGet:
+          path: /-/ready
+          port: http-metrics
+        periodSeconds: 10
+        timeoutSeconds: 5
+      resources:
+        {{- toYaml .Values.resources | nindent 8 }}
+      securityContext:
+        runAsNonRoot: true
+        allowPrivilegeEscalation: false
+        readOnlyRootFilesystem: true
+        capabilities:
+          drop:
+            - ALL
+        seccompProfile:
+          type: RuntimeDefault
+      volumeMounts:
+        - name: config
+          mountPath: /etc/billing-exporter
+          readOnly: true
+        - name: api-keys
+          mountPath: /var/run/secrets/billing-exporter
+          readOnly: true
+  # In-flight scrapes finish before the exporter exits (--scrape.max-timeout).
+  terminationGracePeriodSeconds: 40
+  volumes:
+    - name: config
+      configMap:
+        name: {{ include "billing-exporter.fullname" . }}
+    - name: api-keys
+      secret:
+        secretName: {{ include "billing-exporter.secretName" . }}
+        defaultMode: 0440
+{{- end -}}
