@@ -301,8 +301,8 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			query("A", `billing_payment_method_status{`+accounts+`}`, "{{provider}}/{{account}}"),
 			map[string][2]string{"0": {"None", "orange"}, "1": {"Set", "green"}, "2": {"Expired", "red"}})).
 		WithPanel(statusStat(id.next(), "Deployments",
-			"Whether Qovery restricts the organization's deployments for a billing reason.",
-			query("A", `billing_deployment_restricted{`+accounts+`}`, "{{account}} {{organization}}"),
+			"Whether Qovery restricts the organization's deployments for a billing reason, and how: NO_CREDIT_CARD blocks managed clusters only, any other restriction every deployment.",
+			query("A", `billing_deployment_restricted{`+accounts+`}`, "{{account}} {{organization}} {{restriction}}"),
 			map[string][2]string{"0": {"Allowed", "green"}, "1": {"Restricted", "red"}})).
 		WithPanel(newTable().Id(id.next()).
 			Title("Vendor billing messages").
