@@ -144,8 +144,14 @@ fi
 # --- Prometheus 3 and Alertmanager 0.35, built once per machine -------------
 if [[ $only != debian ]]; then
 	built_at=$SECONDS
-	read -r prom3_dir am3_dir < <(bash scripts/prom3.sh 2> >(tee "$work/prom3.log" >&2))
-	echo "Prometheus 3 and Alertmanager 0.35 ready in $((SECONDS - built_at))s"
+	prom3_dir= am3_dir=
+	read -r prom3_dir am3_dir < <(bash scripts/prom3.sh 2> >(tee "$work/prom3.log" >&2)) || true
+	if [[ -x $prom3_dir/prometheus && -x $am3_dir/alertmanager ]]; then
+		echo "Prometheus 3 and Alertmanager 0.35 ready in $((SECONDS - built_at))s"
+	else
+		fail "scripts/prom3.sh did not build Prometheus 3 and Alertmanager 0.35 (prom3.log below)"
+		only=debian
+	fi
 fi
 
 # --- build ------------------------------------------------------------------
