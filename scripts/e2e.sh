@@ -168,7 +168,13 @@ stack() {
 	local prometheus=$2 promtool=$3 alertmanager=$4 amtool=$5
 	local dir=$work/$tag
 	mkdir -p "$dir"
-	echo "== $tag: $("$prometheus" --version 2>&1 | sed -n 1p); $("$alertmanager" --version 2>&1 | sed -n 1p)"
+	# go install leaves the version string empty: the module version says it.
+	local version
+	version=$("$prometheus" --version 2>&1 | sed -n 1p)
+	if [[ $version == *"version  ("* ]]; then
+		version="prometheus, $(go version -m "$prometheus" | awk '$1 == "mod" { print $2, $3; exit }')"
+	fi
+	echo "== $tag: $version; $("$alertmanager" --version 2>&1 | sed -n 1p)"
 
 	# The rules on their own.
 	if "$promtool" check rules "$rules" >"$dir/promtool.out" 2>&1; then
@@ -245,8 +251,10 @@ EOC
 	done
 	echo "accounts: [" >"$dir/broken.yml"
 	curl -sS -X POST "http://127.0.0.1:$broken_port/-/reload" >"$dir/reload.out" 2>&1 || true
-	if curl -fsS "http://127.0.0.1:$broken_port/metrics" 2>/dev/null |
-		grep -qx 'billing_exporter_config_last_reload_successful 0'; then
+	# Into a file first: grep -q stopping early would fail curl's write, and
+	# with pipefail the check.
+	curl -fsS "http://127.0.0.1:$broken_port/metrics" >"$dir/broken-metrics.out" 2>&1 || true
+	if grep -qx 'billing_exporter_config_last_reload_successful 0' "$dir/broken-metrics.out"; then
 		pass "the second exporter rejected its new configuration and runs the previous one"
 	else
 		fail "the second exporter did not report a failed reload"
