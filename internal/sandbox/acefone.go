@@ -231,11 +231,27 @@ func init() {
 			doc["balance"] = d.drift(1520.5, 0.5)
 			doc["due_date"] = d.start.UTC().Add(14 * 24 * time.Hour).Format("2006-01-02 15:04:05")
 			doc["next_billing_date"] = d.start.UTC().Add(20 * 24 * time.Hour).Format("2006-01-02 15:04:05")
+			// 300 of the plan's 5000 minutes left.
+			plan := doc["plans"].(map[string]any)["active"].([]any)[0].(map[string]any)
+			plan["minutes_consumed"], plan["minutes_remaining"] = "4700", 300
+			return doc
+		}})
+		// A postpaid account with an API token that has spent 460 of its
+		// 500 GBP credit line.
+		postpaidKey := fmt.Sprintf("ace_demo_%x", 0xace)
+		postpaid := NewAcefone(postpaidKey, "", "")
+		postpaid.Set(AcefoneDashboard, Reply{Body: func() any {
+			doc := AcefoneDashboardDoc()
+			doc["id"], doc["name"], doc["balance"], doc["credit_limit"] = 292, "CRM-Postpaid", -460, 500
+			doc["due_date"] = d.start.UTC().Add(14 * 24 * time.Hour).Format("2006-01-02 15:04:05")
+			doc["next_billing_date"] = d.start.UTC().Add(20 * 24 * time.Hour).Format("2006-01-02 15:04:05")
 			return doc
 		}})
 		return []config.Account{{Name: "acefone-uk", Provider: "acefone", BaseURL: d.Server.Mount("/acefone/uk", fake),
 			Username: fake.LoginID, Password: config.Secret(fake.Password),
 			// A threshold for the Balances panel and BillingBalanceLow.
-			Alerts: config.Alerts{MinBalance: map[string]float64{"GBP": 100}}}}
+			Alerts: config.Alerts{MinBalance: map[string]float64{"GBP": 100}}},
+			{Name: "acefone-postpaid", Provider: "acefone", BaseURL: d.Server.Mount("/acefone/postpaid", postpaid),
+				APIKey: config.Secret(postpaidKey)}}
 	})
 }

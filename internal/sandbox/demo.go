@@ -52,7 +52,7 @@ func StartDemo(now func() time.Time) (*Demo, error) {
 		BaseURL: d.Server.Mount("/docspace/main", main), APIKey: config.Secret(mainKey)})
 
 	// A portal on a trial that ends in two days, whose balance has fallen
-	// under its top-up minimum.
+	// under its top-up minimum and whose storage is nearly full.
 	trialKey := demoKey(2)
 	trial := NewDocSpace(trialKey)
 	trial.Set(DocSpaceCustomerInfo, DocSpaceOK(map[string]any{"portalId": "portal-2", "paymentMethodStatus": 0}))
@@ -63,6 +63,12 @@ func StartDemo(now func() time.Time) (*Demo, error) {
 	trial.Set(DocSpaceQuota, DocSpaceOK(func() any {
 		q := DocSpaceQuotaBusiness()
 		q["title"], q["trial"] = "Business (trial)", true
+		// 95 GB of the 100 GB storage quota used.
+		for _, f := range q["features"].([]any) {
+			if f := f.(map[string]any); f["id"] == "total_size" {
+				f["used"] = map[string]any{"value": 102005473280, "title": "95 GB"}
+			}
+		}
 		// .NET's round-trip form: Z and exactly 7 fractional digits.
 		q["dueDate"] = d.start.UTC().Add(2 * 24 * time.Hour).Format("2006-01-02T15:04:05.0000000Z")
 		return q

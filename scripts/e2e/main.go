@@ -9,6 +9,10 @@
 //	e2e quiet -prom URL -am URL            assert the healthy demo account raised none
 //	e2e panels -prom URL [-empty-ok P=R]… DASHBOARD…
 //	                                       run every panel query of each dashboard
+//	e2e amconfig -url BASE IN OUT          the shipped Alertmanager config, delivering to BASE
+//	e2e receive -listen ADDR -out FILE     record every notification posted to ADDR
+//	e2e notifications -file FILE -prom URL -am URL [-inhibited-instance I]
+//	                                       assert what Alertmanager delivered
 package main
 
 import (
@@ -31,7 +35,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fatalf("usage: e2e freeport|shortfor|wait|alerts|quiet|panels …")
+		fatalf("usage: e2e freeport|shortfor|wait|alerts|quiet|panels|amconfig|receive|notifications …")
 	}
 	cmd, args := os.Args[1], os.Args[2:]
 	var err error
@@ -48,6 +52,12 @@ func main() {
 		err = quiet(args)
 	case "panels":
 		err = panels(args)
+	case "amconfig":
+		err = amconfig(args)
+	case "receive":
+		err = receive(args)
+	case "notifications":
+		err = notifications(args)
 	default:
 		err = fmt.Errorf("unknown command %q", cmd)
 	}
@@ -291,7 +301,10 @@ func (e expectation) match(a amAlert) bool {
 
 // demoAlerts are what the demo's accounts must trigger (internal/sandbox/):
 // docspace-trial's USD balance, 12.40, is under its top-up minimum of 20,
-// and its trial ends in two days, as does that of Qovery's acme-lab.
+// its storage is 95 % used and its trial ends in two days, as does that of
+// Qovery's acme-lab, which has no card (NO_CREDIT_CARD); acefone-uk has
+// 300 of its plan's 5000 minutes left; acefone-postpaid is 460 GBP into its
+// 500 GBP credit; every Qovery organization has a NOT_PAID invoice.
 var demoAlerts = []expectation{
 	{
 		labels: map[string]string{"alertname": "BillingBalanceLow", "severity": "warning",
@@ -307,6 +320,31 @@ var demoAlerts = []expectation{
 		labels: map[string]string{"alertname": "BillingTrialEndingSoon", "severity": "warning",
 			"provider": "qovery", "account": "qovery", "organization": "acme-lab", "job": "billing-exporter"},
 		description: []string{"The trial of qovery account qovery (organization acme-lab) ends in 2d 0h 0m 0s."},
+	},
+	{
+		labels: map[string]string{"alertname": "BillingQuotaNearlyFull", "severity": "warning",
+			"provider": "docspace", "account": "docspace-trial", "feature": "total_size", "job": "billing-exporter"},
+		description: []string{"docspace account docspace-trial uses 95% of its total_size quota: 95GiB of 100GiB."},
+	},
+	{
+		labels: map[string]string{"alertname": "BillingCallTimeLow", "severity": "warning",
+			"provider": "acefone", "account": "acefone-uk", "plan": "UK Unlimited", "job": "billing-exporter"},
+		description: []string{"has 18000 s (5h 0m 0s) of call time left of 3d 11h 20m 0s"},
+	},
+	{
+		labels: map[string]string{"alertname": "BillingCreditLimitNearlyReached", "severity": "critical",
+			"provider": "acefone", "account": "acefone-postpaid", "currency": "GBP", "job": "billing-exporter"},
+		description: []string{"is -460.00 GBP against a credit limit of 500.00 GBP: 40.00 GBP can still be spent"},
+	},
+	{
+		labels: map[string]string{"alertname": "BillingInvoiceUnpaid", "severity": "warning",
+			"provider": "qovery", "account": "qovery", "organization": "acme-prod", "status": "NOT_PAID", "job": "billing-exporter"},
+		description: []string{"1 invoice(s) of qovery account qovery (organization acme-prod) have been NOT_PAID for over a day, 299.50 USD."},
+	},
+	{
+		labels: map[string]string{"alertname": "BillingDeploymentsRestricted", "severity": "warning",
+			"provider": "qovery", "account": "qovery", "organization": "acme-lab", "restriction": "NO_CREDIT_CARD", "job": "billing-exporter"},
+		description: []string{"(organization acme-lab) for a billing reason (NO_CREDIT_CARD): a trial without a credit card"},
 	},
 }
 

@@ -1,0 +1,456 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// amconfig writes the Alertmanager configuration the e2e test runs: the
+// shipped one, routes, grouping, inhibition and templates untouched, with
+// every receiver delivering to the receiver on loopback (Slack to
+// BASE/slack/NAME, plus a webhook to BASE/webhook/NAME) and short waits.
+// E-mail is left out: nothing here speaks SMTP; the Slack message is
+// rendered by the same template.
+func amconfig(args []string) error {
+	fs := flag.NewFlagSet("amconfig", flag.ContinueOnError)
+	base := fs.String("url", "", "base URL of the receiver")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 || *base == "" {
+		return errors.New("want -url BASE IN OUT")
+	}
+	raw, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(filepath.Dir(fs.Arg(0)))
+	if err != nil {
+		return err
+	}
+	out, err := loopbackReceivers(raw, *base, dir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
+	return os.WriteFile(fs.Arg(1), out, 0o644)
+}
+
+func loopbackReceivers(raw []byte, base, dir string) ([]byte, error) {
+	var cfg map[string]any
+	if err := yaml.Unmarshal(raw, &cfg); err != nil {
+		return nil, err
+	}
+	route, ok := cfg["route"].(map[string]any)
+	if !ok {
+		return nil, errors.New("no route")
+	}
+	route["group_wait"], route["group_interval"] = "1s", "1s"
+	if ts, ok := cfg["templates"].([]any); ok {
+		for i, t := range ts {
+			if p, ok := t.(string); ok && !filepath.IsAbs(p) {
+				ts[i] = filepath.Join(dir, p)
+			}
+		}
+	}
+	receivers, _ := cfg["receivers"].([]any)
+	if len(receivers) == 0 {
+		return nil, errors.New("no receivers")
+	}
+	for _, r := range receivers {
+		rec, ok := r.(map[string]any)
+		if !ok {
+			return nil, errors.New("a receiver is not a mapping")
+		}
+		name, _ := rec["name"].(string)
+		slack, _ := rec["slack_configs"].([]any)
+		for _, s := range slack {
+			if s, ok := s.(map[string]any); ok {
+				s["api_url"] = base + "/slack/" + name
+			}
+		}
+		delete(rec, "email_configs")
+		rec["webhook_configs"] = []any{map[string]any{"url": base + "/webhook/" + name, "send_resolved": false}}
+	}
+	return yaml.Marshal(cfg)
+}
+
+// receive serves on a loopback address and appends every request it gets
+// as one JSON line {"path", "body"} to a file, answering 200.
+func receive(args []string) error {
+	fs := flag.NewFlagSet("receive", flag.ContinueOnError)
+	listen := fs.String("listen", "", "127.0.0.1:PORT")
+	out := fs.String("out", "", "file to append the requests to")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if host, _, err := net.SplitHostPort(*listen); err != nil || host != "127.0.0.1" {
+		return fmt.Errorf("-listen %q: want 127.0.0.1:PORT", *listen)
+	}
+	f, err := os.OpenFile(*out, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var mu sync.Mutex
+	return http.ListenAndServe(*listen, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil || !json.Valid(body) {
+			http.Error(w, "want a JSON body", http.StatusBadRequest)
+			return
+		}
+		line, _ := json.Marshal(delivery{Path: r.URL.Path, Body: body})
+		mu.Lock()
+		_, err = f.Write(append(line, '\n'))
+		mu.Unlock()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	}))
+}
+
+// delivery is one request the receiver got.
+type delivery struct {
+	Path string          `json:"path"`
+	Body json.RawMessage `json:"body"`
+}
+
+// webhookMessage is Alertmanager's webhook payload (version 4).
+type webhookMessage struct {
+	Receiver    string            `json:"receiver"`
+	Status      string            `json:"status"`
+	GroupLabels map[string]string `json:"groupLabels"`
+	Alerts      []webhookAlert    `json:"alerts"`
+}
+
+type webhookAlert struct {
+	Status      string            `json:"status"`
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+}
+
+func (e expectation) matchDelivered(a webhookAlert) bool { return e.match(amAlert{Labels: a.Labels}) }
+
+// slackMessage is what Alertmanager posts to a Slack webhook.
+type slackMessage struct {
+	Attachments []struct {
+		Title string `json:"title"`
+		Text  string `json:"text"`
+	} `json:"attachments"`
+}
+
+type deliveries struct {
+	webhooks []webhookMessage
+	slack    map[string][]slackMessage // by receiver
+}
+
+func readDeliveries(file string) (deliveries, error) {
+	d := deliveries{slack: map[string][]slackMessage{}}
+	f, err := os.Open(file)
+	if err != nil {
+		return d, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 2<<20)
+	for sc.Scan() {
+		var del delivery
+		if err := json.Unmarshal(sc.Bytes(), &del); err != nil {
+			return d, err
+		}
+		switch {
+		case strings.HasPrefix(del.Path, "/webhook/"):
+			var m webhookMessage
+			if err := json.Unmarshal(del.Body, &m); err != nil {
+				return d, err
+			}
+			d.webhooks = append(d.webhooks, m)
+		case strings.HasPrefix(del.Path, "/slack/"):
+			var m slackMessage
+			if err := json.Unmarshal(del.Body, &m); err != nil {
+				return d, err
+			}
+			name := strings.TrimPrefix(del.Path, "/slack/")
+			d.slack[name] = append(d.slack[name], m)
+		}
+	}
+	return d, sc.Err()
+}
+
+// delivered returns the firing alerts matching e in webhook messages,
+// with the receiver that got them.
+func (d deliveries) delivered(e expectation) (found []webhookAlert, receivers []string) {
+	for _, m := range d.webhooks {
+		for _, a := range m.Alerts {
+			if a.Status == "firing" && e.matchDelivered(a) {
+				found = append(found, a)
+				receivers = append(receivers, m.Receiver)
+			}
+		}
+	}
+	return found, receivers
+}
+
+// slackText is the expected rendering of one alert in a Slack message.
+type slackText struct {
+	alert    expectation
+	title    string
+	contains []string
+}
+
+// slackTexts are what billing.tmpl must render for the demo: the group's
+// title, and for one alert its name, summary, description with amount and
+// currency, where it applies and its runbook link.
+var slackTexts = []slackText{{
+	alert: demoAlerts[0],
+	title: "Billing: docspace account docspace-trial",
+	contains: []string{
+		":red_circle: *BillingBalanceLow* (warning): Prepaid balance of docspace account docspace-trial is low\n",
+		"The USD balance of docspace account docspace-trial is 12.",
+		"USD, under its minimum of 20.00 USD",
+		"*Where:* account docspace-trial (docspace)  *Since:* ",
+		"*Runbook:* <https://github.com/billing-exporter/billing-exporter#runbook-billingbalancelow|BillingBalanceLow>",
+	},
+}}
+
+// notifications checks what Alertmanager delivered to the receiver: every
+// demo alert reaches the receiver of its severity, grouped per provider
+// and account; the inhibited alert, firing in Prometheus, never arrives
+// while the one inhibiting it does; and the template renders the expected
+// Slack text.
+func notifications(args []string) error {
+	fs := flag.NewFlagSet("notifications", flag.ContinueOnError)
+	file := fs.String("file", "", "the receiver's file")
+	prom := fs.String("prom", "", "Prometheus base URL")
+	am := fs.String("am", "", "Alertmanager base URL")
+	instance := fs.String("inhibited-instance", "", "instance whose BillingScrapeFailing is inhibited")
+	timeout := fs.Duration("timeout", 90*time.Second, "how long to wait for deliveries")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	var d deliveries
+	read := func() (bool, error) {
+		var err error
+		d, err = readDeliveries(*file)
+		return err == nil, err
+	}
+
+	// Every demo alert is delivered, to the receiver of its severity.
+	for _, want := range demoAlerts {
+		var got []webhookAlert
+		var receivers []string
+		err := poll(*timeout, func() (bool, error) {
+			if ok, err := read(); !ok {
+				return false, err
+			}
+			got, receivers = d.delivered(want)
+			return len(got) > 0, fmt.Errorf("not among %d webhook notifications", len(d.webhooks))
+		})
+		wantReceiver := "billing-" + want.labels["severity"]
+		switch {
+		case err != nil:
+			fmt.Printf("FAIL: delivered %s: %v\n", want.name(), err)
+		case receivers[0] != wantReceiver:
+			fmt.Printf("FAIL: %s delivered to %s, want %s (routing by severity)\n", want.name(), receivers[0], wantReceiver)
+		default:
+			fmt.Printf("PASS: delivered %s to %s\n", want.name(), receivers[0])
+		}
+	}
+
+	// Grouping: a notification is about one provider and account, and the
+	// latest one of each account holds all of its alerts of a severity.
+	bad := 0
+	for _, m := range d.webhooks {
+		keys := make([]string, 0, len(m.GroupLabels))
+		for k := range m.GroupLabels {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		if strings.Join(keys, ",") != "account,provider" && len(keys) > 0 {
+			fmt.Printf("FAIL: a notification is grouped by %v, want provider and account\n", keys)
+			bad++
+			continue
+		}
+		for _, a := range m.Alerts {
+			for k, v := range m.GroupLabels {
+				if a.Labels[k] != v {
+					fmt.Printf("FAIL: notification for %v holds %s of %s=%q\n", m.GroupLabels, a.Labels["alertname"], k, a.Labels[k])
+					bad++
+				}
+			}
+		}
+	}
+	if bad == 0 {
+		fmt.Printf("PASS: each of %d webhook notifications is about one provider and account\n", len(d.webhooks))
+	}
+	type group struct{ receiver, provider, account string }
+	byGroup := map[group][]expectation{}
+	for _, e := range demoAlerts {
+		g := group{"billing-" + e.labels["severity"], e.labels["provider"], e.labels["account"]}
+		byGroup[g] = append(byGroup[g], e)
+	}
+	for g, want := range byGroup {
+		if len(want) < 2 {
+			continue
+		}
+		var names []string
+		for _, e := range want {
+			names = append(names, e.labels["alertname"])
+		}
+		together := false
+		for _, m := range d.webhooks {
+			if m.Receiver != g.receiver || m.GroupLabels["account"] != g.account || m.GroupLabels["provider"] != g.provider {
+				continue
+			}
+			all := true
+			for _, e := range want {
+				one := false
+				for _, a := range m.Alerts {
+					one = one || e.matchDelivered(a)
+				}
+				all = all && one
+			}
+			together = together || all
+		}
+		if together {
+			fmt.Printf("PASS: %s account %s: %s arrive in one notification to %s\n", g.provider, g.account, strings.Join(names, ", "), g.receiver)
+		} else {
+			fmt.Printf("FAIL: %s account %s: no notification to %s holds all of %s\n", g.provider, g.account, g.receiver, strings.Join(names, ", "))
+		}
+	}
+
+	if *instance != "" {
+		inhibited(d, *file, *prom, *am, *instance, *timeout)
+	}
+
+	// The template, as Slack gets it.
+	for _, want := range slackTexts {
+		receiver := "billing-" + want.alert.labels["severity"]
+		var last string
+		err := poll(*timeout, func() (bool, error) {
+			if ok, err := read(); !ok {
+				return false, err
+			}
+			for _, m := range d.slack[receiver] {
+				for _, at := range m.Attachments {
+					if !strings.Contains(at.Title, want.title) {
+						continue
+					}
+					last = at.Title + "\n" + at.Text
+					ok := true
+					for _, c := range want.contains {
+						ok = ok && strings.Contains(at.Text, c)
+					}
+					if ok {
+						return true, nil
+					}
+				}
+			}
+			return false, fmt.Errorf("no Slack message to %s titled %q with the expected text; last: %q", receiver, want.title, last)
+		})
+		if err != nil {
+			fmt.Printf("FAIL: template: %v\n", err)
+		} else {
+			fmt.Printf("PASS: template renders %s for Slack:\n%s\n", want.alert.name(), indent(last))
+		}
+	}
+	return nil
+}
+
+// inhibited checks the inhibition of an exporter's BillingScrapeFailing
+// by its BillingExporterConfigReloadFailed: the target fires in
+// Prometheus and Alertmanager holds it as suppressed, the source is
+// delivered, and after a few group intervals the target has not been.
+func inhibited(d deliveries, file, prom, am, instance string, timeout time.Duration) {
+	source := expectation{labels: map[string]string{"alertname": "BillingExporterConfigReloadFailed", "instance": instance}}
+	target := expectation{labels: map[string]string{"alertname": "BillingScrapeFailing", "instance": instance}}
+	err := poll(timeout, func() (bool, error) {
+		var rules struct {
+			Data struct {
+				Alerts []struct {
+					Labels map[string]string `json:"labels"`
+					State  string            `json:"state"`
+				} `json:"alerts"`
+			} `json:"data"`
+		}
+		if err := getJSON(prom+"/api/v1/alerts", &rules); err != nil {
+			return false, err
+		}
+		for _, a := range rules.Data.Alerts {
+			if a.State == "firing" && target.match(amAlert{Labels: a.Labels}) {
+				return true, nil
+			}
+		}
+		return false, errors.New("not firing in Prometheus")
+	})
+	if err != nil {
+		fmt.Printf("FAIL: inhibition: %s: %v\n", target.name(), err)
+		return
+	}
+	err = poll(timeout, func() (bool, error) {
+		var got []struct {
+			Labels map[string]string `json:"labels"`
+			Status struct {
+				State       string   `json:"state"`
+				InhibitedBy []string `json:"inhibitedBy"`
+			} `json:"status"`
+		}
+		if err := getJSON(am+"/api/v2/alerts", &got); err != nil {
+			return false, err
+		}
+		for _, a := range got {
+			if target.match(amAlert{Labels: a.Labels}) && a.Status.State == "suppressed" && len(a.Status.InhibitedBy) > 0 {
+				return true, nil
+			}
+		}
+		return false, errors.New("not suppressed by an inhibition in Alertmanager")
+	})
+	if err != nil {
+		fmt.Printf("FAIL: inhibition: %s: %v\n", target.name(), err)
+		return
+	}
+	err = poll(timeout, func() (bool, error) {
+		var err error
+		if d, err = readDeliveries(file); err != nil {
+			return false, err
+		}
+		got, _ := d.delivered(source)
+		return len(got) > 0, errors.New("not delivered")
+	})
+	if err != nil {
+		fmt.Printf("FAIL: inhibition: the inhibiting %s: %v\n", source.name(), err)
+		return
+	}
+	// Several group_interval (1s) later, the target is still not delivered.
+	time.Sleep(5 * time.Second)
+	if d, err = readDeliveries(file); err != nil {
+		fmt.Printf("FAIL: inhibition: %v\n", err)
+		return
+	}
+	if got, _ := d.delivered(target); len(got) > 0 {
+		fmt.Printf("FAIL: inhibition: %s was delivered although %s fires\n", target.name(), source.name())
+		return
+	}
+	fmt.Printf("PASS: inhibition: %s fires in Prometheus, is suppressed in Alertmanager and never delivered; %s is delivered\n",
+		target.name(), source.name())
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
