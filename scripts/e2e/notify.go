@@ -403,25 +403,7 @@ func inhibited(d deliveries, file, prom, am, instance string, timeout time.Durat
 		fmt.Printf("FAIL: inhibition: %s: %v\n", target.name(), err)
 		return
 	}
-	err = poll(timeout, func() (bool, error) {
-		var got []struct {
-			Labels map[string]string `json:"labels"`
-			Status struct {
-				State       string   `json:"state"`
-				InhibitedBy []string `json:"inhibitedBy"`
-			} `json:"status"`
-		}
-		if err := getJSON(am+"/api/v2/alerts", &got); err != nil {
-			return false, err
-		}
-		for _, a := range got {
-			if target.match(amAlert{Labels: a.Labels}) && a.Status.State == "suppressed" && len(a.Status.InhibitedBy) > 0 {
-				return true, nil
-			}
-		}
-		return false, errors.New("not suppressed by an inhibition in Alertmanager")
-	})
-	if err != nil {
+	if err = suppressed(am, target, timeout); err != nil {
 		fmt.Printf("FAIL: inhibition: %s: %v\n", target.name(), err)
 		return
 	}
@@ -453,4 +435,89 @@ func inhibited(d deliveries, file, prom, am, instance string, timeout time.Durat
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
+
+// inhibitDown checks the inhibition by BillingExporterDown on the running
+// Alertmanager. A down exporter's per-account alerts resolve in Prometheus
+// as its series go stale, so the e2e cannot make both fire from a real
+// scrape: the alerts are posted to Alertmanager's API as Prometheus would
+// post them. The per-account alert of the down instance must be suppressed
+// and never delivered; the same alert of another instance is delivered.
+func inhibitDown(args []string) error {
+	fs := flag.NewFlagSet("inhibit-down", flag.ContinueOnError)
+	am := fs.String("am", "", "Alertmanager base URL")
+	file := fs.String("file", "", "the receiver's file")
+	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	alert := func(labels map[string]string) map[string]any {
+		return map[string]any{"labels": labels, "startsAt": time.Now().UTC().Format(time.RFC3339),
+			"endsAt": time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339)}
+	}
+	perAccount := func(instance string) map[string]string {
+		return map[string]string{"alertname": "BillingBalanceLow", "severity": "warning", "job": "billing-exporter",
+			"instance": instance, "provider": "acefone", "account": "inhibit-check", "currency": "GBP"}
+	}
+	down, up := "127.0.0.1:1", "127.0.0.1:2"
+	body, _ := json.Marshal([]any{
+		alert(map[string]string{"alertname": "BillingExporterDown", "severity": "critical", "job": "billing-exporter", "instance": down}),
+		alert(perAccount(down)), alert(perAccount(up)),
+	})
+	resp, err := client.Post(*am+"/api/v2/alerts", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("posting alerts: %s", resp.Status)
+	}
+	target := expectation{labels: perAccount(down)}
+	other := expectation{labels: perAccount(up)}
+	if err = suppressed(*am, target, *timeout); err != nil {
+		fmt.Printf("FAIL: inhibition: %s: %v\n", target.name(), err)
+		return nil
+	}
+	var d deliveries
+	err = poll(*timeout, func() (bool, error) {
+		if d, err = readDeliveries(*file); err != nil {
+			return false, err
+		}
+		got, _ := d.delivered(other)
+		return len(got) > 0, errors.New("not delivered")
+	})
+	if err != nil {
+		fmt.Printf("FAIL: inhibition: the same alert of an exporter that is up, %s: %v\n", other.name(), err)
+		return nil
+	}
+	if got, _ := d.delivered(target); len(got) > 0 {
+		fmt.Printf("FAIL: inhibition: %s was delivered although its exporter is down\n", target.name())
+		return nil
+	}
+	fmt.Printf("PASS: inhibition: BillingExporterDown of %s suppresses its %s; the same alert of %s is delivered\n",
+		down, target.labels["alertname"], up)
+	return nil
+}
+
+// suppressed waits until Alertmanager holds the alert matching target as
+// suppressed by an inhibition.
+func suppressed(am string, target expectation, timeout time.Duration) error {
+	return poll(timeout, func() (bool, error) {
+		var got []struct {
+			Labels map[string]string `json:"labels"`
+			Status struct {
+				State       string   `json:"state"`
+				InhibitedBy []string `json:"inhibitedBy"`
+			} `json:"status"`
+		}
+		if err := getJSON(am+"/api/v2/alerts", &got); err != nil {
+			return false, err
+		}
+		for _, a := range got {
+			if target.match(amAlert{Labels: a.Labels}) && a.Status.State == "suppressed" && len(a.Status.InhibitedBy) > 0 {
+				return true, nil
+			}
+		}
+		return false, errors.New("not suppressed by an inhibition in Alertmanager")
+	})
 }
