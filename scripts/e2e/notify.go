@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -136,6 +137,8 @@ type webhookMessage struct {
 	Status      string            `json:"status"`
 	GroupLabels map[string]string `json:"groupLabels"`
 	Alerts      []webhookAlert    `json:"alerts"`
+
+	raw json.RawMessage // the payload as sent: Alertmanager's template data
 }
 
 type webhookAlert struct {
@@ -179,6 +182,7 @@ func readDeliveries(file string) (deliveries, error) {
 			if err := json.Unmarshal(del.Body, &m); err != nil {
 				return d, err
 			}
+			m.raw = del.Body
 			d.webhooks = append(d.webhooks, m)
 		case strings.HasPrefix(del.Path, "/slack/"):
 			var m slackMessage
@@ -239,6 +243,8 @@ func notifications(args []string) error {
 	prom := fs.String("prom", "", "Prometheus base URL")
 	am := fs.String("am", "", "Alertmanager base URL")
 	instance := fs.String("inhibited-instance", "", "instance whose BillingScrapeFailing is inhibited")
+	amtool := fs.String("amtool", "", "amtool to render the e-mail template with (none: skipped)")
+	tmpl := fs.String("template", "", "the notification template file")
 	timeout := fs.Duration("timeout", 90*time.Second, "how long to wait for deliveries")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -337,6 +343,10 @@ func notifications(args []string) error {
 
 	if *instance != "" {
 		inhibited(d, *file, *prom, *am, *instance, *timeout)
+	}
+
+	if *amtool != "" {
+		emailCheck(d, *amtool, *tmpl)
 	}
 
 	// The template, as Slack gets it.
@@ -520,4 +530,54 @@ func suppressed(am string, target expectation, timeout time.Duration) error {
 		}
 		return false, errors.New("not suppressed by an inhibition in Alertmanager")
 	})
+}
+
+// emailCheck renders the e-mail subject and text parts with amtool from the
+// data of a delivered notification (the webhook payload is Alertmanager's
+// template data), as the e-mail receiver would.
+func emailCheck(d deliveries, amtool, tmpl string) {
+	want := slackTexts[0]
+	var data json.RawMessage
+	for _, m := range d.webhooks {
+		if m.GroupLabels["account"] == want.alert.labels["account"] && m.GroupLabels["provider"] == want.alert.labels["provider"] {
+			data = m.raw
+		}
+	}
+	if data == nil {
+		fmt.Printf("FAIL: e-mail template: no notification for %s to render\n", want.alert.name())
+		return
+	}
+	f, err := os.CreateTemp("", "e2e-template-data-*.json")
+	if err == nil {
+		_, err = f.Write(data)
+		f.Close()
+		defer os.Remove(f.Name())
+	}
+	if err != nil {
+		fmt.Printf("FAIL: e-mail template: %v\n", err)
+		return
+	}
+	out, err := exec.Command(amtool, "template", "render", "--template.glob="+tmpl, "--template.data="+f.Name(),
+		"--template.text="+`{{ template "billing.email.subject" . }}`+"\n"+`{{ template "billing.email.text" . }}`+"\n"+`{{ template "billing.email.html" . }}`).CombinedOutput()
+	if err != nil {
+		fmt.Printf("FAIL: e-mail template: amtool template render: %v\n%s\n", err, out)
+		return
+	}
+	text := string(out)
+	for _, c := range []string{
+		"Billing: " + want.alert.labels["provider"] + " account " + want.alert.labels["account"] + "\n",
+		"BillingBalanceLow (warning): Prepaid balance of docspace account docspace-trial is low\n",
+		"The USD balance of docspace account docspace-trial is 12.",
+		"\nWhere: account docspace-trial (docspace)\n",
+		"\nRunbook: https://github.com/billing-exporter/billing-exporter#runbook-billingbalancelow\n",
+		`<a href="https://github.com/billing-exporter/billing-exporter#runbook-billingbalancelow">`,
+	} {
+		if !strings.Contains(text, c) {
+			fmt.Printf("FAIL: e-mail template: the rendering lacks %q:\n%s\n", c, indent(text))
+			return
+		}
+	}
+	subject, rest, _ := strings.Cut(text, "\n")
+	plain, _, _ := strings.Cut(rest, "<!doctype html>")
+	fmt.Printf("PASS: e-mail template renders %s (amtool template render on the delivered data):\n%s\n", want.alert.name(), indent("Subject: "+subject+"\n"+plain))
 }
