@@ -16,7 +16,10 @@
 #      and be delivered to the receiver of their severity, grouped per
 #      provider and account; the second exporter's BillingScrapeFailing is
 #      inhibited by its BillingExporterConfigReloadFailed and never
-#      delivered; the Slack message renders the expected text;
+#      delivered, as are (posted to Alertmanager's API) the per-account
+#      alerts of an exporter that is down; the Slack message renders the
+#      expected text, and so does the e-mail (amtool template render on the
+#      data of a delivered notification);
 #   4. every PromQL expression of every dashboard panel must parse and
 #      return data (EMPTY_OK below lists the exceptions, with the reason);
 #   5. nothing may be pending or firing for docspace-main.
@@ -283,9 +286,13 @@ EOC
 	tally "$dir/alerts.out"
 
 	"$e2e" notifications -file "$dir/deliveries.jsonl" -prom "$prom" -am "$am" \
-		-inhibited-instance "127.0.0.1:$broken_port" -timeout 60s >"$dir/notifications.out" 2>&1 ||
+		-inhibited-instance "127.0.0.1:$broken_port" -timeout 60s \
+		-amtool "$amtool" -template deploy/alertmanager/billing.tmpl >"$dir/notifications.out" 2>&1 ||
 		fail "e2e notifications exited $?"
 	tally "$dir/notifications.out"
+	"$e2e" inhibit-down -am "$am" -file "$dir/deliveries.jsonl" -timeout 30s >"$dir/inhibit-down.out" 2>&1 ||
+		fail "e2e inhibit-down exited $?"
+	tally "$dir/inhibit-down.out"
 
 	local empty_ok=() e
 	for e in "${EMPTY_OK[@]}"; do empty_ok+=(-empty-ok "$e"); done

@@ -13,6 +13,7 @@
 //	e2e receive -listen ADDR -out FILE     record every notification posted to ADDR
 //	e2e notifications -file FILE -prom URL -am URL [-inhibited-instance I]
 //	                                       assert what Alertmanager delivered
+//	e2e inhibit-down -am URL -file FILE    assert BillingExporterDown's inhibition
 package main
 
 import (
@@ -35,7 +36,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fatalf("usage: e2e freeport|shortfor|wait|alerts|quiet|panels|amconfig|receive|notifications …")
+		fatalf("usage: e2e freeport|shortfor|wait|alerts|quiet|panels|amconfig|receive|notifications|inhibit-down …")
 	}
 	cmd, args := os.Args[1], os.Args[2:]
 	var err error
@@ -58,6 +59,8 @@ func main() {
 		err = receive(args)
 	case "notifications":
 		err = notifications(args)
+	case "inhibit-down":
+		err = inhibitDown(args)
 	default:
 		err = fmt.Errorf("unknown command %q", cmd)
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -136,6 +137,8 @@ type webhookMessage struct {
 	Status      string            `json:"status"`
 	GroupLabels map[string]string `json:"groupLabels"`
 	Alerts      []webhookAlert    `json:"alerts"`
+
+	raw json.RawMessage // the payload as sent: Alertmanager's template data
 }
 
 type webhookAlert struct {
@@ -179,6 +182,7 @@ func readDeliveries(file string) (deliveries, error) {
 			if err := json.Unmarshal(del.Body, &m); err != nil {
 				return d, err
 			}
+			m.raw = del.Body
 			d.webhooks = append(d.webhooks, m)
 		case strings.HasPrefix(del.Path, "/slack/"):
 			var m slackMessage
@@ -239,6 +243,8 @@ func notifications(args []string) error {
 	prom := fs.String("prom", "", "Prometheus base URL")
 	am := fs.String("am", "", "Alertmanager base URL")
 	instance := fs.String("inhibited-instance", "", "instance whose BillingScrapeFailing is inhibited")
+	amtool := fs.String("amtool", "", "amtool to render the e-mail template with (none: skipped)")
+	tmpl := fs.String("template", "", "the notification template file")
 	timeout := fs.Duration("timeout", 90*time.Second, "how long to wait for deliveries")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -339,6 +345,10 @@ func notifications(args []string) error {
 		inhibited(d, *file, *prom, *am, *instance, *timeout)
 	}
 
+	if *amtool != "" {
+		emailCheck(d, *amtool, *tmpl)
+	}
+
 	// The template, as Slack gets it.
 	for _, want := range slackTexts {
 		receiver := "billing-" + want.alert.labels["severity"]
@@ -403,25 +413,7 @@ func inhibited(d deliveries, file, prom, am, instance string, timeout time.Durat
 		fmt.Printf("FAIL: inhibition: %s: %v\n", target.name(), err)
 		return
 	}
-	err = poll(timeout, func() (bool, error) {
-		var got []struct {
-			Labels map[string]string `json:"labels"`
-			Status struct {
-				State       string   `json:"state"`
-				InhibitedBy []string `json:"inhibitedBy"`
-			} `json:"status"`
-		}
-		if err := getJSON(am+"/api/v2/alerts", &got); err != nil {
-			return false, err
-		}
-		for _, a := range got {
-			if target.match(amAlert{Labels: a.Labels}) && a.Status.State == "suppressed" && len(a.Status.InhibitedBy) > 0 {
-				return true, nil
-			}
-		}
-		return false, errors.New("not suppressed by an inhibition in Alertmanager")
-	})
-	if err != nil {
+	if err = suppressed(am, target, timeout); err != nil {
 		fmt.Printf("FAIL: inhibition: %s: %v\n", target.name(), err)
 		return
 	}
@@ -453,4 +445,139 @@ func inhibited(d deliveries, file, prom, am, instance string, timeout time.Durat
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
+
+// inhibitDown checks the inhibition by BillingExporterDown on the running
+// Alertmanager. A down exporter's per-account alerts resolve in Prometheus
+// as its series go stale, so the e2e cannot make both fire from a real
+// scrape: the alerts are posted to Alertmanager's API as Prometheus would
+// post them. The per-account alert of the down instance must be suppressed
+// and never delivered; the same alert of another instance is delivered.
+func inhibitDown(args []string) error {
+	fs := flag.NewFlagSet("inhibit-down", flag.ContinueOnError)
+	am := fs.String("am", "", "Alertmanager base URL")
+	file := fs.String("file", "", "the receiver's file")
+	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	alert := func(labels map[string]string) map[string]any {
+		return map[string]any{"labels": labels, "startsAt": time.Now().UTC().Format(time.RFC3339),
+			"endsAt": time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339)}
+	}
+	perAccount := func(instance string) map[string]string {
+		return map[string]string{"alertname": "BillingBalanceLow", "severity": "warning", "job": "billing-exporter",
+			"instance": instance, "provider": "acefone", "account": "inhibit-check", "currency": "GBP"}
+	}
+	down, up := "127.0.0.1:1", "127.0.0.1:2"
+	body, _ := json.Marshal([]any{
+		alert(map[string]string{"alertname": "BillingExporterDown", "severity": "critical", "job": "billing-exporter", "instance": down}),
+		alert(perAccount(down)), alert(perAccount(up)),
+	})
+	resp, err := client.Post(*am+"/api/v2/alerts", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("posting alerts: %s", resp.Status)
+	}
+	target := expectation{labels: perAccount(down)}
+	other := expectation{labels: perAccount(up)}
+	if err = suppressed(*am, target, *timeout); err != nil {
+		fmt.Printf("FAIL: inhibition: %s: %v\n", target.name(), err)
+		return nil
+	}
+	var d deliveries
+	err = poll(*timeout, func() (bool, error) {
+		if d, err = readDeliveries(*file); err != nil {
+			return false, err
+		}
+		got, _ := d.delivered(other)
+		return len(got) > 0, errors.New("not delivered")
+	})
+	if err != nil {
+		fmt.Printf("FAIL: inhibition: the same alert of an exporter that is up, %s: %v\n", other.name(), err)
+		return nil
+	}
+	if got, _ := d.delivered(target); len(got) > 0 {
+		fmt.Printf("FAIL: inhibition: %s was delivered although its exporter is down\n", target.name())
+		return nil
+	}
+	fmt.Printf("PASS: inhibition: BillingExporterDown of %s suppresses its %s; the same alert of %s is delivered\n",
+		down, target.labels["alertname"], up)
+	return nil
+}
+
+// suppressed waits until Alertmanager holds the alert matching target as
+// suppressed by an inhibition.
+func suppressed(am string, target expectation, timeout time.Duration) error {
+	return poll(timeout, func() (bool, error) {
+		var got []struct {
+			Labels map[string]string `json:"labels"`
+			Status struct {
+				State       string   `json:"state"`
+				InhibitedBy []string `json:"inhibitedBy"`
+			} `json:"status"`
+		}
+		if err := getJSON(am+"/api/v2/alerts", &got); err != nil {
+			return false, err
+		}
+		for _, a := range got {
+			if target.match(amAlert{Labels: a.Labels}) && a.Status.State == "suppressed" && len(a.Status.InhibitedBy) > 0 {
+				return true, nil
+			}
+		}
+		return false, errors.New("not suppressed by an inhibition in Alertmanager")
+	})
+}
+
+// emailCheck renders the e-mail subject and text parts with amtool from the
+// data of a delivered notification (the webhook payload is Alertmanager's
+// template data), as the e-mail receiver would.
+func emailCheck(d deliveries, amtool, tmpl string) {
+	want := slackTexts[0]
+	var data json.RawMessage
+	for _, m := range d.webhooks {
+		if m.GroupLabels["account"] == want.alert.labels["account"] && m.GroupLabels["provider"] == want.alert.labels["provider"] {
+			data = m.raw
+		}
+	}
+	if data == nil {
+		fmt.Printf("FAIL: e-mail template: no notification for %s to render\n", want.alert.name())
+		return
+	}
+	f, err := os.CreateTemp("", "e2e-template-data-*.json")
+	if err == nil {
+		_, err = f.Write(data)
+		f.Close()
+		defer os.Remove(f.Name())
+	}
+	if err != nil {
+		fmt.Printf("FAIL: e-mail template: %v\n", err)
+		return
+	}
+	out, err := exec.Command(amtool, "template", "render", "--template.glob="+tmpl, "--template.data="+f.Name(),
+		"--template.text="+`{{ template "billing.email.subject" . }}`+"\n"+`{{ template "billing.email.text" . }}`+"\n"+`{{ template "billing.email.html" . }}`).CombinedOutput()
+	if err != nil {
+		fmt.Printf("FAIL: e-mail template: amtool template render: %v\n%s\n", err, out)
+		return
+	}
+	text := string(out)
+	for _, c := range []string{
+		"Billing: " + want.alert.labels["provider"] + " account " + want.alert.labels["account"] + "\n",
+		"BillingBalanceLow (warning): Prepaid balance of docspace account docspace-trial is low\n",
+		"The USD balance of docspace account docspace-trial is 12.",
+		"\nWhere: account docspace-trial (docspace)\n",
+		"\nRunbook: https://github.com/billing-exporter/billing-exporter#runbook-billingbalancelow\n",
+		`<a href="https://github.com/billing-exporter/billing-exporter#runbook-billingbalancelow">`,
+	} {
+		if !strings.Contains(text, c) {
+			fmt.Printf("FAIL: e-mail template: the rendering lacks %q:\n%s\n", c, indent(text))
+			return
+		}
+	}
+	subject, rest, _ := strings.Cut(text, "\n")
+	plain, _, _ := strings.Cut(rest, "<!doctype html>")
+	fmt.Printf("PASS: e-mail template renders %s (amtool template render on the delivered data):\n%s\n", want.alert.name(), indent("Subject: "+subject+"\n"+plain))
 }
