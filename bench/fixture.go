@@ -85,8 +85,8 @@ func (l *Latency) Stats() (int64, time.Duration) {
 type Mix []string
 
 var (
-	// Mixed is scenario 1's mix: all three providers in turn.
-	Mixed = Mix{"docspace", "acefone", "qovery"}
+	// Mixed is scenario 1's mix: every provider that has a fake, in turn.
+	Mixed = Mix(sandbox.Providers())
 	// AcefoneOnly is scenario 5's fixture: json_exporter is wired to one
 	// vendor's dashboard, the way its users do by hand.
 	AcefoneOnly = Mix{"acefone"}
@@ -114,10 +114,6 @@ type Fixture struct {
 	perPath  map[string]int
 }
 
-// QoveryClusters is how many clusters each Qovery organization has; each
-// costs one more request per refresh.
-const QoveryClusters = 2
-
 // NewFixture starts a server with n accounts of mix, each its own fake with
 // its own credentials, mounted under /<account name>/.
 func NewFixture(n int, mix Mix, lat *Latency) *Fixture {
@@ -139,28 +135,11 @@ func NewFixture(n int, mix Mix, lat *Latency) *Fixture {
 		p := mix[i%len(mix)]
 		name := fmt.Sprintf("%s-%04d", p, i)
 		acct := Account{Account: config.Account{Name: name, Provider: p}}
-		var h http.Handler
-		switch p {
-		case "docspace":
-			key := fmt.Sprintf("sk-%064x", 0xbe00000+i)
-			h = sandbox.NewDocSpace(key)
-			acct.APIKey = config.Secret(key)
-		case "acefone":
-			key := fmt.Sprintf("acefone-bench-token-%04d", i)
-			h = sandbox.NewAcefone(key, "", "")
-			acct.APIKey = config.Secret(key)
-		case "qovery":
-			tok := fmt.Sprintf("qov_bench_%04d", i)
-			org := sandbox.QoveryOrg{ID: benchUUID(i, 0), Name: fmt.Sprintf("org-%04d", i), Plan: "TEAM_2025"}
-			for c := 1; c <= QoveryClusters; c++ {
-				org.Clusters = append(org.Clusters, sandbox.QoveryCluster{ID: benchUUID(i, c),
-					Name: fmt.Sprintf("cluster-%d", c), Cost: sandbox.QoveryCost(10000*c, 20000*c)})
-			}
-			h = sandbox.NewQovery(tok, org)
-			acct.APIKey = config.Secret(tok)
-		default:
-			panic("bench: unknown provider " + p)
+		h, key, err := sandbox.FixtureAccount(p, i)
+		if err != nil {
+			panic("bench: " + err.Error())
 		}
+		acct.APIKey = key
 		if lat != nil {
 			h = lat.Wrap(h)
 		}
@@ -174,8 +153,6 @@ func NewFixture(n int, mix Mix, lat *Latency) *Fixture {
 	}
 	return f
 }
-
-func benchUUID(i, j int) string { return fmt.Sprintf("%08x-%04x-4000-8000-%012x", i, j, 0xbe0c+i) }
 
 func (f *Fixture) serve(w http.ResponseWriter, r *http.Request) {
 	f.requests.Add(1)

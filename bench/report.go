@@ -13,6 +13,8 @@ import (
 	"runtime/pprof"
 	"strings"
 	"time"
+
+	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 )
 
 // notesMarker separates the generated report from hand-written notes
@@ -120,8 +122,8 @@ func (r *report) write(path string) error {
 	w("- Load average at the end: %s (%s cores; anything near or above that means other work shared the machine: trust CPU seconds and allocations over latencies)\n\n", r.loadEnd, cmdOut("nproc"))
 	w("## Setup\n\n")
 	w("- Fixture: the sandbox fakes of internal/sandbox on one loopback server, one fake per account with its own credentials, ")
-	w("every request delayed by %s ± %s (uniform). Mixed fixtures assign docspace, acefone, qovery in turn; ", *flagLatency, *flagJitter)
-	w("a DocSpace account reads 6 endpoints, an Acefone account 1 (its dashboard), a Qovery account 1 organization list + 6 per-organization endpoints + %d cluster costs.\n", QoveryClusters)
+	w("every request delayed by %s ± %s (uniform). Mixed fixtures assign %s in turn; ", *flagLatency, *flagJitter, strings.Join(Mixed, ", "))
+	w("a DocSpace account reads 6 endpoints, an Acefone account 1 (its dashboard), a Qovery account 1 organization list + 6 per-organization endpoints + %d cluster costs.\n", sandbox.QoveryFixtureClusters)
 	w("- Exporter: `go build ./cmd/billing-exporter` of the tree above, run as its own process with a generated config: ")
 	w("max_concurrency %d, account_max_concurrency %d, timeout %s (a request may wait behind a whole cold scrape for a slot), cache_ttl %s unless a row says otherwise; ",
 		BenchGlobal.MaxConcurrency, BenchGlobal.AccountMaxConcurrency, BenchGlobal.Timeout, BenchGlobal.CacheTTL)

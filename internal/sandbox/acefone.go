@@ -223,7 +223,10 @@ func (a *Acefone) refresh(w http.ResponseWriter, r *http.Request) {
 }
 
 func init() {
-	demoProviders = append(demoProviders, func(d *Demo) []config.Account {
+	registerFake(fake{provider: "acefone", fixture: func(i int) (http.Handler, config.Secret) {
+		key := fmt.Sprintf("acefone-bench-token-%04d", i)
+		return NewAcefone(key, "", ""), config.Secret(key)
+	}, demo: func(d *Demo) []config.Account {
 		fake := NewAcefone("", "billing@example.com", "demo-password-not-secret")
 		fake.Now = d.now
 		fake.Set(AcefoneDashboard, Reply{Body: func() any {
@@ -253,5 +256,5 @@ func init() {
 			Alerts: config.Alerts{MinBalance: map[string]float64{"GBP": 100}}},
 			{Name: "acefone-postpaid", Provider: "acefone", BaseURL: d.Server.Mount("/acefone/postpaid", postpaid),
 				APIKey: config.Secret(postpaidKey)}}
-	})
+	}})
 }

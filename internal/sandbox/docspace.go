@@ -1,8 +1,12 @@
 package sandbox
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
+
+	"github.com/billing-exporter/billing-exporter/config"
 )
 
 // DocSpace fakes one ONLYOFFICE DocSpace portal's /api/2.0/portal/payment/*.
@@ -162,4 +166,64 @@ func copyMap(m map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+func init() {
+	registerFake(fake{provider: "docspace", demo: docspaceDemo, fixture: func(i int) (http.Handler, config.Secret) {
+		key := fmt.Sprintf("sk-%064x", 0xbe00000+i)
+		return NewDocSpace(key), config.Secret(key)
+	}})
+}
+
+// docspaceDemo is a healthy paid portal and one on a trial running out.
+func docspaceDemo(d *Demo) []config.Account {
+	var accounts []config.Account
+	// A healthy paid portal with balances in two currencies.
+	mainKey := demoKey(1)
+	main := NewDocSpace(mainKey)
+	main.Set(DocSpaceBalance, DocSpaceOK(func() any {
+		return map[string]any{
+			"accountNumber": 100042, "accountCurrency": "USD",
+			"subAccounts": []any{
+				map[string]any{"currency": "USD", "amount": d.drift(1500.75, 1)},
+				map[string]any{"currency": "EUR", "amount": d.drift(230.5, 0.2)},
+			},
+			"lastCredit": map[string]any{"date": "2026-07-05T10:11:12.1234567Z", "currency": "USD", "amount": 500},
+		}
+	}))
+	main.Set(DocSpaceQuota, DocSpaceOK(func() any {
+		q := DocSpaceQuotaBusiness()
+		q["dueDate"] = d.start.UTC().Add(45 * 24 * time.Hour).Format("2006-01-02T15:04:05")
+		return q
+	}))
+	accounts = append(accounts, config.Account{Name: "docspace-main", Provider: "docspace",
+		BaseURL: d.Server.Mount("/docspace/main", main), APIKey: config.Secret(mainKey)})
+
+	// A portal on a trial that ends in two days, whose balance has fallen
+	// under its top-up minimum and whose storage is nearly full.
+	trialKey := demoKey(2)
+	trial := NewDocSpace(trialKey)
+	trial.Set(DocSpaceCustomerInfo, DocSpaceOK(map[string]any{"portalId": "portal-2", "paymentMethodStatus": 0}))
+	trial.Set(DocSpaceBalance, DocSpaceOK(func() any {
+		return map[string]any{"accountNumber": 100043, "accountCurrency": "USD",
+			"subAccounts": []any{map[string]any{"currency": "USD", "amount": d.drift(12.4, 0.1)}}}
+	}))
+	trial.Set(DocSpaceQuota, DocSpaceOK(func() any {
+		q := DocSpaceQuotaBusiness()
+		q["title"], q["trial"] = "Business (trial)", true
+		// 95 GB of the 100 GB storage quota used.
+		for _, f := range q["features"].([]any) {
+			if f := f.(map[string]any); f["id"] == "total_size" {
+				f["used"] = map[string]any{"value": 102005473280, "title": "95 GB"}
+			}
+		}
+		// .NET's round-trip form: Z and exactly 7 fractional digits.
+		q["dueDate"] = d.start.UTC().Add(2 * 24 * time.Hour).Format("2006-01-02T15:04:05.0000000Z")
+		return q
+	}))
+	trial.Set(DocSpaceTopUp, DocSpaceOK(map[string]any{
+		"enabled": false, "minBalance": 20, "upToBalance": 100, "currency": "USD", "lastModified": "2026-06-01T08:00:00"}))
+	accounts = append(accounts, config.Account{Name: "docspace-trial", Provider: "docspace",
+		BaseURL: d.Server.Mount("/docspace/trial", trial), APIKey: config.Secret(trialKey)})
+	return accounts
 }

@@ -116,7 +116,7 @@ func (q *Qovery) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func init() {
-	demoProviders = append(demoProviders, func(d *Demo) []config.Account {
+	registerFake(fake{provider: "qovery", fixture: qoveryFixture, demo: func(d *Demo) []config.Account {
 		prod := QoveryOrg{ID: "5a1f3c2e-7b4d-4e8f-9a6b-1c2d3e4f5a61", Name: "acme-prod", Plan: "TEAM_2025", Clusters: []QoveryCluster{
 			{ID: "8e2d1c0b-3a4f-4b5c-8d7e-6f5a4b3c2d11", Name: "prod-eu", Cost: QoveryCost(45000, 90000)},
 			{ID: "8e2d1c0b-3a4f-4b5c-8d7e-6f5a4b3c2d12", Name: "prod-us", Cost: QoveryCost(30000, 52000)},
@@ -139,5 +139,21 @@ func init() {
 		}})
 		return []config.Account{{Name: "qovery", Provider: "qovery", BaseURL: d.Server.Mount("/qovery", q),
 			APIKey: config.Secret(token), Alerts: config.Alerts{MonthlyBudget: map[string]float64{"USD": 2000}}}}
-	})
+	}})
+}
+
+// QoveryFixtureClusters is how many clusters the organization of each
+// benchmark account has; each costs one more request per refresh.
+const QoveryFixtureClusters = 2
+
+// qoveryFixture is one organization with QoveryFixtureClusters clusters.
+func qoveryFixture(i int) (http.Handler, config.Secret) {
+	id := func(j int) string { return fmt.Sprintf("%08x-%04x-4000-8000-%012x", i, j, 0xbe0c+i) }
+	tok := fmt.Sprintf("qov_bench_%04d", i)
+	org := QoveryOrg{ID: id(0), Name: fmt.Sprintf("org-%04d", i), Plan: "TEAM_2025"}
+	for c := 1; c <= QoveryFixtureClusters; c++ {
+		org.Clusters = append(org.Clusters, QoveryCluster{ID: id(c),
+			Name: fmt.Sprintf("cluster-%d", c), Cost: QoveryCost(10000*c, 20000*c)})
+	}
+	return NewQovery(tok, org), config.Secret(tok)
 }
