@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/go-kit/log"
 )
 
@@ -164,7 +165,7 @@ func attackHugeTimeoutHeader(t *testing.T) {
 			}
 			defer resp.Body.Close()
 			body, _ := io.ReadAll(resp.Body)
-			if v, ok := sample(string(body), `billing_up{account="slow",provider="docspace"}`); !ok || v != 1 {
+			if v, ok := series.Sample(string(body), `billing_up{account="slow",provider="docspace"}`); !ok || v != 1 {
 				t.Errorf("billing_up = %v (%v): the scrape did not get --scrape.max-timeout\n%s", v, ok, e.logs)
 			}
 		})

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/billing-exporter/billing-exporter/internal/testlog"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -119,18 +120,6 @@ func post(t *testing.T, url string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
-}
-
-// sample returns the value of the series line that starts with series
-// (name and labels exactly as exposed), or NaN-like false.
-func sample(body, series string) (float64, bool) {
-	for _, line := range strings.Split(body, "\n") {
-		if rest, ok := strings.CutPrefix(line, series+" "); ok {
-			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-			return v, err == nil
-		}
-	}
-	return 0, false
 }
 
 func TestVersionFlag(t *testing.T) {
@@ -412,10 +401,10 @@ func TestReloadOverHTTP(t *testing.T) {
 	e := start(t, "--config.file="+cfgFile, "--web.enable-lifecycle")
 	base := "http://" + e.addr
 	_, body := get(t, nil, base+"/metrics")
-	if v, ok := sample(body, `billing_up{account="alpha",provider="docspace"}`); !ok || v != 1 {
+	if v, ok := series.Sample(body, `billing_up{account="alpha",provider="docspace"}`); !ok || v != 1 {
 		t.Fatalf("alpha not up before reload:\n%s", e.logs)
 	}
-	firstOK, _ := sample(body, "billing_exporter_config_last_reload_success_timestamp_seconds")
+	firstOK, _ := series.Sample(body, "billing_exporter_config_last_reload_success_timestamp_seconds")
 	alphaCalls := upstreamCalls(srv, "alpha")
 
 	if code, _ := get(t, nil, base+"/-/reload"); code != http.StatusMethodNotAllowed {
@@ -432,10 +421,10 @@ func TestReloadOverHTTP(t *testing.T) {
 		t.Fatal("a reload error shows the API key")
 	}
 	_, body = get(t, nil, base+"/metrics")
-	if v, ok := sample(body, "billing_exporter_config_last_reload_successful"); !ok || v != 0 {
+	if v, ok := series.Sample(body, "billing_exporter_config_last_reload_successful"); !ok || v != 0 {
 		t.Errorf("last_reload_successful = %v, want 0", v)
 	}
-	if v, ok := sample(body, `billing_up{account="alpha",provider="docspace"}`); !ok || v != 1 {
+	if v, ok := series.Sample(body, `billing_up{account="alpha",provider="docspace"}`); !ok || v != 1 {
 		t.Error("alpha vanished after a failed reload")
 	}
 	if !strings.Contains(e.logs.String(), "reload failed") {
@@ -449,13 +438,13 @@ func TestReloadOverHTTP(t *testing.T) {
 		t.Fatalf("good reload: %d %q", code, msg)
 	}
 	_, body = get(t, nil, base+"/metrics")
-	if v, _ := sample(body, "billing_exporter_config_last_reload_successful"); v != 1 {
+	if v, _ := series.Sample(body, "billing_exporter_config_last_reload_successful"); v != 1 {
 		t.Errorf("last_reload_successful = %v after a good reload", v)
 	}
-	if ts, _ := sample(body, "billing_exporter_config_last_reload_success_timestamp_seconds"); ts <= firstOK {
+	if ts, _ := series.Sample(body, "billing_exporter_config_last_reload_success_timestamp_seconds"); ts <= firstOK {
 		t.Errorf("success timestamp %v did not move past %v", ts, firstOK)
 	}
-	if v, ok := sample(body, `billing_up{account="beta",provider="docspace"}`); !ok || v != 1 {
+	if v, ok := series.Sample(body, `billing_up{account="beta",provider="docspace"}`); !ok || v != 1 {
 		t.Error("beta not scraped after reload")
 	}
 	if got := upstreamCalls(srv, "alpha"); got != alphaCalls {
@@ -471,10 +460,10 @@ func TestReloadOverHTTP(t *testing.T) {
 	if strings.Contains(body, `account="alpha"`) {
 		t.Error("alpha still exposed after its removal")
 	}
-	if _, ok := sample(body, `billing_up{account="beta",provider="docspace"}`); !ok {
+	if _, ok := series.Sample(body, `billing_up{account="beta",provider="docspace"}`); !ok {
 		t.Error("beta lost")
 	}
-	if _, ok := sample(body, `billing_exporter_config_reloads_total{result="failure",trigger="HTTP"}`); !ok {
+	if _, ok := series.Sample(body, `billing_exporter_config_reloads_total{result="failure",trigger="HTTP"}`); !ok {
 		t.Error("reloads_total has no failure series")
 	}
 }
@@ -535,11 +524,11 @@ func TestSIGHUPReloads(t *testing.T) {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		_, body := get(t, nil, "http://"+addr+"/metrics")
-		if v, _ := sample(body, `billing_exporter_config_reloads_total{result="failure",trigger="SIGHUP"}`); v == 1 {
-			if v, ok := sample(body, "billing_exporter_config_last_reload_successful"); !ok || v != 0 {
+		if v, _ := series.Sample(body, `billing_exporter_config_reloads_total{result="failure",trigger="SIGHUP"}`); v == 1 {
+			if v, ok := series.Sample(body, "billing_exporter_config_last_reload_successful"); !ok || v != 0 {
 				t.Errorf("last_reload_successful = %v after a failed SIGHUP reload, want 0", v)
 			}
-			if v, ok := sample(body, `billing_up{account="alpha",provider="docspace"}`); !ok || v != 1 {
+			if v, ok := series.Sample(body, `billing_up{account="alpha",provider="docspace"}`); !ok || v != 1 {
 				t.Error("alpha not served after a failed SIGHUP reload")
 			}
 			if strings.Contains(body, `account="beta"`) {
@@ -560,12 +549,12 @@ func TestSIGHUPReloads(t *testing.T) {
 	deadline = time.Now().Add(15 * time.Second)
 	for {
 		_, body := get(t, nil, "http://"+addr+"/metrics")
-		_, beta := sample(body, `billing_up{account="beta",provider="docspace"}`)
+		_, beta := series.Sample(body, `billing_up{account="beta",provider="docspace"}`)
 		if beta && !strings.Contains(body, `account="alpha"`) {
-			if v, _ := sample(body, `billing_exporter_config_reloads_total{result="success",trigger="SIGHUP"}`); v != 1 {
+			if v, _ := series.Sample(body, `billing_exporter_config_reloads_total{result="success",trigger="SIGHUP"}`); v != 1 {
 				t.Errorf("reloads_total{SIGHUP,success} = %v", v)
 			}
-			if v, _ := sample(body, "billing_exporter_config_last_reload_successful"); v != 1 {
+			if v, _ := series.Sample(body, "billing_exporter_config_last_reload_successful"); v != 1 {
 				t.Errorf("last_reload_successful = %v after a good SIGHUP reload", v)
 			}
 			break
@@ -628,7 +617,7 @@ func TestSIGTERMFinishesInFlightScrape(t *testing.T) {
 	if r.err != nil || r.code != 200 {
 		t.Fatalf("in-flight scrape: %d %v", r.code, r.err)
 	}
-	if v, ok := sample(r.body, `billing_up{account="slow",provider="docspace"}`); !ok || v != 1 {
+	if v, ok := series.Sample(r.body, `billing_up{account="slow",provider="docspace"}`); !ok || v != 1 {
 		t.Errorf("in-flight scrape cut short: billing_up = %v, %v", v, ok)
 	}
 	if code := exitCode(t, cmd); code != 0 {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/billing-exporter/billing-exporter/internal/series"
 )
 
 // shardedPortals writes a config of n DocSpace accounts whose key files
@@ -80,7 +81,7 @@ func TestShardServesOnlyItsAccounts(t *testing.T) {
 	}
 	for i := range 20 {
 		name := fmt.Sprintf("customer-%02d", i)
-		_, served := sample(body, `billing_up{account="`+name+`",provider="docspace"}`)
+		_, served := series.Sample(body, `billing_up{account="`+name+`",provider="docspace"}`)
 		if served != s.Owns(name) {
 			t.Errorf("billing_up of %s served: %v; its shard is %d", name, served, config.ShardOf(name, 3))
 		}
@@ -88,10 +89,10 @@ func TestShardServesOnlyItsAccounts(t *testing.T) {
 			t.Errorf("the log names %s, another shard's account:\n%s", name, e.logs)
 		}
 	}
-	if v, ok := sample(body, `billing_exporter_shard_info{index="1",total="3"}`); !ok || v != 1 {
+	if v, ok := series.Sample(body, `billing_exporter_shard_info{index="1",total="3"}`); !ok || v != 1 {
 		t.Errorf("billing_exporter_shard_info{index=\"1\",total=\"3\"} = %v, %v; want 1", v, ok)
 	}
-	if v, ok := sample(body, "billing_exporter_accounts"); !ok || v != float64(len(mine)) {
+	if v, ok := series.Sample(body, "billing_exporter_accounts"); !ok || v != float64(len(mine)) {
 		t.Errorf("billing_exporter_accounts = %v, %v; want %d", v, ok, len(mine))
 	}
 }
@@ -117,7 +118,7 @@ func TestProbe(t *testing.T) {
 	if n := len(srv.Requests()); n != calls {
 		t.Errorf("/probe after /metrics made %d upstream requests; the cache is shared, want 0", n-calls)
 	}
-	if v, ok := sample(body, `billing_up{account="`+mine[0]+`",provider="docspace"}`); !ok || v != 1 {
+	if v, ok := series.Sample(body, `billing_up{account="`+mine[0]+`",provider="docspace"}`); !ok || v != 1 {
 		t.Errorf("/probe: billing_up of %s = %v, %v; want 1:\n%s", mine[0], v, ok, body)
 	}
 	if !strings.Contains(body, "billing_balance{") {
@@ -265,7 +266,7 @@ func TestProbeAnswersWithinItsScrapeTimeout(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if v, ok := sample(string(b), `billing_up{account="hanging",provider="docspace"}`); resp.StatusCode != http.StatusOK || !ok || v != 0 {
+	if v, ok := series.Sample(string(b), `billing_up{account="hanging",provider="docspace"}`); resp.StatusCode != http.StatusOK || !ok || v != 0 {
 		t.Errorf("/probe: %d, billing_up %v (present %v), want 200 and 0:\n%s", resp.StatusCode, v, ok, b)
 	}
 	// The upstream calls the probe gave up on are still in flight: release

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/billing-exporter/billing-exporter/internal/series"
 )
 
 // A vendor that never answers cannot hold /metrics past Prometheus' own
@@ -50,10 +52,10 @@ func TestScrapeAnswersWithinPrometheusTimeout(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("/metrics: %d\n%s", resp.StatusCode, body)
 	}
-	if v, ok := sample(body, `billing_up{account="hanging",provider="docspace"}`); !ok || v != 0 {
+	if v, ok := series.Sample(body, `billing_up{account="hanging",provider="docspace"}`); !ok || v != 0 {
 		t.Errorf("billing_up of the hanging account = %v (present %v), want 0", v, ok)
 	}
-	if _, ok := sample(body, "billing_exporter_config_last_reload_successful"); !ok {
+	if _, ok := series.Sample(body, "billing_exporter_config_last_reload_successful"); !ok {
 		t.Error("the exporter's own metrics are missing from the answer")
 	}
 }

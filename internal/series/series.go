@@ -83,3 +83,28 @@ func Find(mfs []*dto.MetricFamily, name string, labels map[string]string) (float
 	}
 	return v, n
 }
+
+// Sample is Find over exposition text for one series written as it is
+// exposed, e.g. `billing_up{account="a",provider="docspace"}`: its value,
+// and whether the text holds exactly one series with those labels.
+func Sample(text, series string) (float64, bool) {
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	sel, err := p.TextToMetricFamilies(strings.NewReader(series + " 0\n"))
+	if err != nil || len(sel) != 1 {
+		return 0, false
+	}
+	labels := map[string]string{}
+	var name string
+	for n, mf := range sel {
+		name = n
+		for _, lp := range mf.GetMetric()[0].GetLabel() {
+			labels[lp.GetName()] = lp.GetValue()
+		}
+	}
+	mfs, err := Parse(text)
+	if err != nil {
+		return 0, false
+	}
+	v, n := Find(mfs, name, labels)
+	return v, n == 1
+}
