@@ -52,9 +52,12 @@ const (
 	shards   = 2
 )
 
-var failed int
+var passed, failed int
 
-func pass(format string, a ...any) { fmt.Printf("PASS: "+format+"\n", a...) }
+func pass(format string, a ...any) {
+	passed++
+	fmt.Printf("PASS: "+format+"\n", a...)
+}
 func fail(format string, a ...any) {
 	failed++
 	fmt.Printf("FAIL: "+format+"\n", a...)
@@ -240,7 +243,7 @@ func main() {
 	}
 
 	stopAll()
-	fmt.Printf("e2e-shards: %d failed\n", failed)
+	fmt.Printf("e2e-shards: %d passed, %d failed\n", passed, failed)
 	if failed > 0 {
 		os.Exit(1)
 	}
