@@ -166,7 +166,7 @@ func Load(path string) (*Config, error) {
 
 // Parse decodes b strictly (unknown keys are errors), fills defaults, reads
 // secret files and validates every account. lookupEnv resolves ${VAR} in
-// api_key and password.
+// api_key and in the secrets of providers' options.
 func Parse(b []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
 	c, err := decode(b)
 	if err != nil {

@@ -100,6 +100,7 @@ func Setting(v string) yaml.Node {
 
 func (s Settings) keys() []string { return slices.Sorted(maps.Keys(s)) }
 
+// Format prints the keys for every verb, as Secret.Format does.
 func (s Settings) Format(f fmt.State, verb rune) {
 	io.WriteString(f, "settings["+strings.Join(s.keys(), " ")+"]")
 }
