@@ -86,11 +86,7 @@ func (ip *InProc) Gather() ([]*dto.MetricFamily, error) {
 	if err != nil {
 		return nil, err
 	}
-	var text bytes.Buffer
-	for _, f := range fams {
-		text.Write(f.Text)
-	}
-	return series.Parse(text.String())
+	return series.ParseFamilies(fams)
 }
 
 // UpCount counts accounts with billing_up 1 and all billing_up series.

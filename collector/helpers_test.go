@@ -61,11 +61,7 @@ func gatherParsed(ctx context.Context, exp *Exporter, shared prometheus.Gatherer
 	if err != nil {
 		return nil, err
 	}
-	var text bytes.Buffer
-	for _, f := range fams {
-		text.Write(f.Text)
-	}
-	return series.Parse(text.String())
+	return series.ParseFamilies(fams)
 }
 
 func (h *harness) snapshot() []*dto.MetricFamily {

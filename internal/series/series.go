@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/billing-exporter/billing-exporter/internal/expo"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -107,4 +108,14 @@ func Sample(text, series string) (float64, bool) {
 	}
 	v, n := Find(mfs, name, labels)
 	return v, n == 1
+}
+
+// ParseFamilies is Parse of families as /metrics writes them, one after
+// the other.
+func ParseFamilies(fams []expo.Family) ([]*dto.MetricFamily, error) {
+	var text strings.Builder
+	for _, f := range fams {
+		text.Write(f.Text)
+	}
+	return Parse(text.String())
 }
