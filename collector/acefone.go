@@ -50,9 +50,19 @@ var (
 	acefoneDueCharges = scrape.Endpoint{Name: "billing/due_charges", Path: "/v1/billing/due_charges"}
 )
 
+// acefoneOptions are the account keys only Acefone reads.
+type acefoneOptions struct {
+	// A login with username and password instead of a long-lived token.
+	Username     string        `yaml:"username,omitempty"`
+	Password     config.Secret `yaml:"password,omitempty"`
+	PasswordFile string        `yaml:"password_file,omitempty"`
+	// Timezone of the zone-less "YYYY-MM-DD HH:MM:SS" dates (IANA name, default UTC).
+	Timezone string `yaml:"timezone,omitempty"`
+}
+
 func init() {
-	registerProvider("acefone", provider{
-		config:    config.Provider{Fields: []string{"username", "password", "timezone"}, Check: checkAcefone},
+	registerProvider("acefone", provider[acefoneOptions]{
+		check:     checkAcefone,
 		endpoints: []string{acefoneDashboard.Name, acefoneDueCharges.Name},
 		build:     newAcefone,
 	})
@@ -60,34 +70,34 @@ func init() {
 
 // checkAcefone: a login needs both username and password; the time zone
 // must be one Go knows.
-func checkAcefone(a *config.Account) error {
+func checkAcefone(o *acefoneOptions) error {
 	switch {
-	case a.Username != "" && a.Password == "":
+	case o.Username != "" && o.Password == "":
 		return errors.New("password: missing (username needs password or password_file)")
-	case a.Username == "" && a.Password != "":
+	case o.Username == "" && o.Password != "":
 		return errors.New("username: missing (password needs username)")
 	}
-	_, err := acefoneZone(a)
+	_, err := acefoneZone(o)
 	return err
 }
 
 // acefoneZone is the zone of the account's zone-less dates.
-func acefoneZone(a *config.Account) (*time.Location, error) {
-	loc, err := time.LoadLocation(a.Timezone) // "" is UTC
+func acefoneZone(o *acefoneOptions) (*time.Location, error) {
+	loc, err := time.LoadLocation(o.Timezone) // "" is UTC
 	if err != nil {
-		return nil, fmt.Errorf("timezone: %q is not an IANA time zone", a.Timezone)
+		return nil, fmt.Errorf("timezone: %q is not an IANA time zone", o.Timezone)
 	}
 	return loc, nil
 }
 
-func newAcefone(acct *config.Account, d deps) (Scraper, error) {
-	loc, err := acefoneZone(acct)
+func newAcefone(acct *config.Account, o *acefoneOptions, d deps) (Scraper, error) {
+	loc, err := acefoneZone(o)
 	if err != nil {
 		return nil, err
 	}
 	a := &acefone{client: d.client, now: d.now, loc: loc, logger: d.logger}
-	if acct.Username != "" {
-		a.login = &acefoneLogin{username: acct.Username, password: string(acct.Password)}
+	if o.Username != "" {
+		a.login = &acefoneLogin{username: o.Username, password: string(o.Password)}
 	} else {
 		a.token = string(acct.APIKey)
 	}

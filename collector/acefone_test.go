@@ -34,9 +34,10 @@ func acefoneHarness(t *testing.T, fake *sandbox.Acefone, login bool, tz string) 
 	t.Helper()
 	srv := sandbox.NewServer()
 	t.Cleanup(srv.Close)
-	acct := config.Account{Name: "ace", Provider: "acefone", BaseURL: srv.Mount("/ace", fake), Timezone: tz}
+	o := &acefoneOptions{Timezone: tz}
+	acct := config.Account{Name: "ace", Provider: "acefone", BaseURL: srv.Mount("/ace", fake), Options: o}
 	if login {
-		acct.Username, acct.Password = acefoneLoginID, acefonePassword
+		o.Username, o.Password = acefoneLoginID, acefonePassword
 	} else {
 		acct.APIKey = acefoneKey
 	}
@@ -288,6 +289,28 @@ func TestAcefoneWrongPassword(t *testing.T) {
 		}
 	}
 	h.assertNoSecret(acefonePassword, "another password")
+}
+
+// A login refused with a body that echoes the password: the password, a
+// provider option, is scrubbed from the log as api_key is.
+func TestAcefoneLoginEchoingThePasswordIsScrubbed(t *testing.T) {
+	fake := sandbox.NewAcefone("", acefoneLoginID, acefonePassword)
+	h, srv := acefoneHarness(t, fake, true, "")
+	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if !strings.HasSuffix(r.URL.Path, "/v1/auth/login") {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"message":"no user with password %s"}`, acefonePassword)
+		return true
+	})
+	h.scrape()
+	logs := h.logs.String()
+	if !strings.Contains(logs, "endpoint=auth/login") || !strings.Contains(logs, "no user with password <secret>") {
+		t.Errorf("log lacks the scrubbed login error:\n%s", logs)
+	}
+	h.assertNoSecret(acefonePassword)
 }
 
 func TestAcefoneLintWithDocSpace(t *testing.T) {

@@ -40,22 +40,51 @@ type deps struct {
 }
 
 // provider is everything the exporter knows of one provider, registered
-// by the provider's own file.
-type provider struct {
-	config config.Provider // its account fields and their rules
+// by the provider's own file. O holds the account keys only it reads
+// (noOptions if none); config decodes them, strictly, and resolves their
+// secrets before check and build see them.
+type provider[O any] struct {
+	// check validates the account's own keys; nil if any values will do.
+	check func(o *O) error
 	// endpoints names the endpoints whose answers are cached, the keys
 	// endpoint_cache_ttl accepts.
+	endpoints []string
+	build     func(acct *config.Account, o *O, d deps) (Scraper, error)
+}
+
+// noOptions is the options of a provider that reads no keys of its own.
+type noOptions struct{}
+
+// registered is a provider as the registry keeps it, its options type
+// hidden in build.
+type registered struct {
 	endpoints []string
 	build     func(acct *config.Account, d deps) (Scraper, error)
 }
 
 // providers is the registry: the only list of providers.
-var providers = map[string]provider{}
+var providers = map[string]registered{}
 
-// registerProvider adds a provider, from its file's init, and tells config.
-func registerProvider(name string, p provider) {
-	providers[name] = p
-	config.RegisterProvider(name, p.config)
+// registerProvider adds a provider, from its file's init, and tells config
+// its options and their check.
+func registerProvider[O any](name string, p provider[O]) {
+	providers[name] = registered{endpoints: p.endpoints, build: func(acct *config.Account, d deps) (Scraper, error) {
+		return p.build(acct, optionsOf[O](acct), d)
+	}}
+	c := config.Provider{Options: func() any { return new(O) }}
+	if p.check != nil {
+		c.Check = func(a *config.Account) error { return p.check(optionsOf[O](a)) }
+	}
+	config.RegisterProvider(name, c)
+}
+
+// optionsOf is the account's own keys as config decoded them, or the zero
+// value on a config that was not validated.
+func optionsOf[O any](a *config.Account) *O {
+	if o, ok := a.Options.(*O); ok {
+		return o
+	}
+	return new(O)
 }
 
 // Options carries what the exporter shares between accounts.
@@ -185,7 +214,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 		Global:            global,
 		MaxConcurrency:    maxConc,
 		RequestsPerMinute: acct.RequestsPerMinute,
-		Secrets:           []string{string(acct.APIKey), string(acct.Password)},
+		Secrets:           acct.Secrets(),
 		Metrics:           opt.Metrics,
 		Now:               opt.Now,
 		Transport:         opt.Transport,

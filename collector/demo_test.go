@@ -158,7 +158,7 @@ func TestDemoServesEveryProviderOverHTTP(t *testing.T) {
 	}
 
 	for _, a := range d.demo.Config.Accounts {
-		for _, s := range []string{string(a.APIKey), string(a.Password)} {
+		for _, s := range a.Secrets() {
 			if s != "" && (strings.Contains(body+later, s) || strings.Contains(d.logs.String(), s)) {
 				t.Errorf("%s: a demo secret shows in /metrics or the logs", a.Name)
 			}

@@ -54,10 +54,10 @@ var (
 )
 
 func init() {
-	registerProvider("docspace", provider{
+	registerProvider("docspace", provider[noOptions]{
 		endpoints: []string{docspaceCustomerInfo.Name, docspaceBalance.Name, docspaceQuota.Name, docspaceQuotas.Name,
 			docspaceTopUp.Name, docspaceCurrencies.Name},
-		build: func(acct *config.Account, d deps) (Scraper, error) {
+		build: func(acct *config.Account, _ *noOptions, d deps) (Scraper, error) {
 			key := string(acct.APIKey)
 			d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })
 			return &docspace{client: d.client}, nil

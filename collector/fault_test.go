@@ -44,7 +44,7 @@ func init() {
 		account: func(t *testing.T, srv *sandbox.Server, name string) (config.Account, []string) {
 			fake := sandbox.NewAcefone("", acefoneLoginID, acefonePassword)
 			acct := config.Account{Name: name, Provider: "acefone", BaseURL: srv.Mount("/"+name, fake),
-				Username: acefoneLoginID, Password: acefonePassword}
+				Options: &acefoneOptions{Username: acefoneLoginID, Password: acefonePassword}}
 			lateSecrets.Store(acct.BaseURL, fake.Tokens)
 			return acct, []string{acefonePassword}
 		},

@@ -301,7 +301,7 @@ func FuzzAcefoneScrape(f *testing.F) {
 	}
 	clock := newFakeClock()
 	fake.Now = clock.Now
-	fs := newFuzzScrape(f, config.Account{Provider: "acefone", Username: acefoneLoginID, Password: acefonePassword}, fake, routes, clock)
+	fs := newFuzzScrape(f, config.Account{Provider: "acefone", Options: &acefoneOptions{Username: acefoneLoginID, Password: acefonePassword}}, fake, routes, clock)
 	f.Fuzz(fs.scrape)
 }
 

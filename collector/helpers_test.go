@@ -109,7 +109,7 @@ func newHarnessOn(t *testing.T, cfg *config.Config, clock *fakeClock) *harness {
 	// password shows in its logs or in the last scrape's metrics.
 	var secrets []string
 	for _, a := range cfg.Accounts {
-		secrets = append(secrets, string(a.APIKey), string(a.Password))
+		secrets = append(secrets, a.Secrets()...)
 	}
 	t.Cleanup(func() { h.checkNoSecret(secrets...) })
 	h.shared = prometheus.NewRegistry()

@@ -63,29 +63,38 @@ func qoveryEndpoint(name, orgID, suffix string, ttl time.Duration) scrape.Endpoi
 	return scrape.Endpoint{Name: name, Path: "/organization/" + pathID(orgID) + suffix, TTL: ttl}
 }
 
+// qoveryOptions are the account keys only Qovery reads.
+type qoveryOptions struct {
+	// OrganizationID restricts the account to one organization (default:
+	// every organization the token lists).
+	OrganizationID string `yaml:"organization_id,omitempty"`
+	// AuthScheme is "Token" or "Bearer"; empty picks Bearer for a JWT, Token otherwise.
+	AuthScheme string `yaml:"auth_scheme,omitempty"`
+}
+
 func init() {
-	registerProvider("qovery", provider{
-		config: config.Provider{Fields: []string{"organization_id", "auth_scheme"}, Check: func(a *config.Account) error {
-			if a.AuthScheme != "" && a.AuthScheme != "Token" && a.AuthScheme != "Bearer" {
-				return fmt.Errorf("auth_scheme: %q must be Token or Bearer", a.AuthScheme)
+	registerProvider("qovery", provider[qoveryOptions]{
+		check: func(o *qoveryOptions) error {
+			if o.AuthScheme != "" && o.AuthScheme != "Token" && o.AuthScheme != "Bearer" {
+				return fmt.Errorf("auth_scheme: %q must be Token or Bearer", o.AuthScheme)
 			}
-			if a.OrganizationID != "" {
-				if err := config.CheckPathSegment(a.OrganizationID); err != nil {
+			if o.OrganizationID != "" {
+				if err := config.CheckPathSegment(o.OrganizationID); err != nil {
 					return fmt.Errorf("organization_id: %w", err)
 				}
 			}
 			return nil
-		}},
+		},
 		endpoints: []string{qoveryOrganizations.Name, qoveryOrgCurrentCost, qoveryOrgBillingStatus, qoveryOrgBillingInfo,
 			qoveryOrgInvoice, qoveryOrgCreditCard, qoveryOrgCluster, qoveryOrgClusterCurrentCost},
-		build: func(acct *config.Account, d deps) (Scraper, error) {
-			scheme := acct.AuthScheme
+		build: func(acct *config.Account, o *qoveryOptions, d deps) (Scraper, error) {
+			scheme := o.AuthScheme
 			if scheme == "" {
 				scheme = qoveryScheme(string(acct.APIKey))
 			}
 			header := scheme + " " + string(acct.APIKey)
 			d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", header) })
-			return &qovery{client: d.client, orgID: acct.OrganizationID}, nil
+			return &qovery{client: d.client, orgID: o.OrganizationID}, nil
 		},
 	})
 }

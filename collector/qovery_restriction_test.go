@@ -47,7 +47,7 @@ func TestQoveryDeploymentRestriction(t *testing.T) {
 	})
 	for _, org := range []string{"alpha", "beta"} {
 		t.Run("configured "+org, func(t *testing.T) {
-			h, _ := qoveryHarness(t, sandbox.NewQovery(qoveryToken, orgs...), config.Account{OrganizationID: want[org].id}, nil)
+			h, _ := qoveryHarness(t, sandbox.NewQovery(qoveryToken, orgs...), config.Account{Options: &qoveryOptions{OrganizationID: want[org].id}}, nil)
 			h.scrape()
 			check(t, h, org)
 			if n := h.count("billing_deployment_restricted", nil); n != 1 {

@@ -186,9 +186,9 @@ func TestQoveryUnknownOrganization(t *testing.T) {
 	t.Cleanup(srv.Close)
 	cfg := &config.Config{Accounts: []config.Account{
 		{Name: "unknown", Provider: "qovery", BaseURL: srv.Mount("/unknown", sandbox.NewQovery(qoveryToken, qoveryOrgs()...)),
-			APIKey: qoveryToken, OrganizationID: "99999999-0000-4000-8000-000000000000"},
+			APIKey: qoveryToken, Options: &qoveryOptions{OrganizationID: "99999999-0000-4000-8000-000000000000"}},
 		{Name: "ok", Provider: "qovery", BaseURL: srv.Mount("/ok", sandbox.NewQovery(qoveryToken, qoveryOrgs()...)),
-			APIKey: qoveryToken, OrganizationID: orgB},
+			APIKey: qoveryToken, Options: &qoveryOptions{OrganizationID: orgB}},
 	}}
 	h := newHarness(t, cfg)
 	h.scrape()
@@ -228,7 +228,7 @@ func TestQoveryAuthScheme(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := sandbox.NewQovery(tc.token, qoveryOrgs()[0])
 			fake.Scheme = tc.pinned
-			h, _ := qoveryHarness(t, fake, config.Account{APIKey: config.Secret(tc.token), AuthScheme: tc.override}, nil)
+			h, _ := qoveryHarness(t, fake, config.Account{APIKey: config.Secret(tc.token), Options: &qoveryOptions{AuthScheme: tc.override}}, nil)
 			h.scrape()
 			if up := h.value("billing_up", nil); up != tc.up {
 				t.Errorf("billing_up = %v, want %v\n%s", up, tc.up, h.logs.String())

@@ -7,64 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/url"
 	"os"
 	"regexp"
-	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 )
-
-// Provider is what a provider's file in the collector package, the only
-// list of providers, tells config about its accounts.
-type Provider struct {
-	Fields []string // the providerFields it reads; other providers refuse them
-	// Check validates its own fields, after secrets are resolved. An
-	// account without username needs an api_key whatever Check says.
-	Check func(*Account) error
-}
-
-var providers = map[string]Provider{}
-
-// RegisterProvider adds a provider; call it from init.
-func RegisterProvider(name string, p Provider) { providers[name] = p }
-
-// Providers lists the registered providers, sorted.
-func Providers() []string { return slices.Sorted(maps.Keys(providers)) }
-
-// providerFields are the account fields that only some providers read,
-// and whether an account sets them.
-var providerFields = []struct {
-	name string
-	set  func(*Account) bool
-}{
-	{"username", func(a *Account) bool { return a.Username != "" }},
-	{"password", func(a *Account) bool { return a.Password != "" || a.PasswordFile != "" }},
-	{"timezone", func(a *Account) bool { return a.Timezone != "" }},
-	{"organization_id", func(a *Account) bool { return a.OrganizationID != "" }},
-	{"auth_scheme", func(a *Account) bool { return a.AuthScheme != "" }},
-}
-
-// checkProviderFields refuses a field a's provider does not read.
-func checkProviderFields(a *Account, p Provider) error {
-	for _, f := range providerFields {
-		if !f.set(a) || slices.Contains(p.Fields, f.name) {
-			continue
-		}
-		var readers []string
-		for _, name := range Providers() {
-			if slices.Contains(providers[name].Fields, f.name) {
-				readers = append(readers, name)
-			}
-		}
-		return fmt.Errorf("%s: only applies to provider %s", f.name, strings.Join(readers, ", "))
-	}
-	return nil
-}
 
 // Secret is a string that never prints: String, yaml and fmt show "<secret>".
 type Secret string
@@ -163,26 +113,20 @@ type Account struct {
 	APIKey     Secret `yaml:"api_key,omitempty"`
 	APIKeyFile string `yaml:"api_key_file,omitempty"`
 
-	// Acefone login with username and password instead of a long-lived token.
-	Username     string `yaml:"username,omitempty"`
-	Password     Secret `yaml:"password,omitempty"`
-	PasswordFile string `yaml:"password_file,omitempty"`
-	// Timezone of Acefone's zone-less "YYYY-MM-DD HH:MM:SS" dates (IANA name, default UTC).
-	Timezone string `yaml:"timezone,omitempty"`
-
-	// Qovery: restrict to one organization (default: every organization the token lists).
-	OrganizationID string `yaml:"organization_id,omitempty"`
-	// Qovery: "Token" or "Bearer"; empty picks Bearer for a JWT, Token otherwise.
-	AuthScheme string `yaml:"auth_scheme,omitempty"`
+	// Settings are the keys only the account's provider reads, as the
+	// file holds them; Validate moves them into Options.
+	Settings Settings `yaml:",inline"`
+	// Options is what the provider made of them: the value its registered
+	// Options returned, decoded and with its secrets resolved.
+	Options any `yaml:"-"`
 
 	// Per-account overrides of the global settings.
-	Timeout           *Duration            `yaml:"timeout,omitempty"`
-	CacheTTL          *Duration            `yaml:"cache_ttl,omitempty"`
-	EndpointCacheTTL  map[string]Duration  `yaml:"endpoint_cache_ttl,omitempty"`
-	MaxConcurrency    int                  `yaml:"max_concurrency,omitempty"`
-	RequestsPerMinute float64              `yaml:"requests_per_minute,omitempty"`
-	Alerts            Alerts               `yaml:"alerts,omitempty"`
-	Extra             map[string]yaml.Node `yaml:",inline"`
+	Timeout           *Duration           `yaml:"timeout,omitempty"`
+	CacheTTL          *Duration           `yaml:"cache_ttl,omitempty"`
+	EndpointCacheTTL  map[string]Duration `yaml:"endpoint_cache_ttl,omitempty"`
+	MaxConcurrency    int                 `yaml:"max_concurrency,omitempty"`
+	RequestsPerMinute float64             `yaml:"requests_per_minute,omitempty"`
+	Alerts            Alerts              `yaml:"alerts,omitempty"`
 }
 
 // Alerts holds per-account thresholds exported as gauges, so that one shared
@@ -222,7 +166,7 @@ func Load(path string) (*Config, error) {
 
 // Parse decodes b strictly (unknown keys are errors), fills defaults, reads
 // secret files and validates every account. lookupEnv resolves ${VAR} in
-// api_key and password.
+// api_key and in the secrets of providers' options.
 func Parse(b []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
 	c, err := decode(b)
 	if err != nil {
@@ -251,6 +195,12 @@ func decode(b []byte) (*Config, error) {
 // Validate fills defaults, resolves secrets and checks every account. Parse
 // calls it; code that builds a Config itself (the demo) must too.
 func (c *Config) Validate(lookupEnv func(string) (string, bool)) error {
+	return c.validate(lookupEnv, Unsharded)
+}
+
+// validate is Validate for the replica serving s: the secrets of other
+// shards' accounts are placeholders (see resolver).
+func (c *Config) validate(lookupEnv func(string) (string, bool), s Shard) error {
 	if err := c.Global.fill(); err != nil {
 		return err
 	}
@@ -258,7 +208,7 @@ func (c *Config) Validate(lookupEnv func(string) (string, bool)) error {
 	for i := range c.Accounts {
 		a := &c.Accounts[i]
 		where := fmt.Sprintf("accounts[%d] %q", i, a.Name)
-		if err := a.validate(lookupEnv); err != nil {
+		if err := a.validate(resolver{lookupEnv: lookupEnv, elsewhere: !s.Owns(a.Name)}); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
 		if j, dup := seen[a.Name]; dup {
@@ -306,14 +256,9 @@ func (g *Global) fill() error {
 	return nil
 }
 
-func (a *Account) validate(lookupEnv func(string) (string, bool)) error {
-	if len(a.Extra) > 0 {
-		keys := make([]string, 0, len(a.Extra))
-		for k := range a.Extra {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		return fmt.Errorf("%s: unknown field", strings.Join(keys, ", "))
+func (a *Account) validate(r resolver) error {
+	if unknown := a.Settings.unknown(); len(unknown) > 0 {
+		return fmt.Errorf("%s: unknown field", strings.Join(unknown, ", "))
 	}
 	if a.Name == "" {
 		return errors.New("name: missing")
@@ -328,14 +273,15 @@ func (a *Account) validate(lookupEnv func(string) (string, bool)) error {
 	if err := checkBaseURL(a.BaseURL); err != nil {
 		return fmt.Errorf("base_url: %w", err)
 	}
-	if err := checkProviderFields(a, p); err != nil {
+	if err := a.decodeOptions(a.Provider, p); err != nil {
 		return err
 	}
 	var err error
-	if a.APIKey, err = secret("api_key", a.APIKey, a.APIKeyFile, lookupEnv); err != nil {
+	if a.APIKey, err = r.secret("api_key", a.APIKey, a.APIKeyFile); err != nil {
 		return err
 	}
-	if a.Password, err = secret("password", a.Password, a.PasswordFile, lookupEnv); err != nil {
+	login, err := resolveOptionSecrets(a.Options, r)
+	if err != nil {
 		return err
 	}
 	if err := checkHeaderValue(a.APIKey); err != nil {
@@ -346,7 +292,7 @@ func (a *Account) validate(lookupEnv func(string) (string, bool)) error {
 			return err
 		}
 	}
-	if a.APIKey == "" && a.Username == "" {
+	if a.APIKey == "" && !login {
 		return errors.New("api_key: missing or empty (set api_key or api_key_file)")
 	}
 	if a.Timeout != nil && *a.Timeout == Off {
@@ -414,11 +360,23 @@ func hasUserinfo(raw string) bool {
 // key or password holding "$" is not mangled.
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
+// resolver reads one account's secrets. For an account another shard
+// serves (elsewhere), a value or a file that is set becomes a placeholder
+// that validates, so that everything else about the account is checked
+// without reading its files or the environment; both set is still an error.
+type resolver struct {
+	lookupEnv func(string) (string, bool)
+	elsewhere bool
+}
+
 // secret resolves an inline value (with ${VAR} expansion) or a file.
 // Errors name the field and the file, never the value.
-func secret(field string, inline Secret, file string, lookupEnv func(string) (string, bool)) (Secret, error) {
+func (r resolver) secret(field string, inline Secret, file string) (Secret, error) {
 	if inline != "" && file != "" {
 		return "", fmt.Errorf("%s and %s_file: set only one", field, field)
+	}
+	if r.elsewhere && (inline != "" || file != "") {
+		return "other-shard", nil
 	}
 	if file != "" {
 		b, err := os.ReadFile(file)
@@ -441,7 +399,7 @@ func secret(field string, inline Secret, file string, lookupEnv func(string) (st
 	var missing []string
 	v := envRef.ReplaceAllStringFunc(string(inline), func(ref string) string {
 		name := ref[2 : len(ref)-1]
-		val, ok := lookupEnv(name)
+		val, ok := r.lookupEnv(name)
 		if !ok {
 			missing = append(missing, name)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -96,9 +97,16 @@ func TestParseErrors(t *testing.T) {
 			`accounts[0] "acefone-uk": password: missing (username needs password or password_file)`},
 		{"password without username", with(acefone, "password: secret"), `accounts[0] "acefone-uk": username: missing (password needs username)`},
 		{"password on docspace", withKey(docspace, "username: u", "password: secret"),
-			ds + "username: only applies to provider acefone"},
+			ds + "password: only applies to provider acefone"},
 		{"password file on qovery", with(qovery, "api_key: x", "password_file: testdata/acefone.password"),
-			`accounts[0] "qovery": password: only applies to provider acefone`},
+			`accounts[0] "qovery": password_file: only applies to provider acefone`},
+		{"empty password file", with(acefone, "username: u", "password_file: testdata/empty.key"),
+			`accounts[0] "acefone-uk": password_file: "testdata/empty.key" is empty`},
+		{"password from an unset variable", with(acefone, "username: u", `password: "${NOPE}"`),
+			`accounts[0] "acefone-uk": password: environment variable NOPE is not set`},
+		{"timezone not a string", with(acefone, "api_key: x", "timezone: [Europe/London]"),
+			`accounts[0] "acefone-uk": timezone: yaml: unmarshal errors:` + "\n  line 6: cannot unmarshal !!seq into string"},
+		{"neither key nor login", with(acefone, "timezone: UTC"), `accounts[0] "acefone-uk": api_key: missing or empty (set api_key or api_key_file)`},
 		{"missing password file", with(acefone, "username: u", "password_file: testdata/nope"),
 			`accounts[0] "acefone-uk": password_file: cannot read "testdata/nope": no such file or directory`},
 		{"password and password file", with(acefone, "username: u", "password: x", "password_file: testdata/acefone.password"),
@@ -178,23 +186,35 @@ func TestSecrets(t *testing.T) {
 			t.Errorf("accounts[%d] api_key: got %d bytes, want %d", i, len(got), len(want))
 		}
 	}
-	if c.Accounts[4].Password != filePassword {
-		t.Error("password_file not read (or not trimmed)")
+	if got := c.Accounts[4].Secrets(); !slices.Contains(got, filePassword) {
+		t.Errorf("password_file not read (or not trimmed): %d secrets", len(got))
 	}
 }
 
+// A secret never prints: not as a Secret, not in an account whose
+// provider's keys are still as the file had them (Settings), not once
+// they are decoded into the provider's Options.
 func TestSecretNeverPrints(t *testing.T) {
 	s := Secret(fileKey)
-	a := Account{Name: "d", APIKey: s, Password: s}
+	raw := Account{Name: "d", Provider: "acefone", BaseURL: "https://api.acefone.in", APIKey: s,
+		Settings: Settings{"username": Setting("u"), "password": Setting(fileKey)}}
+	c := &Config{Accounts: []Account{raw}}
+	if err := c.Validate(env); err != nil {
+		t.Fatal(err)
+	}
+	a := c.Accounts[0]
+	if len(a.Settings) != 0 || !slices.Contains(a.Secrets(), fileKey) {
+		t.Fatalf("the password was not moved into the options: %d settings left", len(a.Settings))
+	}
 	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10s"} {
-		for _, v := range []any{s, a, &a} {
+		for _, v := range []any{s, raw, &raw, raw.Settings, a, &a, a.Options} {
 			if out := fmt.Sprintf(format, v); strings.Contains(out, fileKey) || strings.Contains(out, fmt.Sprintf("%x", fileKey)) {
 				t.Errorf("%s of %T shows the secret: %s", format, v, out)
 			}
 		}
 	}
 	for name, marshal := range map[string]func(any) ([]byte, error){"yaml": yaml.Marshal, "json": json.Marshal} {
-		for _, v := range []any{s, a} {
+		for _, v := range []any{s, raw, a, a.Options} {
 			b, err := marshal(v)
 			if err != nil || strings.Contains(string(b), fileKey) || !strings.Contains(string(b), "secret") {
 				t.Errorf("%s of %T: %s %v", name, v, b, err)
@@ -218,7 +238,8 @@ func TestSummary(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"api_key: <secret>", "password: <secret>", "api_key_file: testdata/docspace.key",
-		"timeout: 10s", "cache_ttl: 5m0s", "retries: 2", "name: acefone-in", "timezone: Asia/Kolkata", "organization/invoice: 1h0m0s"} {
+		"timeout: 10s", "cache_ttl: 5m0s", "retries: 2", "name: acefone-in", "timezone: Asia/Kolkata", "organization/invoice: 1h0m0s",
+		"username: billing@example.com", "password_file: testdata/acefone.password", "auth_scheme: Token"} {
 		if !strings.Contains(sum, want) {
 			t.Errorf("summary lacks %q:\n%s", want, sum)
 		}
@@ -243,7 +264,7 @@ func TestLoadFull(t *testing.T) {
 		t.Fatalf("accounts: %d", len(c.Accounts))
 	}
 	uk := c.Accounts[1]
-	if uk.Timezone != "Europe/London" || uk.Timeout.D() != 20*time.Second || uk.CacheTTL.D() != 10*time.Minute ||
+	if options(t, uk)["timezone"] != "Europe/London" || uk.Timeout.D() != 20*time.Second || uk.CacheTTL.D() != 10*time.Minute ||
 		uk.MaxConcurrency != 2 || uk.RequestsPerMinute != 30 {
 		t.Errorf("acefone-uk overrides: %+v", uk)
 	}
@@ -251,12 +272,26 @@ func TestLoadFull(t *testing.T) {
 		t.Errorf("EffectiveTimeout = %v", got)
 	}
 	q := c.Accounts[3]
-	if q.OrganizationID == "" || q.AuthScheme != "Token" || q.EndpointCacheTTL["organization/invoice"].D() != time.Hour || q.Alerts.MonthlyBudget["USD"] != 2000 {
+	if o := options(t, q); o["organization_id"] == nil || o["auth_scheme"] != "Token" || q.EndpointCacheTTL["organization/invoice"].D() != time.Hour || q.Alerts.MonthlyBudget["USD"] != 2000 {
 		t.Errorf("qovery: %+v", q)
 	}
 	if c.Accounts[0].Alerts.MinBalance["USD"] != 50 {
 		t.Errorf("alerts: %+v", c.Accounts[0].Alerts)
 	}
+}
+
+// options are the keys of a's provider as a's summary shows them.
+func options(t *testing.T, a Account) map[string]any {
+	t.Helper()
+	b, err := yaml.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := yaml.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // The example config.yml at the repository root names secret files that

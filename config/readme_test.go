@@ -3,6 +3,7 @@ package config
 import (
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -59,7 +60,11 @@ func TestReadmeConfigurationTable(t *testing.T) {
 	var want []string
 	want = append(want, yamlKeys(reflect.TypeOf(Global{}), "global.")...)
 	want = append(want, yamlKeys(reflect.TypeOf(Account{}), "accounts[].")...)
+	for _, name := range Providers() {
+		want = append(want, yamlKeys(reflect.TypeOf(providers[name].Options()).Elem(), "accounts[].")...)
+	}
 	sort.Strings(want)
+	want = slices.Compact(want)
 	if len(want) < 20 {
 		t.Fatalf("only %d config keys found: %v", len(want), want)
 	}

@@ -68,33 +68,10 @@ func ParseShard(b []byte, lookupEnv func(string) (string, bool), s Shard) (*Conf
 	if err != nil {
 		return nil, err
 	}
-	for i := range c.Accounts {
-		if !s.Owns(c.Accounts[i].Name) {
-			withoutSecrets(&c.Accounts[i])
-		}
-	}
-	if err := c.Validate(lookupEnv); err != nil {
+	if err := c.validate(lookupEnv, s); err != nil {
 		return nil, err
 	}
 	return c.Sharded(s), nil
-}
-
-// withoutSecrets replaces an account's secrets by a placeholder that
-// validates, so that everything else about it is checked without reading
-// a file or the environment. Both an inline value and a file stay as they
-// are: that mistake is reported all the same.
-func withoutSecrets(a *Account) {
-	const placeholder = Secret("other-shard")
-	if a.APIKey != "" || a.APIKeyFile != "" {
-		if a.APIKey == "" || a.APIKeyFile == "" {
-			a.APIKey, a.APIKeyFile = placeholder, ""
-		}
-	}
-	if a.Password != "" || a.PasswordFile != "" {
-		if a.Password == "" || a.PasswordFile == "" {
-			a.Password, a.PasswordFile = placeholder, ""
-		}
-	}
 }
 
 // Sharded returns a copy of c holding only the accounts of shard s; the

@@ -174,6 +174,13 @@ func TestParseShardChecksOtherShardsAccounts(t *testing.T) {
 			}
 		})
 	}
+	// This shard's own password file must exist, as Load requires.
+	own := "accounts:\n  - name: customer-00\n    provider: acefone\n    base_url: https://a.example.com\n" +
+		"    username: u\n    password_file: /nonexistent\n"
+	if _, err := ParseShard([]byte(own), env, mine); err == nil ||
+		err.Error() != `accounts[0] "customer-00": password_file: cannot read "/nonexistent": no such file or directory` {
+		t.Fatalf("own password file missing: err = %v", err)
+	}
 	if _, err := ParseShard([]byte("accounts: []\n"), env, Shard{Index: 2, Total: 2}); err == nil {
 		t.Fatal("index 2 of 2 accepted")
 	}

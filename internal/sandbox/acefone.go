@@ -251,7 +251,7 @@ func init() {
 			return doc
 		}})
 		return []config.Account{{Name: "acefone-uk", Provider: "acefone", BaseURL: d.Server.Mount("/acefone/uk", fake),
-			Username: fake.LoginID, Password: config.Secret(fake.Password),
+			Settings: config.Settings{"username": config.Setting(fake.LoginID), "password": config.Setting(fake.Password)},
 			// A threshold for the Balances panel and BillingBalanceLow.
 			Alerts: config.Alerts{MinBalance: map[string]float64{"GBP": 100}}},
 			{Name: "acefone-postpaid", Provider: "acefone", BaseURL: d.Server.Mount("/acefone/postpaid", postpaid),

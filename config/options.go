@@ -1,0 +1,255 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Provider is what a provider's file in the collector package, the only
+// list of providers, tells config about its accounts.
+type Provider struct {
+	// Options returns a pointer to a new struct of the account keys only
+	// this provider reads, each field named by its yaml tag (a struct
+	// without fields if it reads none). Validate decodes an account's keys into it (a key it
+	// lacks is an error) and leaves it in Account.Options. A Secret field
+	// is resolved as api_key is, from the string field <key>_file if that
+	// is set; such a secret stands in for api_key.
+	Options func() any
+	// Check validates the account after its Options are decoded and its
+	// secrets resolved.
+	Check func(*Account) error
+}
+
+// registered is a provider with the keys of its Options.
+type registered struct {
+	Provider
+	keys []string
+}
+
+var providers = map[string]registered{}
+
+// RegisterProvider adds a provider; call it from init. It panics on
+// Options whose keys cannot all be checked: every field needs a yaml key,
+// and no field may hold a struct, whose keys the strict check would not see.
+func RegisterProvider(name string, p Provider) {
+	var t reflect.Type
+	if p.Options != nil {
+		t = reflect.TypeOf(p.Options())
+	}
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		panic(fmt.Sprintf("config: provider %s: Options must return a pointer to a struct, not %v", name, t))
+	}
+	r := registered{Provider: p}
+	for _, f := range reflect.VisibleFields(t.Elem()) {
+		key := yamlKey(f)
+		if key == "" || !flat(f.Type) {
+			panic(fmt.Sprintf("config: provider %s: option %s needs a yaml key and a value without structs", name, f.Name))
+		}
+		r.keys = append(r.keys, key)
+	}
+	providers[name] = r
+}
+
+// Providers lists the registered providers, sorted.
+func Providers() []string { return slices.Sorted(maps.Keys(providers)) }
+
+func yamlKey(f reflect.StructField) string {
+	key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	if key == "-" || !f.IsExported() {
+		return ""
+	}
+	return key
+}
+
+// flat reports whether t holds no struct (nor an interface that might).
+func flat(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Interface:
+		return false
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		return flat(t.Elem())
+	}
+	return true
+}
+
+// readers lists the providers whose Options have key.
+func readers(key string) []string {
+	var out []string
+	for _, name := range Providers() {
+		if slices.Contains(providers[name].keys, key) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// Settings are an account's keys beyond the common ones, as the file holds
+// them. They print as their keys only: a password may be among the values.
+type Settings map[string]yaml.Node
+
+// Setting is a value as a file would hold it, for a Config built in code.
+func Setting(v string) yaml.Node {
+	return yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
+}
+
+func (s Settings) keys() []string { return slices.Sorted(maps.Keys(s)) }
+
+// Format prints the keys for every verb, as Secret.Format does.
+func (s Settings) Format(f fmt.State, verb rune) {
+	io.WriteString(f, "settings["+strings.Join(s.keys(), " ")+"]")
+}
+
+// MarshalText keeps encoding/json, log/slog and yaml from printing values.
+func (s Settings) MarshalText() ([]byte, error) {
+	return []byte(strings.Join(s.keys(), ", ")), nil
+}
+
+// unknown lists the keys no provider reads.
+func (s Settings) unknown() []string {
+	var out []string
+	for _, k := range s.keys() {
+		if len(readers(k)) == 0 {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// decodeOptions moves the account's Settings into Options, a new value of
+// p's unless code set one; a key p does not read is an error naming the
+// providers that do.
+func (a *Account) decodeOptions(name string, p registered) error {
+	for _, k := range a.Settings.keys() {
+		if !slices.Contains(p.keys, k) {
+			return fmt.Errorf("%s: only applies to provider %s", k, strings.Join(readers(k), ", "))
+		}
+	}
+	if a.Options == nil {
+		a.Options = p.Options()
+	} else if want := reflect.TypeOf(p.Options()); reflect.TypeOf(a.Options) != want {
+		return fmt.Errorf("options: provider %s reads %s, got %T", name, want, a.Options)
+	}
+	for _, k := range a.Settings.keys() {
+		v := a.Settings[k]
+		one := yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: k}, &v}}
+		if err := one.Decode(a.Options); err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	a.Settings = nil
+	return nil
+}
+
+var secretType = reflect.TypeFor[Secret]()
+
+// optionSecrets calls f with the key of each Secret in options, a pointer
+// to a struct (or nil), its field and its <key>_file field (invalid if
+// there is none).
+func optionSecrets(options any, f func(key string, secret, file reflect.Value) error) error {
+	if options == nil {
+		return nil
+	}
+	v := reflect.ValueOf(options).Elem()
+	fields := reflect.VisibleFields(v.Type())
+	for _, field := range fields {
+		if field.Type != secretType {
+			continue
+		}
+		key := yamlKey(field)
+		var file reflect.Value
+		for _, other := range fields {
+			if yamlKey(other) == key+"_file" && other.Type.Kind() == reflect.String {
+				file = v.FieldByIndex(other.Index)
+			}
+		}
+		if err := f(key, v.FieldByIndex(field.Index), file); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolveOptionSecrets resolves the Secrets of options as api_key is, and
+// reports whether one is set.
+func resolveOptionSecrets(options any, r resolver) (set bool, err error) {
+	err = optionSecrets(options, func(key string, secret, file reflect.Value) error {
+		var path string
+		if file.IsValid() {
+			path = file.String()
+		}
+		s, err := r.secret(key, Secret(secret.String()), path)
+		if err != nil {
+			return err
+		}
+		secret.SetString(string(s))
+		set = set || s != ""
+		return nil
+	})
+	return set, err
+}
+
+// Secrets lists the values of the account's secrets, api_key and its
+// provider's, for scrubbing them from what upstreams answer.
+func (a *Account) Secrets() []string {
+	out := []string{string(a.APIKey)}
+	optionSecrets(a.Options, func(_ string, secret, _ reflect.Value) error {
+		out = append(out, secret.String())
+		return nil
+	})
+	return out
+}
+
+// Format prints the account as MarshalYAML shows it, on one line: fmt
+// itself would print its Options' secrets raw for a verb that does not fit
+// them, such as %s.
+func (a Account) Format(f fmt.State, verb rune) {
+	n, err := a.node()
+	if err != nil {
+		fmt.Fprintf(f, "account %q: %v", a.Name, err)
+		return
+	}
+	n.Style = yaml.FlowStyle
+	b, err := yaml.Marshal(n)
+	if err != nil {
+		fmt.Fprintf(f, "account %q: %v", a.Name, err)
+		return
+	}
+	io.WriteString(f, strings.TrimSpace(string(b)))
+}
+
+// MarshalYAML shows the account as a file would hold it, its provider's
+// keys after the common credentials; a Secret among them shows as
+// "<secret>", and keys not yet decoded (Settings) do not show.
+func (a Account) MarshalYAML() (any, error) { return a.node() }
+
+func (a Account) node() (*yaml.Node, error) {
+	type plain Account // without this method
+	p := plain(a)
+	p.Settings = nil
+	var n yaml.Node
+	if err := n.Encode(p); err != nil {
+		return nil, err
+	}
+	if a.Options == nil {
+		return &n, nil
+	}
+	var o yaml.Node
+	if err := o.Encode(a.Options); err != nil {
+		return nil, err
+	}
+	at := 0
+	for i := 0; i < len(n.Content); i += 2 {
+		switch n.Content[i].Value {
+		case "name", "provider", "base_url", "api_key", "api_key_file":
+			at = i + 2
+		}
+	}
+	n.Content = slices.Insert(n.Content, at, o.Content...)
+	return &n, nil
+}
