@@ -15,6 +15,7 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/billing-exporter/billing-exporter/internal/serve"
 	"github.com/billing-exporter/billing-exporter/scrape"
@@ -87,8 +88,8 @@ func (ip *InProc) Gather() ([]*dto.MetricFamily, error) {
 		return nil, err
 	}
 	var text bytes.Buffer
-	for _, f := range fams {
-		text.Write(f.Text)
+	if err := expo.Write(&text, fams); err != nil {
+		return nil, err
 	}
 	return series.Parse(text.String())
 }

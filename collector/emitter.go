@@ -65,14 +65,27 @@ func (e *Emitter) ForOrganization(name, id string) *Emitter {
 
 // Gauge emits f with value v and f's own labels in order.
 func (e *Emitter) Gauge(f *family, v float64, labels ...string) {
-	if len(labels) != f.labels {
-		e.shared.add(nil, fmt.Errorf("internal: %s wants %d labels, got %d", f.name, f.labels, len(labels)))
-		return
-	}
 	// Not a value anyone can compare: absent rather than NaN or ±Inf
 	// (minutes × 60 of an absurd count overflows).
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	if len(labels) == f.labels && (math.IsNaN(v) || math.IsInf(v, 0)) {
 		return
+	}
+	values, err := e.values(f, labels)
+	if err != nil {
+		e.shared.add(nil, err)
+		return
+	}
+	if !e.shared.first(f, values, v) {
+		return
+	}
+	e.shared.add(&sample{f, values, v}, nil)
+}
+
+// values is every label value of a series of f: provider and account,
+// labels, and the organization pair of org-scoped families.
+func (e *Emitter) values(f *family, labels []string) ([]string, error) {
+	if len(labels) != f.labels {
+		return nil, fmt.Errorf("internal: %s wants %d labels, got %d", f.name, f.labels, len(labels))
 	}
 	values := make([]string, 0, 4+len(labels))
 	values = append(values, e.provider, e.account)
@@ -82,14 +95,21 @@ func (e *Emitter) Gauge(f *family, v float64, labels ...string) {
 	}
 	for i, lv := range values {
 		if !utf8.ValidString(lv) {
-			e.shared.add(nil, fmt.Errorf("%s: label %s=%q is not valid UTF-8", f.name, f.names[i], lv))
-			return
+			return nil, fmt.Errorf("%s: label %s=%q is not valid UTF-8", f.name, f.names[i], lv)
 		}
 	}
-	if !e.shared.first(f, values, v) {
-		return
+	return values, nil
+}
+
+// prefix is the line of f's series without labels of its own up to its
+// value, or nil where Gauge would emit nothing: for lines a scrape
+// renders again and again.
+func (e *Emitter) prefix(f *family) []byte {
+	values, err := e.values(f, nil)
+	if err != nil {
+		return nil
 	}
-	e.shared.add(&sample{f, values, v}, nil)
+	return expo.AppendPrefix(nil, f.name, f.names, values, f.order)
 }
 
 // first records a series and reports whether it is new. The same series

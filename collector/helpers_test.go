@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/billing-exporter/billing-exporter/internal/fakeclock"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/internal/series"
@@ -62,8 +63,8 @@ func gatherParsed(ctx context.Context, exp *Exporter, shared prometheus.Gatherer
 		return nil, err
 	}
 	var text bytes.Buffer
-	for _, f := range fams {
-		text.Write(f.Text)
+	if err := expo.Write(&text, fams); err != nil {
+		return nil, err
 	}
 	return series.Parse(text.String())
 }

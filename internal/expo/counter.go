@@ -1,6 +1,7 @@
 package expo
 
 import (
+	"bufio"
 	"slices"
 	"strings"
 	"sync"
@@ -93,21 +94,18 @@ func (f *CounterVec) sorted() []*Counter {
 	return f.order
 }
 
-// AppendText appends the family, or nothing when it has no series (as a
-// Registry leaves out a vector without children).
-func (f *CounterVec) AppendText(b []byte) []byte {
-	order := f.sorted()
+// Family is the vector as a family of the answer, or false when it has no
+// series (as a Registry leaves out a vector without children). Its series
+// are those of now; their values are read as they are written.
+func (f *CounterVec) Family() (Family, bool) {
+	order := f.sorted() // a change makes a new slice: this one stays as it is
 	if len(order) == 0 {
-		return b
+		return Family{}, false
 	}
-	n := len(b) + len(f.help) + 64
-	for _, c := range order {
-		n += len(c.prefix) + 8
-	}
-	b = AppendHeader(slices.Grow(b, n-len(b)), f.name, f.help, "counter")
-	for _, c := range order {
-		b = append(b, c.prefix...)
-		b = AppendValue(b, float64(c.n.Load()))
-	}
-	return b
+	return Family{Name: f.name, Text: AppendHeader(nil, f.name, f.help, "counter"), Series: func(w *bufio.Writer) {
+		for _, c := range order {
+			w.Write(c.prefix)
+			w.Write(AppendValue(w.AvailableBuffer(), float64(c.n.Load())))
+		}
+	}}, true
 }
