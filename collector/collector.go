@@ -102,7 +102,7 @@ func newFixedHealth(acct *config.Account) fixedHealth {
 	lines := em.lines()
 	h := fixedHealth{up: em.prefix(upFamily), duration: em.prefix(scrapeDurationFamily), lastSuccess: em.prefix(lastSuccessFamily)}
 	for _, f := range []*family{balanceThresholdFamily, costBudgetFamily} {
-		h.lines[f.health] = lines[f.idx]
+		h.lines[f.health] = lines.of(f)
 	}
 	return h
 }

@@ -12,20 +12,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// rendered is an account's billing values as text lines, by family index,
-// from a scrape that failed nothing and read only fresh cached answers:
+// rendered is an account's billing values as text lines, from a scrape that failed nothing and read only fresh cached answers:
 // until one expires or the scraper has work due, a scrape writes the same.
 type rendered struct {
 	until time.Time
-	lines [][]byte
+	lines lines
 }
 
-// scraped is what one scrape writes of an account: its billing lines (by
-// family index, nil when it has none) and its health lines (by health
-// slot). Neither changes once rendered: a scrape's answer is written from
+// scraped is what one scrape writes of an account: its billing lines and
+// its health lines (by health slot). Neither changes once rendered: a scrape's answer is written from
 // them after every account is done, and a later scrape renders anew.
 type scraped struct {
-	billing [][]byte
+	billing lines
 	health  [healthSlots][]byte
 }
 
@@ -71,10 +69,7 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 			if f.health >= 0 {
 				return s.health[f.health]
 			}
-			if f.idx < len(s.billing) {
-				return s.billing[f.idx]
-			}
-			return nil
+			return s.billing.of(f)
 		}
 		has := false
 		for i := range per {
