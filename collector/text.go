@@ -55,6 +55,10 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 	// N = 10,000 a cold scrape peaked at 850 MiB of RSS instead of 330).
 	slots := make(chan struct{}, fanOutPerSlot*max(e.cfg.MaxConcurrency, 1))
 	for i, t := range e.targets {
+		if s, ok := e.reuse(t); ok {
+			per[i] = s // no goroutine for an account that runs no scraper
+			continue
+		}
 		slots <- struct{}{}
 		wg.Add(1)
 		go func() {
@@ -91,33 +95,37 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 	return fams
 }
 
-// renderTarget scrapes an account and renders its series, reusing its
-// last rendered billing values while they stand.
-func (e *Exporter) renderTarget(ctx context.Context, t *target) scraped {
+// reuse is the account's scrape from its last rendered billing values,
+// if they still stand.
+func (e *Exporter) reuse(t *target) (scraped, bool) {
 	start := time.Now()
 	t.mu.Lock()
 	r := t.rendered
 	t.mu.Unlock()
-	var out scraped
-	var err error
-	if r != nil && e.now().Before(r.until) {
-		out.billing = r.lines
-	} else {
-		var reads scrape.Reads
-		em := newEmitter(t.acct.Provider, t.acct.Name)
-		err = runScraper(scrape.Recording(ctx, &reads), t.scraper, em)
-		out.billing = em.lines()
-		r = nil
-		if until, ok := reads.Until(); ok && err == nil {
-			if due := t.scraper.Due(); !due.IsZero() && due.Before(until) {
-				until = due
-			}
-			r = &rendered{until: until, lines: out.billing}
-		}
-		t.mu.Lock()
-		t.rendered = r
-		t.mu.Unlock()
+	if r == nil || !e.now().Before(r.until) {
+		return scraped{}, false
 	}
+	return scraped{billing: r.lines, health: e.health(t, nil, time.Since(start).Seconds())}, true
+}
+
+// renderTarget scrapes an account and renders its series, keeping them
+// for reuse while the answers they come from stand.
+func (e *Exporter) renderTarget(ctx context.Context, t *target) scraped {
+	start := time.Now()
+	var reads scrape.Reads
+	em := newEmitter(t.acct.Provider, t.acct.Name)
+	err := runScraper(scrape.Recording(ctx, &reads), t.scraper, em)
+	out := scraped{billing: em.lines()}
+	var r *rendered
+	if until, ok := reads.Until(); ok && err == nil {
+		if due := t.scraper.Due(); !due.IsZero() && due.Before(until) {
+			until = due
+		}
+		r = &rendered{until: until, lines: out.billing}
+	}
+	t.mu.Lock()
+	t.rendered = r
+	t.mu.Unlock()
 	out.health = e.health(t, err, time.Since(start).Seconds())
 	return out
 }
