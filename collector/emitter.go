@@ -231,7 +231,7 @@ func (e *Emitter) lines() lines {
 		at[k+1] = uint32(len(text))
 	}
 	// Kept for as long as they stand: without the slack of appending.
-	return lines{text: slices.Clip(bytes.Clone(text)), at: at}
+	return lines{text: bytes.Clone(text), at: at}
 }
 
 // lines is an account's series lines, family after family in index

@@ -12,16 +12,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// rendered is an account's billing values as text lines, from a scrape that failed nothing and read only fresh cached answers:
-// until one expires or the scraper has work due, a scrape writes the same.
+// rendered is an account's billing values as text lines, from a scrape
+// that failed nothing and read only answers the cache holds fresh: until
+// one expires or the scraper has work due, a scrape writes the same.
 type rendered struct {
 	until time.Time
 	lines lines
 }
 
 // scraped is what one scrape writes of an account: its billing lines and
-// its health lines (by health slot). Neither changes once rendered: a scrape's answer is written from
-// them after every account is done, and a later scrape renders anew.
+// its health lines (by health slot). Neither changes once rendered: the
+// answer is written from them after every account is done.
 type scraped struct {
 	billing lines
 	health  [healthSlots][]byte
@@ -69,7 +70,7 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 	wg.Wait()
 	var fams []expo.Family
 	for _, f := range byName {
-		lines := func(s *scraped) []byte {
+		of := func(s *scraped) []byte {
 			if f.health >= 0 {
 				return s.health[f.health]
 			}
@@ -77,7 +78,7 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 		}
 		has := false
 		for i := range per {
-			if len(lines(&per[i])) > 0 {
+			if len(of(&per[i])) > 0 {
 				has = true
 				break
 			}
@@ -88,7 +89,7 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 		fams = append(fams, expo.Family{Name: f.name, Text: expo.AppendHeader(nil, f.name, f.help, "gauge"),
 			Series: func(w *bufio.Writer) {
 				for i := range per {
-					w.Write(lines(&per[i]))
+					w.Write(of(&per[i]))
 				}
 			}})
 	}
