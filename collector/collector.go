@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/config"
+	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -104,9 +105,35 @@ type target struct {
 	client  *scrape.Client
 	scraper Scraper
 
+	fixed fixedHealth
+
 	mu          sync.Mutex
 	lastSuccess time.Time
 	rendered    *rendered // the last reusable text of its billing values, if any
+}
+
+// fixedHealth is what the account's configuration fixes of its health
+// lines, rendered once: the prefixes of the series every scrape writes
+// (nil when the names cannot be label values) and its alert thresholds.
+type fixedHealth struct {
+	up, duration, lastSuccess []byte
+	lines                     [healthSlots][]byte
+}
+
+func newFixedHealth(acct *config.Account) fixedHealth {
+	em := newEmitter(acct.Provider, acct.Name)
+	for cur, v := range acct.Alerts.MinBalance {
+		em.Gauge(balanceThresholdFamily, v, cur)
+	}
+	for cur, v := range acct.Alerts.MonthlyBudget {
+		em.Gauge(costBudgetFamily, v, cur)
+	}
+	lines := em.lines()
+	h := fixedHealth{up: em.prefix(upFamily), duration: em.prefix(scrapeDurationFamily), lastSuccess: em.prefix(lastSuccessFamily)}
+	for _, f := range []*family{balanceThresholdFamily, costBudgetFamily} {
+		h.lines[f.health] = lines.of(f)
+	}
+	return h
 }
 
 // Exporter is the fan-out collector over every configured account.
@@ -228,12 +255,12 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 	if err != nil {
 		return nil, err
 	}
-	return &target{acct: *acct, client: client, scraper: s}, nil
+	return &target{acct: *acct, client: client, scraper: s, fixed: newFixedHealth(acct)}, nil
 }
 
-// health emits the account's health after a scrape that ended with err,
-// and its alert thresholds.
-func (e *Exporter) health(t *target, em *Emitter, err error, duration float64) {
+// health renders the account's health after a scrape that ended with err,
+// and its alert thresholds, by health slot.
+func (e *Exporter) health(t *target, err error, duration float64) [healthSlots][]byte {
 	up := 1.0
 	if err != nil {
 		up = 0
@@ -246,17 +273,24 @@ func (e *Exporter) health(t *target, em *Emitter, err error, duration float64) {
 	last := t.lastSuccess
 	t.mu.Unlock()
 
-	em.Gauge(upFamily, up)
-	em.Gauge(scrapeDurationFamily, duration)
+	h := &t.fixed
+	out := h.lines
+	if h.up == nil {
+		return out
+	}
+	// One buffer for the three lines: a value takes at most 24 bytes.
+	b := make([]byte, 0, len(h.up)+len(h.duration)+len(h.lastSuccess)+3*25)
+	line := func(f *family, prefix []byte, v float64) {
+		start := len(b)
+		b = expo.AppendValue(append(b, prefix...), v)
+		out[f.health] = b[start:len(b):len(b)]
+	}
+	line(upFamily, h.up, up)
+	line(scrapeDurationFamily, h.duration, duration)
 	if !last.IsZero() {
-		em.Gauge(lastSuccessFamily, float64(last.UnixNano())/1e9)
+		line(lastSuccessFamily, h.lastSuccess, float64(last.UnixNano())/1e9)
 	}
-	for cur, v := range t.acct.Alerts.MinBalance {
-		em.Gauge(balanceThresholdFamily, v, cur)
-	}
-	for cur, v := range t.acct.Alerts.MonthlyBudget {
-		em.Gauge(costBudgetFamily, v, cur)
-	}
+	return out
 }
 
 // runScraper turns a panic in a provider into an error of that account.

@@ -275,7 +275,7 @@ func TestHelpSaysValuesMayBeCached(t *testing.T) {
 			note = listCacheNote
 		}
 		switch {
-		case healthFamily[f.name]:
+		case f.health >= 0:
 			if strings.Contains(help, cacheNote) || strings.Contains(help, listCacheNote) {
 				t.Errorf("%s describes the scrape itself, yet says it is cached", f.name)
 			}

@@ -52,9 +52,7 @@ func startDemoExporter(t *testing.T, now func() time.Time) *demoExporter {
 			return
 		}
 		w.Header().Set("Content-Type", expo.ContentType)
-		for _, f := range fams {
-			w.Write(f.Text)
-		}
+		expo.Write(w, fams)
 	}))
 	t.Cleanup(srv.Close)
 	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {

@@ -1,10 +1,12 @@
 package collector
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -65,14 +67,27 @@ func (e *Emitter) ForOrganization(name, id string) *Emitter {
 
 // Gauge emits f with value v and f's own labels in order.
 func (e *Emitter) Gauge(f *family, v float64, labels ...string) {
-	if len(labels) != f.labels {
-		e.shared.add(nil, fmt.Errorf("internal: %s wants %d labels, got %d", f.name, f.labels, len(labels)))
-		return
-	}
 	// Not a value anyone can compare: absent rather than NaN or ±Inf
 	// (minutes × 60 of an absurd count overflows).
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	if len(labels) == f.labels && (math.IsNaN(v) || math.IsInf(v, 0)) {
 		return
+	}
+	values, err := e.values(f, labels)
+	if err != nil {
+		e.shared.add(nil, err)
+		return
+	}
+	if !e.shared.first(f, values, v) {
+		return
+	}
+	e.shared.add(&sample{f, values, v}, nil)
+}
+
+// values is every label value of a series of f: provider and account,
+// labels, and the organization pair of org-scoped families.
+func (e *Emitter) values(f *family, labels []string) ([]string, error) {
+	if len(labels) != f.labels {
+		return nil, fmt.Errorf("internal: %s wants %d labels, got %d", f.name, f.labels, len(labels))
 	}
 	values := make([]string, 0, 4+len(labels))
 	values = append(values, e.provider, e.account)
@@ -82,14 +97,21 @@ func (e *Emitter) Gauge(f *family, v float64, labels ...string) {
 	}
 	for i, lv := range values {
 		if !utf8.ValidString(lv) {
-			e.shared.add(nil, fmt.Errorf("%s: label %s=%q is not valid UTF-8", f.name, f.names[i], lv))
-			return
+			return nil, fmt.Errorf("%s: label %s=%q is not valid UTF-8", f.name, f.names[i], lv)
 		}
 	}
-	if !e.shared.first(f, values, v) {
-		return
+	return values, nil
+}
+
+// prefix is the line of f's series without labels of its own up to its
+// value, or nil where Gauge would emit nothing: for lines a scrape
+// renders again and again.
+func (e *Emitter) prefix(f *family) []byte {
+	values, err := e.values(f, nil)
+	if err != nil {
+		return nil
 	}
-	e.shared.add(&sample{f, values, v}, nil)
+	return expo.AppendPrefix(nil, f.name, f.names, values, f.order)
 }
 
 // first records a series and reports whether it is new. The same series
@@ -189,14 +211,41 @@ func (e *Emitter) err() error {
 	return errors.Join(e.shared.errs...)
 }
 
-// lines renders the samples as text lines, by family index.
-func (e *Emitter) lines() [][]byte {
+// lines renders the samples as text lines, by family.
+func (e *Emitter) lines() lines {
 	e.shared.mu.Lock()
 	defer e.shared.mu.Unlock()
-	out := make([][]byte, len(families))
-	for _, s := range e.shared.samples {
-		b := expo.AppendPrefix(out[s.f.idx], s.f.name, s.f.names, s.values, s.f.order)
-		out[s.f.idx] = expo.AppendValue(b, s.v)
+	samples := e.shared.samples
+	slices.SortStableFunc(samples, func(a, b sample) int { return a.f.idx - b.f.idx })
+	var text []byte
+	at := make([]uint32, len(families)+1)
+	k := 0
+	for _, s := range samples {
+		for ; k < s.f.idx; k++ {
+			at[k+1] = uint32(len(text))
+		}
+		text = expo.AppendPrefix(text, s.f.name, s.f.names, s.values, s.f.order)
+		text = expo.AppendValue(text, s.v)
 	}
-	return out
+	for ; k < len(families); k++ {
+		at[k+1] = uint32(len(text))
+	}
+	// Kept for as long as they stand: without the slack of appending.
+	return lines{text: bytes.Clone(text), at: at}
+}
+
+// lines is an account's series lines, family after family in index
+// order: one buffer and where each family's lines end, rather than a
+// slice per family (about a kilobyte per account at 44 families).
+type lines struct {
+	text []byte
+	at   []uint32 // family i's lines are text[at[i]:at[i+1]]
+}
+
+// of is family f's lines, nil if none.
+func (l lines) of(f *family) []byte {
+	if l.at == nil {
+		return nil
+	}
+	return l.text[l.at[f.idx]:l.at[f.idx+1]]
 }

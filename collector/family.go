@@ -19,6 +19,7 @@ type family struct {
 	order  []int    // expo.LabelOrder(names)
 	labels int      // family-specific labels, between account and the org pair
 	org    bool
+	health int // slot in an account's health lines (healthSlot), or -1
 }
 
 var families []*family
@@ -59,23 +60,29 @@ const cacheNote = " Served from a cache up to cache_ttl old (default 5m), or up 
 const listCacheNote = " Served from a cache up to 1h old (or cache_ttl if longer), or up to max_stale (default 1h) while refreshes fail."
 
 func register(name, help, note string, org bool, labels []string) *family {
-	if !healthFamily[name] {
+	slot, health := healthSlot[name]
+	if !health {
 		help += note
+		slot = -1
 	}
 	all := append([]string{"provider", "account"}, labels...)
 	if org {
 		all = append(all, "organization", "organization_id")
 	}
-	f := &family{name: name, help: help, idx: len(families), names: all, order: expo.LabelOrder(all), labels: len(labels), org: org}
+	f := &family{name: name, help: help, idx: len(families), names: all, order: expo.LabelOrder(all), labels: len(labels), org: org, health: slot}
 	families = append(families, f)
 	return f
 }
 
-// healthFamily names the families that describe this scrape, not cached data.
-var healthFamily = map[string]bool{
-	"billing_up": true, "billing_scrape_duration_seconds": true, "billing_last_success_timestamp_seconds": true,
-	"billing_balance_threshold": true, "billing_cost_budget": true,
+// healthSlot names the families that describe this scrape, not cached
+// data, which the exporter renders for every account at every scrape, and
+// numbers them.
+var healthSlot = map[string]int{
+	"billing_up": 0, "billing_scrape_duration_seconds": 1, "billing_last_success_timestamp_seconds": 2,
+	"billing_balance_threshold": 3, "billing_cost_budget": 4,
 }
+
+const healthSlots = 5
 
 // Families shared by several providers.
 var (

@@ -41,7 +41,7 @@ func TestScrapeFanOutIsBounded(t *testing.T) {
 	before := runtime.NumGoroutine()
 	done := make(chan struct{})
 	go func() {
-		h.exp.appendText(context.Background(), func(string, []byte) {})
+		h.exp.render(context.Background())
 		close(done)
 	}()
 	for inflight.Load() < slots {

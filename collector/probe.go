@@ -33,9 +33,7 @@ func (e *Exporter) Probe(ctx context.Context, account string) ([]expo.Family, bo
 		if t.acct.Name == account {
 			one := *e
 			one.targets = []*target{t}
-			var fams []expo.Family
-			one.appendText(ctx, func(name string, text []byte) { fams = append(fams, expo.Family{Name: name, Text: text}) })
-			return fams, true
+			return one.render(ctx), true
 		}
 	}
 	return nil, false

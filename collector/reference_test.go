@@ -34,7 +34,25 @@ func (r reference) Collect(ch chan<- prometheus.Metric) {
 	for _, t := range r.e.targets {
 		em := newEmitter(t.acct.Provider, t.acct.Name)
 		err := runScraper(context.Background(), t.scraper, em)
-		r.e.health(t, em, err, 0)
+		r.e.health(t, err, 0) // records the last success, as a scrape does
+		up := 1.0
+		if err != nil {
+			up = 0
+		}
+		em.Gauge(upFamily, up)
+		em.Gauge(scrapeDurationFamily, 0)
+		t.mu.Lock()
+		last := t.lastSuccess
+		t.mu.Unlock()
+		if !last.IsZero() {
+			em.Gauge(lastSuccessFamily, float64(last.UnixNano())/1e9)
+		}
+		for cur, v := range t.acct.Alerts.MinBalance {
+			em.Gauge(balanceThresholdFamily, v, cur)
+		}
+		for cur, v := range t.acct.Alerts.MonthlyBudget {
+			em.Gauge(costBudgetFamily, v, cur)
+		}
 		for _, s := range em.shared.samples {
 			ch <- prometheus.MustNewConstMetric(r.desc(s.f), prometheus.GaugeValue, s.v, s.values...)
 		}

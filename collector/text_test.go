@@ -76,28 +76,29 @@ func TestTextReuseAndInvalidation(t *testing.T) {
 	balance := map[string]string{"account": "docspace-main", "currency": "USD"}
 
 	step("cold", 1, 1)
-	h0 := hits()
-	step("warm", 1, 1)
-	h1, warm := hits(), h.value("billing_balance", balance)
-	step("reused", 0, 1)
-	h2 := hits()
-	if h1-h0 == 0 || h2 != h1 {
-		t.Errorf("cache hits: a scrape counted %v, a reused one %v", h1-h0, h2-h1)
+	h0, cold := hits(), h.value("billing_balance", balance)
+	step("warm", 0, 1)
+	h1 := hits()
+	if h1 != h0 {
+		t.Errorf("cache hits: a reused scrape counted %v", h1-h0)
 	}
-	if reused := h.value("billing_balance", balance); reused != warm {
-		t.Errorf("reused balance %v, the scrape it reuses %v", reused, warm)
+	if reused := h.value("billing_balance", balance); reused != cold {
+		t.Errorf("reused balance %v, the scrape it reuses %v", reused, cold)
 	}
 	for name, c := range runs {
-		if c.runs.Load() != 2 {
-			t.Errorf("%s ran %d times in three scrapes, want 2", name, c.runs.Load())
+		want := int64(1)
+		if name == "acefone-uk" {
+			want = 2 // its login is a call the cache does not hold: its cold scrape is not reused
+		}
+		if c.runs.Load() != want {
+			t.Errorf("%s ran %d times in two scrapes, want %d", name, c.runs.Load(), want)
 		}
 	}
 
-	// The cache expires: the scraper refreshes, then the scrape after
-	// (which changed nothing) is what the next ones reuse.
+	// The cache expires: the scraper refreshes, and what it rendered from
+	// the answers it cached is what the next ones reuse.
 	h.clock.Advance(6 * time.Second)
 	step("refresh", 1, 1)
-	step("after refresh", 1, 1)
 	step("reused again", 0, 1)
 
 	// A failure: stale answers, up 0, never reused.
@@ -107,7 +108,6 @@ func TestTextReuseAndInvalidation(t *testing.T) {
 	step("still failing", 1, 0)
 	demo.Server.SetFault(nil)
 	step("recovered", 1, 1)
-	step("after recovery", 1, 1)
 	step("reused after recovery", 0, 1)
 }
 

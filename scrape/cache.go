@@ -15,9 +15,10 @@ type entry struct {
 }
 
 // Reads records what one scrape read through the account's client:
-// whether every answer was a fresh cached one, and when the first of them
-// expires. Until then the same scrape would read the same answers, so its
-// output may be reused.
+// whether every answer was one the cache holds fresh (a hit, or a miss
+// whose answer the cache now holds), and when the first of them expires.
+// Until then the same scrape would read the same answers, so its output
+// may be reused.
 type Reads struct {
 	mu     sync.Mutex
 	other  bool      // a miss, a stale answer or a call to the vendor
@@ -26,24 +27,26 @@ type Reads struct {
 
 type readsKey struct{}
 
-// Recording returns a context whose reads through a Client go to r.
+// Recording returns a context whose reads through a Client go to r (nil:
+// nowhere).
 func Recording(ctx context.Context, r *Reads) context.Context {
 	return context.WithValue(ctx, readsKey{}, r)
 }
 
 // Until reports until when the answers read stand; false if something
-// other than a fresh cached answer was read, or nothing was.
+// else was read (a stale answer, a failure, a call that is not cached), or
+// nothing was.
 func (r *Reads) Until() (time.Time, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.expiry, !r.other && !r.expiry.IsZero()
 }
 
-// record notes a read in ctx's Reads, if any: a fresh cached answer that
+// record notes a read in ctx's Reads, if any: a cached answer that
 // expires at expiry, or (zero expiry) anything else.
 func record(ctx context.Context, expiry time.Time) {
-	r, ok := ctx.Value(readsKey{}).(*Reads)
-	if !ok {
+	r, _ := ctx.Value(readsKey{}).(*Reads)
+	if r == nil {
 		return
 	}
 	r.mu.Lock()
@@ -69,7 +72,6 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		return c.fill(ep.Name, e, out)
 	}
 	c.opt.Metrics.cacheLookup(c, "miss")
-	record(ctx, time.Time{})
 	ch := c.flights.DoChan(key, func() (any, error) {
 		// A flight that ended between our cache miss and DoChan has
 		// already answered: do not ask the vendor twice.
@@ -79,7 +81,8 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		// The flight outlives any one scrape so that a slow vendor still
 		// fills the cache for the next one; its own timeout bounds it.
 		// It may queue for a slot up to one more timeout.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*c.opt.Timeout)
+		// Its calls are not this scrape's reads: the answer it caches is.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(Recording(ctx, nil)), 2*c.opt.Timeout)
 		defer cancel()
 		body, err := c.do(fctx, Request{Method: http.MethodGet, Endpoint: ep.Name, Path: ep.Path})
 		e := &entry{body: body}
@@ -103,13 +106,20 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 	select {
 	case res := <-ch:
 		if res.Err == nil {
-			return c.fill(ep.Name, res.Val.(*entry), out)
+			e := res.Val.(*entry)
+			if e.fetchedAt.IsZero() { // not cached: caching is off
+				record(ctx, time.Time{})
+			} else {
+				record(ctx, e.fetchedAt.Add(ttl))
+			}
+			return c.fill(ep.Name, e, out)
 		}
 		err = res.Err
 	case <-ctx.Done():
 		err = c.errorf(ep.Name, 0, ReasonTimeout, "no answer before the scrape deadline")
 		c.opt.Metrics.countError(c, ReasonTimeout)
 	}
+	record(ctx, time.Time{})
 	if e, ok := c.stale(key); ok {
 		c.opt.Metrics.cacheLookup(c, "stale")
 		if u, _ := c.fill(ep.Name, e, out); u {

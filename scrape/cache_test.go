@@ -314,14 +314,15 @@ func TestCoalescingCallerGivesUp(t *testing.T) {
 }
 
 // Reads says until when a scrape's answers stand: the first expiry of the
-// fresh cached answers it read, and no time at all once it read anything
-// else (a miss, a vendor call) or nothing.
+// answers it read that the cache holds (hits, and misses it fetched and
+// cached), and no time at all once it read anything else (an answer not
+// cached, a vendor call outside the cache) or nothing.
 func TestReadsUntil(t *testing.T) {
 	clk := newClock()
 	f := newFake(t, ok(`{"amount": 1}`))
 	c := cachedClient(t, f, clk, nil) // 5 min
 	hourly := Endpoint{Name: "quotas", Path: "/quotas", TTL: time.Hour}
-	read := func(eps ...Endpoint) (time.Time, bool) {
+	read := func(c *testClient, eps ...Endpoint) (time.Time, bool) {
 		t.Helper()
 		var r Reads
 		ctx := Recording(context.Background(), &r)
@@ -332,20 +333,24 @@ func TestReadsUntil(t *testing.T) {
 		}
 		return r.Until()
 	}
-	if _, ok := read(); ok {
+	if _, ok := read(c); ok {
 		t.Error("nothing read, yet a time to stand until")
 	}
-	if _, ok := read(balance, hourly); ok {
-		t.Error("misses, yet a time to stand until")
-	}
 	start := clk.Now()
+	if until, ok := read(c, balance, hourly); !ok || !until.Equal(start.Add(5*time.Minute)) {
+		t.Errorf("answers fetched and cached stand until %v (%v), want the first expiry %v", until, ok, start.Add(5*time.Minute))
+	}
 	clk.Advance(time.Minute)
-	if until, ok := read(hourly, balance); !ok || !until.Equal(start.Add(5*time.Minute)) {
+	if until, ok := read(c, hourly, balance); !ok || !until.Equal(start.Add(5*time.Minute)) {
 		t.Errorf("fresh answers stand until %v (%v), want the first expiry %v", until, ok, start.Add(5*time.Minute))
 	}
 	clk.Advance(5 * time.Minute)
-	if _, ok := read(hourly, balance); ok {
-		t.Error("an expired answer refreshed, yet a time to stand until")
+	if until, ok := read(c, hourly, balance); !ok || !until.Equal(clk.Now().Add(5*time.Minute)) {
+		t.Errorf("an expired answer refreshed stands until %v (%v), want its new expiry %v", until, ok, clk.Now().Add(5*time.Minute))
+	}
+	uncached := cachedClient(t, f, clk, func(o *Options) { o.CacheTTL = 0 })
+	if _, ok := read(uncached, balance); ok {
+		t.Error("an answer the cache does not hold, yet a time to stand until")
 	}
 	var r Reads
 	if err := c.Do(Recording(context.Background(), &r), Request{Method: "POST", Endpoint: "auth/login", Path: "/login"}, nil); err != nil {

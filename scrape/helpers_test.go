@@ -131,7 +131,13 @@ type testClient struct {
 // parsed is f's text as Prometheus reads it.
 func parsed(t *testing.T, f *expo.CounterVec) []*dto.MetricFamily {
 	t.Helper()
-	mfs, err := series.Parse(string(f.AppendText(nil)))
+	var text strings.Builder
+	if fam, ok := f.Family(); ok {
+		if err := expo.Write(&text, []expo.Family{fam}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mfs, err := series.Parse(text.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,11 +156,13 @@ func counted(t *testing.T, f *expo.CounterVec, values ...string) float64 {
 }
 
 // served is what /metrics serves of m: the duration histogram registered
-// on reg and the counters AppendText writes, read back with expfmt.
+// on reg and the counters of Text, read back with expfmt.
 func served(reg *prometheus.Registry, m *Metrics) prometheus.Gatherer {
 	return prometheus.Gatherers{reg, prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
 		var text strings.Builder
-		m.AppendText(func(_ string, b []byte) { text.Write(b) })
+		if err := expo.Write(&text, m.Text()); err != nil {
+			return nil, err
+		}
 		return series.Parse(text.String())
 	})}
 }

@@ -30,7 +30,7 @@ type Metrics struct {
 
 // NewMetrics creates the upstream metrics and registers the request
 // duration histogram on reg (nil: nowhere). The counters, a dozen series
-// per account, are written in the text format by AppendText.
+// per account, are written in the text format by Text.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		requests: expo.NewCounterVec("billing_upstream_requests_total",
@@ -54,17 +54,19 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-// AppendText appends each counter family in the text format, in name
-// order, calling add once per family that has series.
-func (m *Metrics) AppendText(add func(name string, text []byte)) {
+// Text returns the counter families that have series, in name order, to
+// be written in the text format.
+func (m *Metrics) Text() []expo.Family {
 	if m == nil {
-		return
+		return nil
 	}
+	var fams []expo.Family
 	for _, f := range []*expo.CounterVec{m.cache, m.errors, m.requests} {
-		if text := f.AppendText(nil); len(text) > 0 {
-			add(f.Desc().Name, text)
+		if fam, ok := f.Family(); ok {
+			fams = append(fams, fam)
 		}
 	}
+	return fams
 }
 
 // Init creates the error series of an account at zero, so that rate()
@@ -178,7 +180,7 @@ func (b *releasingBody) Close() error {
 	return err
 }
 
-// Families describes the counter families AppendText writes.
+// Families describes the counter families Text returns.
 func (m *Metrics) Families() []expo.Desc {
 	var out []expo.Desc
 	for _, f := range []*expo.CounterVec{m.cache, m.errors, m.requests} {

@@ -1,6 +1,7 @@
 package expo
 
 import (
+	"bufio"
 	"slices"
 	"strings"
 	"sync"
@@ -22,10 +23,13 @@ type CounterVec struct {
 
 // Counter is one series of a CounterVec.
 type Counter struct {
-	values []string
+	key    string // its label values in label name order, joined by sep
 	prefix []byte // `name{...} `
 	n      atomic.Uint64
 }
+
+// sep joins label values in a key: a byte valid UTF-8 never holds.
+const sep = '\xff'
 
 // NewCounterVec makes a counter vector without series.
 func NewCounterVec(name, help string, labels ...string) *CounterVec {
@@ -38,31 +42,50 @@ func (f *CounterVec) Desc() Desc { return Desc{Name: f.name, Labels: f.labels} }
 
 // WithLabelValues returns the series, creating it at zero.
 func (f *CounterVec) WithLabelValues(values ...string) *Counter {
-	key := strings.Join(values, "\xff")
+	var buf [128]byte
+	key := buf[:0]
+	for n, i := range f.labelOrder {
+		if n > 0 {
+			key = append(key, sep)
+		}
+		key = append(key, values[i]...)
+	}
 	f.mu.RLock()
-	c := f.series[key]
+	c := f.series[string(key)]
 	f.mu.RUnlock()
 	if c != nil {
 		return c
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if c = f.series[key]; c == nil {
-		c = &Counter{values: slices.Clone(values),
-			prefix: AppendPrefix(nil, f.name, f.labels, values, f.labelOrder)}
-		f.series[key] = c
+	if c = f.series[string(key)]; c == nil {
+		// The key is the series' only copy of its values: at N = 10,000
+		// there are some 160,000 series.
+		c = &Counter{key: string(key), prefix: AppendPrefix(nil, f.name, f.labels, values, f.labelOrder)}
+		f.series[c.key] = c
 		f.order = nil
 	}
 	return c
 }
 
+// field is the n-th label value of key.
+func field(key string, n int) string {
+	for range n {
+		key = key[strings.IndexByte(key, sep)+1:]
+	}
+	if i := strings.IndexByte(key, sep); i >= 0 {
+		return key[:i]
+	}
+	return key
+}
+
 // DeleteMatching drops every series whose label name has value v.
 func (f *CounterVec) DeleteMatching(name, v string) {
-	i := slices.Index(f.labels, name)
+	n := slices.Index(f.labelOrder, slices.Index(f.labels, name))
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for k, c := range f.series {
-		if c.values[i] == v {
+		if field(c.key, n) == v {
 			delete(f.series, k)
 			f.order = nil
 		}
@@ -82,8 +105,8 @@ func (f *CounterVec) sorted() []*Counter {
 		}
 		// As client_golang: by label values, labels in name order.
 		slices.SortFunc(f.order, func(a, b *Counter) int {
-			for _, i := range f.labelOrder {
-				if c := strings.Compare(a.values[i], b.values[i]); c != 0 {
+			for n := range f.labelOrder {
+				if c := strings.Compare(field(a.key, n), field(b.key, n)); c != 0 {
 					return c
 				}
 			}
@@ -93,21 +116,18 @@ func (f *CounterVec) sorted() []*Counter {
 	return f.order
 }
 
-// AppendText appends the family, or nothing when it has no series (as a
-// Registry leaves out a vector without children).
-func (f *CounterVec) AppendText(b []byte) []byte {
-	order := f.sorted()
+// Family is the vector as a family of the answer, or false when it has no
+// series (as a Registry leaves out a vector without children). Its series
+// are those of now; their values are read as they are written.
+func (f *CounterVec) Family() (Family, bool) {
+	order := f.sorted() // a change makes a new slice: this one stays as it is
 	if len(order) == 0 {
-		return b
+		return Family{}, false
 	}
-	n := len(b) + len(f.help) + 64
-	for _, c := range order {
-		n += len(c.prefix) + 8
-	}
-	b = AppendHeader(slices.Grow(b, n-len(b)), f.name, f.help, "counter")
-	for _, c := range order {
-		b = append(b, c.prefix...)
-		b = AppendValue(b, float64(c.n.Load()))
-	}
-	return b
+	return Family{Name: f.name, Text: AppendHeader(nil, f.name, f.help, "counter"), Series: func(w *bufio.Writer) {
+		for _, c := range order {
+			w.Write(c.prefix)
+			w.Write(AppendValue(w.AvailableBuffer(), float64(c.n.Load())))
+		}
+	}}, true
 }

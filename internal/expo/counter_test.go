@@ -1,6 +1,7 @@
 package expo
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,8 +13,8 @@ import (
 func TestCounterVecMatchesExpfmt(t *testing.T) {
 	labels := []string{"provider", "account", "result"}
 	ours := NewCounterVec("billing_x_total", `Lookups, "quoted"`, labels...)
-	if got := ours.AppendText(nil); len(got) != 0 {
-		t.Errorf("a vector without series writes %q", got)
+	if fam, ok := ours.Family(); ok {
+		t.Errorf("a vector without series is a family: %+v", fam)
 	}
 	theirs := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "billing_x_total", Help: `Lookups, "quoted"`}, labels)
 	for i, values := range [][]string{{"qovery", "z", "hit"}, {"docspace", `a"b` + "\n", "miss"}, {"docspace", "a", "hit"}, {"acefone", "gone", "hit"}} {
@@ -24,10 +25,12 @@ func TestCounterVecMatchesExpfmt(t *testing.T) {
 	}
 	ours.DeleteMatching("account", "gone")
 	theirs.DeletePartialMatch(prometheus.Labels{"account": "gone"})
-	if got, want := ours.AppendText(nil), expfmtText(t, theirs); string(got) != want {
-		t.Errorf("ours:\n%s\nexpfmt:\n%s", got, want)
+	fam, _ := ours.Family()
+	var got strings.Builder
+	if err := Write(&got, []Family{fam}); err != nil {
+		t.Fatal(err)
 	}
-	if got := AppendFamily(nil, "billing_x", "h", "gauge", nil, []byte{}); len(got) != 0 {
-		t.Errorf("a family without series writes %q", got)
+	if want := expfmtText(t, theirs); got.String() != want {
+		t.Errorf("ours:\n%s\nexpfmt:\n%s", got.String(), want)
 	}
 }

@@ -29,23 +29,6 @@ func AppendHeader(b []byte, name, help, typ string) []byte {
 	return append(b, '\n')
 }
 
-// AppendFamily appends a family, its HELP and TYPE lines and then the
-// series lines of every part, or nothing when the parts hold no series.
-func AppendFamily(b []byte, name, help, typ string, parts ...[]byte) []byte {
-	n := 0
-	for _, p := range parts {
-		n += len(p)
-	}
-	if n == 0 {
-		return b
-	}
-	b = AppendHeader(slices.Grow(b, n+len(help)+2*len(name)+32), name, help, typ)
-	for _, p := range parts {
-		b = append(b, p...)
-	}
-	return b
-}
-
 // LabelOrder is the order AppendPrefix writes labels in: by name, as
 // client_golang does, so that a line reads the same either way.
 func LabelOrder(labels []string) []int {

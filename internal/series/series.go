@@ -114,8 +114,8 @@ func Sample(text, series string) (float64, bool) {
 // the other.
 func ParseFamilies(fams []expo.Family) ([]*dto.MetricFamily, error) {
 	var text strings.Builder
-	for _, f := range fams {
-		text.Write(f.Text)
+	if err := expo.Write(&text, fams); err != nil {
+		return nil, err
 	}
 	return Parse(text.String())
 }

@@ -54,11 +54,8 @@ func writeText(w http.ResponseWriter, r *http.Request, fams []expo.Family, logge
 		}()
 		out = gz
 	}
-	for _, f := range fams {
-		if _, err := out.Write(f.Text); err != nil {
-			level.Error(logger).Log("msg", "writing metrics", "err", err)
-			return
-		}
+	if err := expo.Write(out, fams); err != nil {
+		level.Error(logger).Log("msg", "writing metrics", "err", err)
 	}
 }
 
