@@ -51,12 +51,6 @@ func (d *Demo) drift(start, rate float64) float64 {
 	return math.Round(math.Max(v, 0)*100) / 100
 }
 
-// Now is the demo's clock.
-func (d *Demo) Now() time.Time { return d.now() }
-
-// Start is when the demo began.
-func (d *Demo) Start() time.Time { return d.start }
-
 // Close stops the fake APIs.
 func (d *Demo) Close() { d.Server.Close() }
 
