@@ -21,9 +21,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"sort"
@@ -31,6 +29,7 @@ import (
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/grafana"
+	"github.com/billing-exporter/billing-exporter/scripts/internal/e2eapi"
 	"gopkg.in/yaml.v3"
 )
 
@@ -183,24 +182,6 @@ func parseDuration(s string) (time.Duration, error) {
 	return time.ParseDuration(s)
 }
 
-var client = &http.Client{Timeout: 10 * time.Second}
-
-func getJSON(u string, out any) error {
-	resp, err := client.Get(u)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s: %s", u, resp.Status, strings.TrimSpace(string(body)))
-	}
-	return json.Unmarshal(body, out)
-}
-
 type sample struct {
 	Metric map[string]string `json:"metric"`
 }
@@ -217,7 +198,7 @@ type queryResult struct {
 // counts as one series.
 func instantQuery(prom, expr string) ([]sample, error) {
 	var r queryResult
-	if err := getJSON(prom+"/api/v1/query?query="+url.QueryEscape(expr), &r); err != nil {
+	if err := e2eapi.GetJSON(prom+"/api/v1/query?query="+url.QueryEscape(expr), &r); err != nil {
 		return nil, err
 	}
 	switch r.Data.ResultType {
@@ -230,25 +211,6 @@ func instantQuery(prom, expr string) ([]sample, error) {
 	}
 }
 
-// poll calls f until it reports done or the deadline passes; the last
-// error explains a timeout.
-func poll(timeout time.Duration, f func() (bool, error)) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		done, err := f()
-		if done {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			if err == nil {
-				err = errors.New("condition not met")
-			}
-			return fmt.Errorf("after %v: %w", timeout, err)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-}
-
 func wait(args []string) error {
 	fs := flag.NewFlagSet("wait", flag.ContinueOnError)
 	prom := fs.String("prom", "", "Prometheus base URL")
@@ -257,7 +219,7 @@ func wait(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return poll(*timeout, func() (bool, error) {
+	return e2eapi.Poll(*timeout, func() (bool, error) {
 		s, err := instantQuery(*prom, *expr)
 		return err == nil && len(s) > 0, err
 	})
@@ -364,8 +326,8 @@ func alerts(args []string) error {
 	var got []amAlert
 	for _, want := range demoAlerts {
 		var found *amAlert
-		err := poll(*timeout, func() (bool, error) {
-			if err := getJSON(*am+"/api/v2/alerts?active=true", &got); err != nil {
+		err := e2eapi.Poll(*timeout, func() (bool, error) {
+			if err := e2eapi.GetJSON(*am+"/api/v2/alerts?active=true", &got); err != nil {
 				return false, err
 			}
 			for i := range got {
@@ -410,7 +372,7 @@ func quiet(args []string) error {
 	}
 	var got []amAlert
 	var quiet []string
-	if err := getJSON(*am+"/api/v2/alerts", &got); err != nil {
+	if err := e2eapi.GetJSON(*am+"/api/v2/alerts", &got); err != nil {
 		return err
 	}
 	for _, a := range got {
@@ -426,7 +388,7 @@ func quiet(args []string) error {
 			} `json:"alerts"`
 		} `json:"data"`
 	}
-	if err := getJSON(*prom+"/api/v1/alerts", &rules); err != nil {
+	if err := e2eapi.GetJSON(*prom+"/api/v1/alerts", &rules); err != nil {
 		return err
 	}
 	for _, a := range rules.Data.Alerts {

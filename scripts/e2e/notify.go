@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/scripts/internal/e2eapi"
 	"gopkg.in/yaml.v3"
 )
 
@@ -261,7 +262,7 @@ func notifications(args []string) error {
 	for _, want := range demoAlerts {
 		var got []webhookAlert
 		var receivers []string
-		err := poll(*timeout, func() (bool, error) {
+		err := e2eapi.Poll(*timeout, func() (bool, error) {
 			if ok, err := read(); !ok {
 				return false, err
 			}
@@ -353,7 +354,7 @@ func notifications(args []string) error {
 	for _, want := range slackTexts {
 		receiver := "billing-" + want.alert.labels["severity"]
 		var last string
-		err := poll(*timeout, func() (bool, error) {
+		err := e2eapi.Poll(*timeout, func() (bool, error) {
 			if ok, err := read(); !ok {
 				return false, err
 			}
@@ -390,7 +391,7 @@ func notifications(args []string) error {
 func inhibited(d deliveries, file, prom, am, instance string, timeout time.Duration) {
 	source := expectation{labels: map[string]string{"alertname": "BillingExporterConfigReloadFailed", "instance": instance}}
 	target := expectation{labels: map[string]string{"alertname": "BillingScrapeFailing", "instance": instance}}
-	err := poll(timeout, func() (bool, error) {
+	err := e2eapi.Poll(timeout, func() (bool, error) {
 		var rules struct {
 			Data struct {
 				Alerts []struct {
@@ -399,7 +400,7 @@ func inhibited(d deliveries, file, prom, am, instance string, timeout time.Durat
 				} `json:"alerts"`
 			} `json:"data"`
 		}
-		if err := getJSON(prom+"/api/v1/alerts", &rules); err != nil {
+		if err := e2eapi.GetJSON(prom+"/api/v1/alerts", &rules); err != nil {
 			return false, err
 		}
 		for _, a := range rules.Data.Alerts {
@@ -417,7 +418,7 @@ func inhibited(d deliveries, file, prom, am, instance string, timeout time.Durat
 		fmt.Printf("FAIL: inhibition: %s: %v\n", target.name(), err)
 		return
 	}
-	err = poll(timeout, func() (bool, error) {
+	err = e2eapi.Poll(timeout, func() (bool, error) {
 		var err error
 		if d, err = readDeliveries(file); err != nil {
 			return false, err
@@ -474,7 +475,7 @@ func inhibitDown(args []string) error {
 		alert(map[string]string{"alertname": "BillingExporterDown", "severity": "critical", "job": "billing-exporter", "instance": down}),
 		alert(perAccount(down)), alert(perAccount(up)),
 	})
-	resp, err := client.Post(*am+"/api/v2/alerts", "application/json", strings.NewReader(string(body)))
+	resp, err := e2eapi.Client.Post(*am+"/api/v2/alerts", "application/json", strings.NewReader(string(body)))
 	if err != nil {
 		return err
 	}
@@ -489,7 +490,7 @@ func inhibitDown(args []string) error {
 		return nil
 	}
 	var d deliveries
-	err = poll(*timeout, func() (bool, error) {
+	err = e2eapi.Poll(*timeout, func() (bool, error) {
 		if d, err = readDeliveries(*file); err != nil {
 			return false, err
 		}
@@ -512,7 +513,7 @@ func inhibitDown(args []string) error {
 // suppressed waits until Alertmanager holds the alert matching target as
 // suppressed by an inhibition.
 func suppressed(am string, target expectation, timeout time.Duration) error {
-	return poll(timeout, func() (bool, error) {
+	return e2eapi.Poll(timeout, func() (bool, error) {
 		var got []struct {
 			Labels map[string]string `json:"labels"`
 			Status struct {
@@ -520,7 +521,7 @@ func suppressed(am string, target expectation, timeout time.Duration) error {
 				InhibitedBy []string `json:"inhibitedBy"`
 			} `json:"status"`
 		}
-		if err := getJSON(am+"/api/v2/alerts", &got); err != nil {
+		if err := e2eapi.GetJSON(am+"/api/v2/alerts", &got); err != nil {
 			return false, err
 		}
 		for _, a := range got {

@@ -20,11 +20,8 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -42,6 +39,7 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/billing-exporter/billing-exporter/scripts/internal/e2eapi"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
@@ -110,7 +108,7 @@ func main() {
 
 	// Every account up in exactly one Prometheus, at the replica of its shard.
 	var ups [shards]map[string]sample
-	if err := poll(90*time.Second, func() (bool, error) {
+	if err := e2eapi.Poll(90*time.Second, func() (bool, error) {
 		total := 0
 		for i, p := range proms {
 			s, err := query(p, `up{job="billing-accounts"} == 1`)
@@ -214,7 +212,7 @@ func main() {
 		return out
 	}
 	var down, firing []string
-	err := poll(90*time.Second, func() (bool, error) {
+	err := e2eapi.Poll(90*time.Second, func() (bool, error) {
 		down, firing = nil, nil
 		for _, p := range proms {
 			d, err := query(p, `up{job="billing-accounts"} == 0`)
@@ -336,7 +334,7 @@ func startExporter(bin, dir string, srv *sandbox.Server, names []string, has fun
 	logs := start(name, cmd, filepath.Join(dir, "exporter.log"))
 	re := regexp.MustCompile(`msg="Listening on" address=(\S+)`)
 	var addr string
-	if err := poll(30*time.Second, func() (bool, error) {
+	if err := e2eapi.Poll(30*time.Second, func() (bool, error) {
 		b, _ := os.ReadFile(logs)
 		if m := re.FindSubmatch(b); m != nil {
 			addr = string(m[1])
@@ -400,7 +398,7 @@ func startPrometheus(bin, dir string, index int, replicas []string) string {
 		"--web.listen-address="+addr)
 	start(fmt.Sprintf("prometheus-%d", index), cmd, filepath.Join(dir, "prometheus.log"))
 	u := "http://" + addr
-	if err := poll(60*time.Second, func() (bool, error) {
+	if err := e2eapi.Poll(60*time.Second, func() (bool, error) {
 		resp, err := http.Get(u + "/-/ready")
 		if err != nil {
 			return false, nil
@@ -487,24 +485,13 @@ type sample struct {
 
 // query runs an instant query and returns its samples by label set.
 func query(prom, expr string) (map[string]sample, error) {
-	resp, err := http.Get(prom + "/api/v1/query?query=" + url.QueryEscape(expr))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
 	var r struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
+		Data struct {
 			Result []sample `json:"result"`
 		} `json:"data"`
 	}
-	if err := json.Unmarshal(b, &r); err != nil || r.Status != "success" {
-		return nil, fmt.Errorf("query %s: %v %s", expr, err, r.Error)
+	if err := e2eapi.GetJSON(prom+"/api/v1/query?query="+url.QueryEscape(expr), &r); err != nil {
+		return nil, fmt.Errorf("query %s: %w", expr, err)
 	}
 	out := map[string]sample{}
 	for _, s := range r.Data.Result {
@@ -520,11 +507,6 @@ func query(prom, expr string) (map[string]sample, error) {
 
 // activeTargets counts the billing-accounts targets a Prometheus scrapes.
 func activeTargets(prom string) int {
-	resp, err := http.Get(prom + "/api/v1/targets?state=active")
-	if err != nil {
-		fatalf("%v", err)
-	}
-	defer resp.Body.Close()
 	var r struct {
 		Data struct {
 			ActiveTargets []struct {
@@ -532,7 +514,7 @@ func activeTargets(prom string) int {
 			} `json:"activeTargets"`
 		} `json:"data"`
 	}
-	if err := json.NewDecoder(bufio.NewReader(resp.Body)).Decode(&r); err != nil {
+	if err := e2eapi.GetJSON(prom+"/api/v1/targets?state=active", &r); err != nil {
 		fatalf("%v", err)
 	}
 	n := 0
@@ -542,21 +524,4 @@ func activeTargets(prom string) int {
 		}
 	}
 	return n
-}
-
-func poll(timeout time.Duration, f func() (bool, error)) error {
-	deadline := time.Now().Add(timeout)
-	var last error
-	for time.Now().Before(deadline) {
-		ok, err := f()
-		if ok {
-			return nil
-		}
-		last = err
-		time.Sleep(500 * time.Millisecond)
-	}
-	if last != nil {
-		return last
-	}
-	return fmt.Errorf("not within %s", timeout)
 }
