@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -152,30 +153,13 @@ const (
 var accountName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 
 // Load reads, expands and validates the file at path.
-func Load(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading config: %w", err)
-	}
-	c, err := Parse(b, os.LookupEnv)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, nil
-}
+func Load(path string) (*Config, error) { return LoadShard(path, Unsharded) }
 
 // Parse decodes b strictly (unknown keys are errors), fills defaults, reads
 // secret files and validates every account. lookupEnv resolves ${VAR} in
-// api_key and in the secrets of providers' options.
+// the secrets.
 func Parse(b []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
-	c, err := decode(b)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.Validate(lookupEnv); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return ParseShard(b, lookupEnv, Unsharded)
 }
 
 // decode reads b strictly (unknown keys are errors) without validating.
@@ -257,7 +241,7 @@ func (g *Global) fill() error {
 }
 
 func (a *Account) validate(r resolver) error {
-	if unknown := a.Settings.unknown(); len(unknown) > 0 {
+	if unknown := a.unknownSettings(); len(unknown) > 0 {
 		return fmt.Errorf("%s: unknown field", strings.Join(unknown, ", "))
 	}
 	if a.Name == "" {
@@ -273,14 +257,20 @@ func (a *Account) validate(r resolver) error {
 	if err := checkBaseURL(a.BaseURL); err != nil {
 		return fmt.Errorf("base_url: %w", err)
 	}
-	if err := a.decodeOptions(a.Provider, p); err != nil {
+	if err := a.decodeOptions(p); err != nil {
 		return err
 	}
 	var err error
 	if a.APIKey, err = r.secret("api_key", a.APIKey, a.APIKeyFile); err != nil {
 		return err
 	}
-	login, err := resolveOptionSecrets(a.Options, r)
+	login := false // a provider's secret stands in for api_key
+	err = a.optionSecrets(func(key string, secret reflect.Value, file string) error {
+		s, err := r.secret(key, Secret(secret.String()), file)
+		secret.SetString(string(s))
+		login = login || s != ""
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -304,14 +294,11 @@ func (a *Account) validate(r resolver) error {
 	if a.RequestsPerMinute < 0 {
 		return fmt.Errorf("requests_per_minute: %v must be positive", a.RequestsPerMinute)
 	}
-	for cur := range a.Alerts.MinBalance {
-		if !currencyCode.MatchString(cur) {
-			return fmt.Errorf("alerts.min_balance: %q is not a 3-letter currency code", cur)
-		}
-	}
-	for cur := range a.Alerts.MonthlyBudget {
-		if !currencyCode.MatchString(cur) {
-			return fmt.Errorf("alerts.monthly_budget: %q is not a 3-letter currency code", cur)
+	for key, m := range map[string]map[string]float64{"min_balance": a.Alerts.MinBalance, "monthly_budget": a.Alerts.MonthlyBudget} {
+		for cur := range m {
+			if !currencyCode.MatchString(cur) {
+				return fmt.Errorf("alerts.%s: %q is not a 3-letter currency code", key, cur)
+			}
 		}
 	}
 	return nil

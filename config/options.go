@@ -15,8 +15,8 @@ import (
 // list of providers, tells config about its accounts.
 type Provider struct {
 	// Options returns a pointer to a new struct of the account keys only
-	// this provider reads, each field named by its yaml tag (a struct
-	// without fields if it reads none). Validate decodes an account's keys into it (a key it
+	// this provider reads, each field named by its yaml tag (no fields if
+	// it reads none). Validate decodes an account's keys into it (a key it
 	// lacks is an error) and leaves it in Account.Options. A Secret field
 	// is resolved as api_key is, from the string field <key>_file if that
 	// is set; such a secret stands in for api_key.
@@ -78,7 +78,26 @@ func flat(t reflect.Type) bool {
 	return true
 }
 
-// readers lists the providers whose Options have key.
+// Settings are an account's keys beyond the common ones, as the file holds
+// them. They print as their keys only: a password may be among the values.
+type Settings map[string]yaml.Node
+
+// Setting is a value as a file would hold it, for a Config built in code.
+func Setting(v string) yaml.Node {
+	return yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
+}
+
+// Format prints the keys for every verb, as Secret.Format does.
+func (s Settings) Format(f fmt.State, verb rune) {
+	io.WriteString(f, "settings["+strings.Join(slices.Sorted(maps.Keys(s)), " ")+"]")
+}
+
+// MarshalText keeps encoding/json, log/slog and yaml from printing values.
+func (s Settings) MarshalText() ([]byte, error) {
+	return []byte(strings.Join(slices.Sorted(maps.Keys(s)), ", ")), nil
+}
+
+// readers lists the providers that read key.
 func readers(key string) []string {
 	var out []string
 	for _, name := range Providers() {
@@ -89,31 +108,10 @@ func readers(key string) []string {
 	return out
 }
 
-// Settings are an account's keys beyond the common ones, as the file holds
-// them. They print as their keys only: a password may be among the values.
-type Settings map[string]yaml.Node
-
-// Setting is a value as a file would hold it, for a Config built in code.
-func Setting(v string) yaml.Node {
-	return yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
-}
-
-func (s Settings) keys() []string { return slices.Sorted(maps.Keys(s)) }
-
-// Format prints the keys for every verb, as Secret.Format does.
-func (s Settings) Format(f fmt.State, verb rune) {
-	io.WriteString(f, "settings["+strings.Join(s.keys(), " ")+"]")
-}
-
-// MarshalText keeps encoding/json, log/slog and yaml from printing values.
-func (s Settings) MarshalText() ([]byte, error) {
-	return []byte(strings.Join(s.keys(), ", ")), nil
-}
-
-// unknown lists the keys no provider reads.
-func (s Settings) unknown() []string {
+// unknownSettings lists the keys no provider reads.
+func (a *Account) unknownSettings() []string {
 	var out []string
-	for _, k := range s.keys() {
+	for _, k := range slices.Sorted(maps.Keys(a.Settings)) {
 		if len(readers(k)) == 0 {
 			out = append(out, k)
 		}
@@ -124,8 +122,9 @@ func (s Settings) unknown() []string {
 // decodeOptions moves the account's Settings into Options, a new value of
 // p's unless code set one; a key p does not read is an error naming the
 // providers that do.
-func (a *Account) decodeOptions(name string, p registered) error {
-	for _, k := range a.Settings.keys() {
+func (a *Account) decodeOptions(p registered) error {
+	keys := slices.Sorted(maps.Keys(a.Settings))
+	for _, k := range keys {
 		if !slices.Contains(p.keys, k) {
 			return fmt.Errorf("%s: only applies to provider %s", k, strings.Join(readers(k), ", "))
 		}
@@ -133,9 +132,9 @@ func (a *Account) decodeOptions(name string, p registered) error {
 	if a.Options == nil {
 		a.Options = p.Options()
 	} else if want := reflect.TypeOf(p.Options()); reflect.TypeOf(a.Options) != want {
-		return fmt.Errorf("options: provider %s reads %s, got %T", name, want, a.Options)
+		return fmt.Errorf("options: provider %s reads %s, got %T", a.Provider, want, a.Options)
 	}
-	for _, k := range a.Settings.keys() {
+	for _, k := range keys {
 		v := a.Settings[k]
 		one := yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: k}, &v}}
 		if err := one.Decode(a.Options); err != nil {
@@ -146,26 +145,22 @@ func (a *Account) decodeOptions(name string, p registered) error {
 	return nil
 }
 
-var secretType = reflect.TypeFor[Secret]()
-
-// optionSecrets calls f with the key of each Secret in options, a pointer
-// to a struct (or nil), its field and its <key>_file field (invalid if
-// there is none).
-func optionSecrets(options any, f func(key string, secret, file reflect.Value) error) error {
-	if options == nil {
+// optionSecrets calls f with the key of each Secret field of the account's
+// Options, the field, and the path in its <key>_file field if any.
+func (a *Account) optionSecrets(f func(key string, secret reflect.Value, file string) error) error {
+	if a.Options == nil {
 		return nil
 	}
-	v := reflect.ValueOf(options).Elem()
+	v := reflect.ValueOf(a.Options).Elem()
 	fields := reflect.VisibleFields(v.Type())
 	for _, field := range fields {
-		if field.Type != secretType {
+		if field.Type != reflect.TypeFor[Secret]() {
 			continue
 		}
-		key := yamlKey(field)
-		var file reflect.Value
+		key, file := yamlKey(field), ""
 		for _, other := range fields {
 			if yamlKey(other) == key+"_file" && other.Type.Kind() == reflect.String {
-				file = v.FieldByIndex(other.Index)
+				file = v.FieldByIndex(other.Index).String()
 			}
 		}
 		if err := f(key, v.FieldByIndex(field.Index), file); err != nil {
@@ -175,30 +170,11 @@ func optionSecrets(options any, f func(key string, secret, file reflect.Value) e
 	return nil
 }
 
-// resolveOptionSecrets resolves the Secrets of options as api_key is, and
-// reports whether one is set.
-func resolveOptionSecrets(options any, r resolver) (set bool, err error) {
-	err = optionSecrets(options, func(key string, secret, file reflect.Value) error {
-		var path string
-		if file.IsValid() {
-			path = file.String()
-		}
-		s, err := r.secret(key, Secret(secret.String()), path)
-		if err != nil {
-			return err
-		}
-		secret.SetString(string(s))
-		set = set || s != ""
-		return nil
-	})
-	return set, err
-}
-
 // Secrets lists the values of the account's secrets, api_key and its
 // provider's, for scrubbing them from what upstreams answer.
 func (a *Account) Secrets() []string {
 	out := []string{string(a.APIKey)}
-	optionSecrets(a.Options, func(_ string, secret, _ reflect.Value) error {
+	a.optionSecrets(func(_ string, secret reflect.Value, _ string) error {
 		out = append(out, secret.String())
 		return nil
 	})
@@ -210,12 +186,11 @@ func (a *Account) Secrets() []string {
 // them, such as %s.
 func (a Account) Format(f fmt.State, verb rune) {
 	n, err := a.node()
-	if err != nil {
-		fmt.Fprintf(f, "account %q: %v", a.Name, err)
-		return
+	var b []byte
+	if err == nil {
+		n.Style = yaml.FlowStyle
+		b, err = yaml.Marshal(n)
 	}
-	n.Style = yaml.FlowStyle
-	b, err := yaml.Marshal(n)
 	if err != nil {
 		fmt.Fprintf(f, "account %q: %v", a.Name, err)
 		return
