@@ -24,11 +24,8 @@ const redacted = "<secret>"
 
 func (s Secret) String() string { return redacted }
 
-// GoString keeps %#v from leaking the value too.
-func (s Secret) GoString() string { return redacted }
-
-// Format covers the verbs String does not: fmt prints a bad verb such as
-// %d or %x with the raw value.
+// Format covers every verb, %#v and bad ones such as %d included, which
+// fmt would otherwise print with the raw value.
 func (s Secret) Format(f fmt.State, verb rune) { io.WriteString(f, redacted) }
 
 // MarshalText keeps encoding/json, log/slog and any other text encoder
