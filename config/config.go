@@ -4,6 +4,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -204,34 +205,21 @@ func (g *Global) fill() error {
 	if g.Timeout == Off {
 		return fmt.Errorf("global: timeout: %w", errTimeoutOff)
 	}
-	if g.Timeout == 0 {
-		g.Timeout = Duration(DefaultTimeout)
-	}
-	if g.Retries == nil {
-		r := DefaultRetries
-		g.Retries = &r
-	} else if *g.Retries < 0 || *g.Retries > 10 {
+	g.Timeout = cmp.Or(g.Timeout, Duration(DefaultTimeout))
+	g.Retries = cmp.Or(g.Retries, new(DefaultRetries))
+	g.MaxResponseBytes = cmp.Or(g.MaxResponseBytes, DefaultMaxResponseBytes)
+	g.CacheTTL = cmp.Or(g.CacheTTL, Duration(DefaultCacheTTL))
+	g.MaxStale = cmp.Or(g.MaxStale, Duration(DefaultMaxStale))
+	g.MaxConcurrency = cmp.Or(g.MaxConcurrency, DefaultMaxConcurrency)
+	g.AccountMaxConcurrency = cmp.Or(g.AccountMaxConcurrency, DefaultAccountMaxConc)
+	switch {
+	case *g.Retries < 0 || *g.Retries > 10:
 		return fmt.Errorf("global: retries: %d is outside 0..10", *g.Retries)
-	}
-	if g.MaxResponseBytes == 0 {
-		g.MaxResponseBytes = DefaultMaxResponseBytes
-	} else if g.MaxResponseBytes < 1024 {
+	case g.MaxResponseBytes < 1024:
 		return fmt.Errorf("global: max_response_bytes: %d is below 1024", g.MaxResponseBytes)
-	}
-	if g.CacheTTL == 0 {
-		g.CacheTTL = Duration(DefaultCacheTTL)
-	}
-	if g.MaxStale == 0 {
-		g.MaxStale = Duration(DefaultMaxStale)
-	}
-	if g.MaxConcurrency == 0 {
-		g.MaxConcurrency = DefaultMaxConcurrency
-	} else if g.MaxConcurrency < 0 {
+	case g.MaxConcurrency < 0:
 		return fmt.Errorf("global: max_concurrency: %d must be positive", g.MaxConcurrency)
-	}
-	if g.AccountMaxConcurrency == 0 {
-		g.AccountMaxConcurrency = DefaultAccountMaxConc
-	} else if g.AccountMaxConcurrency < 0 {
+	case g.AccountMaxConcurrency < 0:
 		return fmt.Errorf("global: account_max_concurrency: %d must be positive", g.AccountMaxConcurrency)
 	}
 	return nil
