@@ -71,12 +71,7 @@ func ParseShard(b []byte, lookupEnv func(string) (string, bool), s Shard) (*Conf
 	if err := c.validate(lookupEnv, s); err != nil {
 		return nil, err
 	}
-	return c.Sharded(s), nil
-}
-
-// Sharded returns a copy of c holding only the accounts of shard s; the
-// others are listed in Elsewhere with their shard.
-func (c *Config) Sharded(s Shard) *Config {
+	// The other shards' accounts leave Accounts for Elsewhere.
 	out := &Config{Global: c.Global, Elsewhere: map[string]uint64{}}
 	for _, a := range c.Accounts {
 		if s.Owns(a.Name) {
@@ -85,5 +80,5 @@ func (c *Config) Sharded(s Shard) *Config {
 			out.Elsewhere[a.Name] = ShardOf(a.Name, s.Total)
 		}
 	}
-	return out
+	return out, nil
 }
