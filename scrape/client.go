@@ -243,9 +243,6 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 		if to := redirectTarget(resp); to != "" && resp.StatusCode/100 == 3 {
 			msg = strings.TrimSuffix("redirect to "+to+" (not followed); "+msg, "; ")
 		}
-		if to := redirectTarget(resp); to != "" && resp.StatusCode/100 == 3 {
-			msg = strings.TrimSuffix("redirect to "+to+" (not followed); "+msg, "; ")
-		}
 		if resp.StatusCode == 429 || resp.StatusCode == 503 {
 			if ra := resp.Header.Get("Retry-After"); ra != "" {
 				msg = strings.TrimSpace(msg + " (Retry-After: " + ra + ")")
