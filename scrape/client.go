@@ -7,6 +7,7 @@ package scrape
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -68,7 +69,6 @@ type Client struct {
 	http    *retryablehttp.Client
 	account *Semaphore
 	limiter *rate.Limiter
-	now     func() time.Time
 
 	authMu sync.RWMutex
 	auth   func(*http.Request)
@@ -98,24 +98,17 @@ func New(opt Options) (*Client, error) {
 	if opt.MaxResponseBytes <= 0 {
 		opt.MaxResponseBytes = 10 << 20
 	}
-	c := &Client{opt: opt, base: base, now: opt.Now, cache: map[string]*entry{}}
+	c := &Client{opt: opt, base: base, cache: map[string]*entry{}}
 	if opt.MaxConcurrency > 0 {
 		c.account = NewSemaphore(opt.MaxConcurrency)
 	}
 	if opt.RequestsPerMinute > 0 {
-		burst := int(opt.RequestsPerMinute / 6) // ten seconds' worth
-		if burst < 1 {
-			burst = 1
-		}
+		burst := max(int(opt.RequestsPerMinute/6), 1) // ten seconds' worth
 		c.limiter = rate.NewLimiter(rate.Limit(opt.RequestsPerMinute/60), burst)
-	}
-	transport := opt.Transport
-	if transport == nil {
-		transport = defaultTransport
 	}
 	rc := retryablehttp.NewClient()
 	rc.HTTPClient = &http.Client{
-		Transport: &instrumented{next: transport, c: c},
+		Transport: &instrumented{next: cmp.Or(opt.Transport, defaultTransport), c: c},
 		// Redirects would re-send the Authorization header elsewhere; vendors
 		// do not redirect API calls, so a redirect is an error.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -189,11 +182,8 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 	}
 	// The timeout bounds the logical request: every attempt, the backoff
 	// between them and the wait for a connection slot (see instrumented).
-	if c.opt.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.opt.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := context.WithTimeout(ctx, c.opt.Timeout)
+	defer cancel()
 
 	var payload io.Reader
 	if r.Body != nil {
@@ -203,7 +193,7 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 		}
 		payload = bytes.NewReader(b)
 	}
-	ctx = context.WithValue(withEndpoint(ctx, r.Endpoint), attemptsKey{}, new(int))
+	ctx = context.WithValue(context.WithValue(ctx, endpointKey{}, r.Endpoint), attemptsKey{}, new(int))
 	req, err := retryablehttp.NewRequestWithContext(ctx, r.Method, c.base.String()+r.Path, payload)
 	if err != nil {
 		return nil, c.errorf(r.Endpoint, 0, ReasonTransport, "building request: %v", err)

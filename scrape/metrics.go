@@ -1,7 +1,6 @@
 package scrape
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -126,11 +125,8 @@ func (m *Metrics) cacheLookup(c *Client, result string) {
 	})
 }
 
+// endpointKey carries a request's endpoint name to instrumented.
 type endpointKey struct{}
-
-func withEndpoint(ctx context.Context, name string) context.Context {
-	return context.WithValue(ctx, endpointKey{}, name)
-}
 
 // instrumented counts and times every attempt, retries included, which is
 // what the vendor sees and what its rate limits count.
