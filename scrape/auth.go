@@ -2,6 +2,9 @@ package scrape
 
 import (
 	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -61,3 +64,21 @@ func scrubSecrets(s string, secrets []string) string {
 	}
 	return strings.Join(parts, "…")
 }
+
+// secretForms are the spellings of a secret that an error body may echo:
+// as it is, and URL-encoded as a query or a path carries it, with upper-
+// or lower-case hex digits.
+func secretForms(sec string) []string {
+	forms := []string{sec}
+	for _, enc := range []string{url.QueryEscape(sec), url.PathEscape(sec), strings.ReplaceAll(url.QueryEscape(sec), "+", "%20")} {
+		for _, f := range []string{enc, escapeHex.ReplaceAllStringFunc(enc, strings.ToLower)} {
+			if !slices.Contains(forms, f) {
+				forms = append(forms, f)
+			}
+		}
+	}
+	return forms
+}
+
+// escapeHex is a %XX escape as url writes it, with upper-case hex digits.
+var escapeHex = regexp.MustCompile(`%[0-9A-F]{2}`)

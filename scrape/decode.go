@@ -164,9 +164,18 @@ func (v Time) In(loc *time.Location) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
 }
 
-// Unix returns seconds since the epoch, with zone-less values read in loc.
+// Unix returns seconds since the epoch, with zone-less values read in loc,
+// exact for any year 1–9999: time.Time.UnixNano overflows int64 outside
+// 1678–2262, which turned .NET's "never" (9999-12-31) into a date in 1816.
 func (v Time) Unix(loc *time.Location) float64 {
-	return unixSeconds(v.In(loc))
+	t := v.In(loc)
+	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
+}
+
+// isMinValue reports .NET's DateTime.MinValue, 0001-01-01T00:00:00 with
+// or without a zone, which DocSpace sends for "no date".
+func isMinValue(t time.Time) bool {
+	return t.Equal(time.Date(1, time.January, 1, 0, 0, 0, 0, t.Location()))
 }
 
 // scalar returns the text of a JSON string (unquoted) or other scalar.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -109,6 +110,25 @@ func (c *Client) errorf(endpoint string, status int, reason Reason, format strin
 	detail := c.scrub(fmt.Sprintf(format, args...))
 	return &Error{Provider: c.opt.Provider, Account: c.opt.Account, Endpoint: endpoint,
 		Status: status, Reason: reason, Detail: detail}
+}
+
+// redirectTarget names where a redirect the client did not follow
+// pointed, resolved against the request, without the userinfo, query and
+// fragment, which may carry credentials.
+func redirectTarget(resp *http.Response) string {
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return ""
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "an unparsable Location"
+	}
+	if resp.Request != nil && resp.Request.URL != nil {
+		u = resp.Request.URL.ResolveReference(u)
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
 }
 
 func unwrapURLError(err error) error {
