@@ -239,7 +239,7 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 				c.backOff(ra)
 			}
 		}
-		return nil, c.errorf(r.Endpoint, resp.StatusCode, reasonForStatus(resp.StatusCode), "%s", msg)
+		return nil, c.errorf(r.Endpoint, resp.StatusCode, cmp.Or(statusReasons[resp.StatusCode], ReasonServer), "%s", msg)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opt.MaxResponseBytes+1))
 	if err != nil {

@@ -31,7 +31,7 @@ func (f *Float) UnmarshalJSON(b []byte) error {
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return typeError(b, "number")
+		return TypeError(b, "number")
 	}
 	*f = Float{V: v, Valid: true}
 	return nil
@@ -56,7 +56,7 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 		*v = Bool{V: false, Valid: true}
 	case "":
 	default:
-		return typeError(b, "boolean")
+		return TypeError(b, "boolean")
 	}
 	return nil
 }
@@ -82,7 +82,7 @@ func (v *String) UnmarshalJSON(b []byte) error {
 	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
 		*v = String(s)
 	default:
-		return typeError(b, "string")
+		return TypeError(b, "string")
 	}
 	return nil
 }
@@ -130,13 +130,13 @@ func (v *Time) UnmarshalJSON(b []byte) error {
 		case n < maxUnixMilli:
 			t = time.UnixMilli(int64(whole)).Add(time.Duration(math.Round(frac*1e3)) * time.Microsecond)
 		default:
-			return typeError(b, "date") // past the year 9999: not a date
+			return TypeError(b, "date") // past the year 9999: not a date
 		}
 		*v = Time{t: t.UTC(), zoned: true, Valid: true}
 		return nil
 	}
 	if !isString {
-		return typeError(b, "date")
+		return TypeError(b, "date")
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		if !isMinValue(t) {
@@ -152,7 +152,7 @@ func (v *Time) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
-	return typeError(b, "date")
+	return TypeError(b, "date")
 }
 
 // In returns the instant, reading a zone-less value in loc (UTC if nil).
@@ -208,13 +208,10 @@ var wantTypes = map[string]reflect.Type{
 	"list": reflect.TypeOf(list{}),
 }
 
-// TypeError is typeError for decoders outside this package; want is one
-// of number, boolean, date, string, list.
-func TypeError(b []byte, want string) error { return typeError(b, want) }
-
-// typeError returns a *json.UnmarshalTypeError so that encoding/json adds
-// the path of the offending field to it.
-func typeError(b []byte, want string) error {
+// TypeError refuses b, which is not the want (number, boolean, date,
+// string, list) a decoder expects. It is a *json.UnmarshalTypeError so
+// that encoding/json adds the path of the offending field to it.
+func TypeError(b []byte, want string) error {
 	return &json.UnmarshalTypeError{Value: quoteShort(b), Type: wantTypes[want]}
 }
 
@@ -259,14 +256,12 @@ func describeJSONError(err error, body []byte) string {
 		}
 		return fmt.Sprintf("field %s: got %s where %s is expected", field, te.Value, jsonKind(te.Type))
 	// encoding/json reports a cut-off body as a SyntaxError too.
-	case err != nil && strings.Contains(err.Error(), "unexpected end of JSON"):
+	case strings.Contains(err.Error(), "unexpected end of JSON"):
 		return fmt.Sprintf("truncated JSON (%d bytes)", len(body))
 	case errors.As(err, &se):
 		return fmt.Sprintf("invalid JSON at byte %d of %d: %v", se.Offset, len(body), se)
-	case err != nil:
-		return err.Error()
 	}
-	return "invalid JSON"
+	return err.Error()
 }
 
 // jsonKind names the JSON a Go type expects, rather than the Go type,
