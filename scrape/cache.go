@@ -89,11 +89,7 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		if err == nil {
 			// A body of the wrong shape is a failed refresh: caching it
 			// would replace the last good answer with one nobody can read.
-			var derr string
-			if e.decoded, derr = checkShape(body, out); derr != "" {
-				err = c.errorf(ep.Name, 200, ReasonDecode, "%s", derr)
-				c.opt.Metrics.countError(c, ReasonDecode)
-			}
+			e.decoded, err = c.checkShape(ep.Name, body, out)
 		}
 		if err == nil && ttl > 0 {
 			e.fetchedAt = c.opt.Now()

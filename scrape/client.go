@@ -106,21 +106,20 @@ func New(opt Options) (*Client, error) {
 		burst := max(int(opt.RequestsPerMinute/6), 1) // ten seconds' worth
 		c.limiter = rate.NewLimiter(rate.Limit(opt.RequestsPerMinute/60), burst)
 	}
-	rc := retryablehttp.NewClient()
-	rc.HTTPClient = &http.Client{
-		Transport: &instrumented{next: cmp.Or(opt.Transport, defaultTransport), c: c},
-		// Redirects would re-send the Authorization header elsewhere; vendors
-		// do not redirect API calls, so a redirect is an error.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	c.http = &retryablehttp.Client{ // no Logger: errors are returned, not logged
+		HTTPClient: &http.Client{
+			Transport: &instrumented{next: cmp.Or(opt.Transport, defaultTransport), c: c},
+			// Redirects would re-send the Authorization header elsewhere; vendors
+			// do not redirect API calls, so a redirect is an error.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		RetryMax:     opt.Retries,
+		RetryWaitMin: 200 * time.Millisecond,
+		RetryWaitMax: 5 * time.Second,
+		CheckRetry:   c.checkRetry,
+		Backoff:      backoff, // honours Retry-After on 429 and 503
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	rc.Logger = nil
-	rc.RetryMax = opt.Retries
-	rc.RetryWaitMin = 200 * time.Millisecond
-	rc.RetryWaitMax = 5 * time.Second
-	rc.CheckRetry = c.checkRetry
-	rc.Backoff = backoff // honours Retry-After on 429 and 503
-	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	c.http = rc
 	return c, nil
 }
 
@@ -151,11 +150,8 @@ type Request struct {
 // Do performs r and decodes a 2xx JSON answer into out (if not nil).
 func (c *Client) Do(ctx context.Context, r Request, out any) error {
 	body, err := c.do(ctx, r)
-	if err != nil {
+	if err != nil || out == nil {
 		return err
-	}
-	if out == nil {
-		return nil
 	}
 	return c.decode(r.Endpoint, body, out)
 }

@@ -231,18 +231,14 @@ func (c *Client) decode(endpoint string, body []byte, out any) error {
 	return nil
 }
 
-// checkShape decodes body into a fresh value of out's type and describes
-// what does not fit; out itself is left alone. The value is returned for
-// the cache.
-func checkShape(body []byte, out any) (any, string) {
+// checkShape decodes body into a fresh value of out's type, for the cache;
+// out itself is left alone.
+func (c *Client) checkShape(endpoint string, body []byte, out any) (any, error) {
 	v := any(new(any))
 	if t := reflect.TypeOf(out); t != nil && t.Kind() == reflect.Pointer {
 		v = reflect.New(t.Elem()).Interface()
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return nil, describeJSONError(err, body)
-	}
-	return v, ""
+	return v, c.decode(endpoint, body, v)
 }
 
 func describeJSONError(err error, body []byte) string {
