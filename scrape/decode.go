@@ -77,9 +77,7 @@ func (v *String) UnmarshalJSON(b []byte) error {
 	switch {
 	case null:
 		*v = ""
-	case isString:
-		*v = String(s)
-	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
+	case isString || b[0] == '-' || (b[0] >= '0' && b[0] <= '9'):
 		*v = String(s)
 	default:
 		return TypeError(b, "string")

@@ -46,17 +46,15 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s account %q endpoint %s: ", e.Provider, e.Account, e.Endpoint)
+	s := fmt.Sprintf("%s account %q endpoint %s: ", e.Provider, e.Account, e.Endpoint)
 	if e.Status != 0 {
-		fmt.Fprintf(&b, "HTTP %d ", e.Status)
+		s += fmt.Sprintf("HTTP %d ", e.Status)
 	}
-	fmt.Fprintf(&b, "(%s)", e.Reason)
+	s += "(" + string(e.Reason) + ")"
 	if e.Detail != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Detail)
+		s += ": " + e.Detail
 	}
-	return b.String()
+	return s
 }
 
 // ReasonOf returns the Reason of an *Error in err's chain, or "" if none.
