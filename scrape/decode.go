@@ -100,7 +100,9 @@ type Time struct {
 // maxUnixMilli is 10000-01-01T00:00:00Z in milliseconds.
 const maxUnixMilli = 253402300800e3
 
-var naiveLayouts = []string{
+// timeLayouts are tried in order; only the first has a zone.
+var timeLayouts = []string{
+	time.RFC3339Nano,
 	"2006-01-02T15:04:05.9999999",
 	"2006-01-02 15:04:05.9999999",
 	"2006-01-02T15:04",
@@ -136,16 +138,10 @@ func (v *Time) UnmarshalJSON(b []byte) error {
 	if !isString {
 		return TypeError(b, "date")
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		if !isMinValue(t) {
-			*v = Time{t: t, zoned: true, Valid: true}
-		}
-		return nil
-	}
-	for _, layout := range naiveLayouts {
+	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			if !isMinValue(t) {
-				*v = Time{t: t, Valid: true}
+				*v = Time{t: t, zoned: layout == time.RFC3339Nano, Valid: true}
 			}
 			return nil
 		}
