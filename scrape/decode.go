@@ -206,14 +206,11 @@ var wantTypes = map[string]reflect.Type{
 // string, list) a decoder expects. It is a *json.UnmarshalTypeError so
 // that encoding/json adds the path of the offending field to it.
 func TypeError(b []byte, want string) error {
-	return &json.UnmarshalTypeError{Value: quoteShort(b), Type: wantTypes[want]}
-}
-
-func quoteShort(b []byte) string {
+	value := string(b[:min(len(b), 40)])
 	if len(b) > 40 {
-		return string(b[:40]) + "…"
+		value += "…"
 	}
-	return string(b)
+	return &json.UnmarshalTypeError{Value: value, Type: wantTypes[want]}
 }
 
 // decode unmarshals a body, wrapping errors with where they happened.
