@@ -157,24 +157,19 @@ func (c *Client) Do(ctx context.Context, r Request, out any) error {
 }
 
 // do sends one logical request (with retries) and returns a 2xx body.
-func (c *Client) do(ctx context.Context, r Request) ([]byte, error) {
+func (c *Client) do(ctx context.Context, r Request) (_ []byte, err error) {
 	record(ctx, time.Time{})
-	body, err := c.send(ctx, r)
-	if err != nil {
-		c.opt.Metrics.countError(c, ReasonOf(err))
-	}
-	return body, err
-}
-
-func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
+	defer func() {
+		if err != nil {
+			c.opt.Metrics.countError(c, ReasonOf(err))
+		}
+	}()
 	if until, waiting := c.backingOff(); waiting {
 		return nil, c.errorf(r.Endpoint, 0, ReasonRateLimited, "not calling before %s as the vendor's Retry-After asked",
 			until.UTC().Format(time.RFC3339))
 	}
-	if c.limiter != nil {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, c.errorf(r.Endpoint, 0, ReasonRateLimited, "requests_per_minute budget exhausted before the deadline")
-		}
+	if c.limiter != nil && c.limiter.Wait(ctx) != nil {
+		return nil, c.errorf(r.Endpoint, 0, ReasonRateLimited, "requests_per_minute budget exhausted before the deadline")
 	}
 	// The timeout bounds the logical request: every attempt, the backoff
 	// between them and the wait for a connection slot (see instrumented).
@@ -229,11 +224,9 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 		if to := redirectTarget(resp); to != "" && resp.StatusCode/100 == 3 {
 			msg = strings.TrimSuffix("redirect to "+to+" (not followed); "+msg, "; ")
 		}
-		if resp.StatusCode == 429 || resp.StatusCode == 503 {
-			if ra := resp.Header.Get("Retry-After"); ra != "" {
-				msg = strings.TrimSpace(msg + " (Retry-After: " + ra + ")")
-				c.backOff(ra)
-			}
+		if ra := resp.Header.Get("Retry-After"); ra != "" && (resp.StatusCode == 429 || resp.StatusCode == 503) {
+			msg = strings.TrimSpace(msg + " (Retry-After: " + ra + ")")
+			c.backOff(ra)
 		}
 		return nil, c.errorf(r.Endpoint, resp.StatusCode, cmp.Or(statusReasons[resp.StatusCode], ReasonServer), "%s", msg)
 	}
