@@ -2,6 +2,7 @@ package scrape
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -233,19 +234,14 @@ func (c *Client) checkShape(endpoint string, body []byte, out any) (any, error) 
 }
 
 func describeJSONError(err error, body []byte) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &te):
-		field := te.Field
-		if field == "" {
-			field = "(top level)"
-		}
-		return fmt.Sprintf("field %s: got %s where %s is expected", field, te.Value, jsonKind(te.Type))
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		return fmt.Sprintf("field %s: got %s where %s is expected", cmp.Or(te.Field, "(top level)"), te.Value, jsonKind(te.Type))
+	}
 	// encoding/json reports a cut-off body as a SyntaxError too.
-	case strings.Contains(err.Error(), "unexpected end of JSON"):
+	if strings.Contains(err.Error(), "unexpected end of JSON") {
 		return fmt.Sprintf("truncated JSON (%d bytes)", len(body))
-	case errors.As(err, &se):
+	}
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
 		return fmt.Sprintf("invalid JSON at byte %d of %d: %v", se.Offset, len(body), se)
 	}
 	return err.Error()
