@@ -20,10 +20,7 @@ import (
 // at N = 1000 is several times cheaper than a client_golang Registry
 // (docs/adr/0010-metrics-written-by-hand.md).
 func Text(current func() *collector.Exporter, shared prometheus.Gatherer, opt Options) http.Handler {
-	logger := opt.Logger
-	if logger == nil {
-		logger = log.NewNopLogger()
-	}
+	logger := orNop(opt.Logger)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), ScrapeTimeout(r, opt.TimeoutOffset, opt.MaxTimeout))
 		defer cancel()
