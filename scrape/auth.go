@@ -2,6 +2,9 @@ package scrape
 
 import (
 	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -24,20 +27,16 @@ func (c *Client) AddSecret(s string) {
 	c.authMu.Unlock()
 }
 
-func (c *Client) scrub(s string) string {
-	c.authMu.RLock()
-	defer c.authMu.RUnlock()
-	return scrubSecrets(s, c.opt.Secrets)
-}
-
 // minSecretPrefix is the shortest beginning of a secret that scrubbing
 // removes where a text was shortened; shorter ones would hit ordinary words.
 const minSecretPrefix = 4
 
-// scrubSecrets replaces every secret in s, and the beginning of a secret
-// left just before a "…" where a long text was shortened.
-func scrubSecrets(s string, secrets []string) string {
-	for _, sec := range secrets {
+// scrub replaces every secret in s, and the beginning of a secret left
+// just before a "…" where a long text was shortened.
+func (c *Client) scrub(s string) string {
+	c.authMu.RLock()
+	defer c.authMu.RUnlock()
+	for _, sec := range c.opt.Secrets {
 		if sec == "" {
 			continue
 		}
@@ -45,12 +44,9 @@ func scrubSecrets(s string, secrets []string) string {
 			s = strings.ReplaceAll(s, form, "<secret>")
 		}
 	}
-	if !strings.Contains(s, "…") {
-		return s
-	}
 	parts := strings.Split(s, "…")
 	for i := range parts[:len(parts)-1] {
-		for _, sec := range secrets {
+		for _, sec := range c.opt.Secrets {
 			for n := len(sec) - 1; n >= minSecretPrefix; n-- {
 				if strings.HasSuffix(parts[i], sec[:n]) {
 					parts[i] = parts[i][:len(parts[i])-n] + "<secret>"
@@ -61,3 +57,21 @@ func scrubSecrets(s string, secrets []string) string {
 	}
 	return strings.Join(parts, "…")
 }
+
+// secretForms are the spellings of a secret that an error body may echo:
+// as it is, and URL-encoded as a query or a path carries it, with upper-
+// or lower-case hex digits.
+func secretForms(sec string) []string {
+	forms := []string{sec}
+	for _, enc := range []string{url.QueryEscape(sec), url.PathEscape(sec), strings.ReplaceAll(url.QueryEscape(sec), "+", "%20")} {
+		for _, f := range []string{enc, escapeHex.ReplaceAllStringFunc(enc, strings.ToLower)} {
+			if !slices.Contains(forms, f) {
+				forms = append(forms, f)
+			}
+		}
+	}
+	return forms
+}
+
+// escapeHex is a %XX escape as url writes it, with upper-case hex digits.
+var escapeHex = regexp.MustCompile(`%[0-9A-F]{2}`)

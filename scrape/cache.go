@@ -66,7 +66,7 @@ func record(ctx context.Context, expiry time.Time) {
 func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool, err error) {
 	key := ep.Path
 	ttl := c.ttl(ep)
-	if e, ok := c.cached(key, ttl); ok {
+	if e, ok := c.lookup(key, ttl); ok {
 		c.opt.Metrics.cacheLookup(c, "hit")
 		record(ctx, e.fetchedAt.Add(ttl))
 		return c.fill(ep.Name, e, out)
@@ -75,7 +75,7 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 	ch := c.flights.DoChan(key, func() (any, error) {
 		// A flight that ended between our cache miss and DoChan has
 		// already answered: do not ask the vendor twice.
-		if e, ok := c.cached(key, ttl); ok {
+		if e, ok := c.lookup(key, ttl); ok {
 			return e, nil
 		}
 		// The flight outlives any one scrape so that a slow vendor still
@@ -89,14 +89,10 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		if err == nil {
 			// A body of the wrong shape is a failed refresh: caching it
 			// would replace the last good answer with one nobody can read.
-			var derr string
-			if e.decoded, derr = checkShape(body, out); derr != "" {
-				err = c.errorf(ep.Name, 200, ReasonDecode, "%s", derr)
-				c.opt.Metrics.countError(c, ReasonDecode)
-			}
+			e.decoded, err = c.checkShape(ep.Name, body, out)
 		}
 		if err == nil && ttl > 0 {
-			e.fetchedAt = c.now()
+			e.fetchedAt = c.opt.Now()
 			c.cacheMu.Lock()
 			c.cache[key] = e
 			c.cacheMu.Unlock()
@@ -120,7 +116,7 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		c.opt.Metrics.countError(c, ReasonTimeout)
 	}
 	record(ctx, time.Time{})
-	if e, ok := c.stale(key); ok {
+	if e, ok := c.lookup(key, c.opt.MaxStale); ok {
 		c.opt.Metrics.cacheLookup(c, "stale")
 		if u, _ := c.fill(ep.Name, e, out); u {
 			return true, err
@@ -157,29 +153,18 @@ func (c *Client) ttl(ep Endpoint) time.Duration {
 	return c.opt.CacheTTL
 }
 
-func (c *Client) cached(key string, ttl time.Duration) (*entry, bool) {
-	if ttl <= 0 {
-		return nil, false
-	}
-	c.cacheMu.Lock()
-	defer c.cacheMu.Unlock()
-	e, ok := c.cache[key]
-	if !ok || c.now().Sub(e.fetchedAt) >= ttl {
-		return nil, false
-	}
-	return e, true
-}
-
-func (c *Client) stale(key string) (*entry, bool) {
+// lookup returns key's entry and whether it is younger than maxAge. An
+// entry too old to serve, even as a stale answer, is forgotten.
+func (c *Client) lookup(key string, maxAge time.Duration) (*entry, bool) {
 	c.cacheMu.Lock()
 	defer c.cacheMu.Unlock()
 	e, ok := c.cache[key]
 	if !ok {
 		return nil, false
 	}
-	if c.now().Sub(e.fetchedAt) >= c.opt.MaxStale {
-		delete(c.cache, key) // too old to stand in: forget it
-		return nil, false
+	age := c.opt.Now().Sub(e.fetchedAt)
+	if age >= maxAge && age >= c.opt.MaxStale {
+		delete(c.cache, key)
 	}
-	return e, true
+	return e, age < maxAge
 }

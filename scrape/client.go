@@ -7,6 +7,7 @@ package scrape
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -68,7 +69,6 @@ type Client struct {
 	http    *retryablehttp.Client
 	account *Semaphore
 	limiter *rate.Limiter
-	now     func() time.Time
 
 	authMu sync.RWMutex
 	auth   func(*http.Request)
@@ -98,36 +98,28 @@ func New(opt Options) (*Client, error) {
 	if opt.MaxResponseBytes <= 0 {
 		opt.MaxResponseBytes = 10 << 20
 	}
-	c := &Client{opt: opt, base: base, now: opt.Now, cache: map[string]*entry{}}
+	c := &Client{opt: opt, base: base, cache: map[string]*entry{}}
 	if opt.MaxConcurrency > 0 {
 		c.account = NewSemaphore(opt.MaxConcurrency)
 	}
 	if opt.RequestsPerMinute > 0 {
-		burst := int(opt.RequestsPerMinute / 6) // ten seconds' worth
-		if burst < 1 {
-			burst = 1
-		}
+		burst := max(int(opt.RequestsPerMinute/6), 1) // ten seconds' worth
 		c.limiter = rate.NewLimiter(rate.Limit(opt.RequestsPerMinute/60), burst)
 	}
-	transport := opt.Transport
-	if transport == nil {
-		transport = defaultTransport
+	c.http = &retryablehttp.Client{ // no Logger: errors are returned, not logged
+		HTTPClient: &http.Client{
+			Transport: &instrumented{next: cmp.Or(opt.Transport, defaultTransport), c: c},
+			// Redirects would re-send the Authorization header elsewhere; vendors
+			// do not redirect API calls, so a redirect is an error.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		RetryMax:     opt.Retries,
+		RetryWaitMin: 200 * time.Millisecond,
+		RetryWaitMax: 5 * time.Second,
+		CheckRetry:   c.checkRetry,
+		Backoff:      backoff, // honours Retry-After on 429 and 503
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	rc := retryablehttp.NewClient()
-	rc.HTTPClient = &http.Client{
-		Transport: &instrumented{next: transport, c: c},
-		// Redirects would re-send the Authorization header elsewhere; vendors
-		// do not redirect API calls, so a redirect is an error.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	rc.Logger = nil
-	rc.RetryMax = opt.Retries
-	rc.RetryWaitMin = 200 * time.Millisecond
-	rc.RetryWaitMax = 5 * time.Second
-	rc.CheckRetry = c.checkRetry
-	rc.Backoff = backoff // honours Retry-After on 429 and 503
-	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	c.http = rc
 	return c, nil
 }
 
@@ -158,42 +150,31 @@ type Request struct {
 // Do performs r and decodes a 2xx JSON answer into out (if not nil).
 func (c *Client) Do(ctx context.Context, r Request, out any) error {
 	body, err := c.do(ctx, r)
-	if err != nil {
+	if err != nil || out == nil {
 		return err
-	}
-	if out == nil {
-		return nil
 	}
 	return c.decode(r.Endpoint, body, out)
 }
 
 // do sends one logical request (with retries) and returns a 2xx body.
-func (c *Client) do(ctx context.Context, r Request) ([]byte, error) {
+func (c *Client) do(ctx context.Context, r Request) (_ []byte, err error) {
 	record(ctx, time.Time{})
-	body, err := c.send(ctx, r)
-	if err != nil {
-		c.opt.Metrics.countError(c, ReasonOf(err))
-	}
-	return body, err
-}
-
-func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
+	defer func() {
+		if err != nil {
+			c.opt.Metrics.countError(c, ReasonOf(err))
+		}
+	}()
 	if until, waiting := c.backingOff(); waiting {
 		return nil, c.errorf(r.Endpoint, 0, ReasonRateLimited, "not calling before %s as the vendor's Retry-After asked",
 			until.UTC().Format(time.RFC3339))
 	}
-	if c.limiter != nil {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, c.errorf(r.Endpoint, 0, ReasonRateLimited, "requests_per_minute budget exhausted before the deadline")
-		}
+	if c.limiter != nil && c.limiter.Wait(ctx) != nil {
+		return nil, c.errorf(r.Endpoint, 0, ReasonRateLimited, "requests_per_minute budget exhausted before the deadline")
 	}
 	// The timeout bounds the logical request: every attempt, the backoff
 	// between them and the wait for a connection slot (see instrumented).
-	if c.opt.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.opt.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := context.WithTimeout(ctx, c.opt.Timeout)
+	defer cancel()
 
 	var payload io.Reader
 	if r.Body != nil {
@@ -203,7 +184,7 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 		}
 		payload = bytes.NewReader(b)
 	}
-	ctx = context.WithValue(withEndpoint(ctx, r.Endpoint), attemptsKey{}, new(int))
+	ctx = context.WithValue(context.WithValue(ctx, endpointKey{}, r.Endpoint), attemptsKey{}, new(int))
 	req, err := retryablehttp.NewRequestWithContext(ctx, r.Method, c.base.String()+r.Path, payload)
 	if err != nil {
 		return nil, c.errorf(r.Endpoint, 0, ReasonTransport, "building request: %v", err)
@@ -243,16 +224,11 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 		if to := redirectTarget(resp); to != "" && resp.StatusCode/100 == 3 {
 			msg = strings.TrimSuffix("redirect to "+to+" (not followed); "+msg, "; ")
 		}
-		if to := redirectTarget(resp); to != "" && resp.StatusCode/100 == 3 {
-			msg = strings.TrimSuffix("redirect to "+to+" (not followed); "+msg, "; ")
+		if ra := resp.Header.Get("Retry-After"); ra != "" && (resp.StatusCode == 429 || resp.StatusCode == 503) {
+			msg = strings.TrimSpace(msg + " (Retry-After: " + ra + ")")
+			c.backOff(ra)
 		}
-		if resp.StatusCode == 429 || resp.StatusCode == 503 {
-			if ra := resp.Header.Get("Retry-After"); ra != "" {
-				msg = strings.TrimSpace(msg + " (Retry-After: " + ra + ")")
-				c.backOff(ra)
-			}
-		}
-		return nil, c.errorf(r.Endpoint, resp.StatusCode, reasonForStatus(resp.StatusCode), "%s", msg)
+		return nil, c.errorf(r.Endpoint, resp.StatusCode, cmp.Or(statusReasons[resp.StatusCode], ReasonServer), "%s", msg)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opt.MaxResponseBytes+1))
 	if err != nil {

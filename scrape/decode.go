@@ -2,6 +2,7 @@ package scrape
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,7 +32,7 @@ func (f *Float) UnmarshalJSON(b []byte) error {
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return typeError(b, "number")
+		return TypeError(b, "number")
 	}
 	*f = Float{V: v, Valid: true}
 	return nil
@@ -56,7 +57,7 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 		*v = Bool{V: false, Valid: true}
 	case "":
 	default:
-		return typeError(b, "boolean")
+		return TypeError(b, "boolean")
 	}
 	return nil
 }
@@ -77,12 +78,10 @@ func (v *String) UnmarshalJSON(b []byte) error {
 	switch {
 	case null:
 		*v = ""
-	case isString:
-		*v = String(s)
-	case len(b) > 0 && (b[0] == '-' || (b[0] >= '0' && b[0] <= '9')):
+	case isString || b[0] == '-' || (b[0] >= '0' && b[0] <= '9'):
 		*v = String(s)
 	default:
-		return typeError(b, "string")
+		return TypeError(b, "string")
 	}
 	return nil
 }
@@ -102,7 +101,9 @@ type Time struct {
 // maxUnixMilli is 10000-01-01T00:00:00Z in milliseconds.
 const maxUnixMilli = 253402300800e3
 
-var naiveLayouts = []string{
+// timeLayouts are tried in order; only the first has a zone.
+var timeLayouts = []string{
+	time.RFC3339Nano,
 	"2006-01-02T15:04:05.9999999",
 	"2006-01-02 15:04:05.9999999",
 	"2006-01-02T15:04",
@@ -130,29 +131,23 @@ func (v *Time) UnmarshalJSON(b []byte) error {
 		case n < maxUnixMilli:
 			t = time.UnixMilli(int64(whole)).Add(time.Duration(math.Round(frac*1e3)) * time.Microsecond)
 		default:
-			return typeError(b, "date") // past the year 9999: not a date
+			return TypeError(b, "date") // past the year 9999: not a date
 		}
 		*v = Time{t: t.UTC(), zoned: true, Valid: true}
 		return nil
 	}
 	if !isString {
-		return typeError(b, "date")
+		return TypeError(b, "date")
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		if !isMinValue(t) {
-			*v = Time{t: t, zoned: true, Valid: true}
-		}
-		return nil
-	}
-	for _, layout := range naiveLayouts {
+	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			if !isMinValue(t) {
-				*v = Time{t: t, Valid: true}
+				*v = Time{t: t, zoned: layout == time.RFC3339Nano, Valid: true}
 			}
 			return nil
 		}
 	}
-	return typeError(b, "date")
+	return TypeError(b, "date")
 }
 
 // In returns the instant, reading a zone-less value in loc (UTC if nil).
@@ -164,9 +159,18 @@ func (v Time) In(loc *time.Location) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
 }
 
-// Unix returns seconds since the epoch, with zone-less values read in loc.
+// Unix returns seconds since the epoch, with zone-less values read in loc,
+// exact for any year 1–9999: time.Time.UnixNano overflows int64 outside
+// 1678–2262, which turned .NET's "never" (9999-12-31) into a date in 1816.
 func (v Time) Unix(loc *time.Location) float64 {
-	return unixSeconds(v.In(loc))
+	t := v.In(loc)
+	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
+}
+
+// isMinValue reports .NET's DateTime.MinValue, 0001-01-01T00:00:00 with
+// or without a zone, which DocSpace sends for "no date".
+func isMinValue(t time.Time) bool {
+	return t.Equal(time.Date(1, time.January, 1, 0, 0, 0, 0, t.Location()))
 }
 
 // scalar returns the text of a JSON string (unquoted) or other scalar.
@@ -199,21 +203,15 @@ var wantTypes = map[string]reflect.Type{
 	"list": reflect.TypeOf(list{}),
 }
 
-// TypeError is typeError for decoders outside this package; want is one
-// of number, boolean, date, string, list.
-func TypeError(b []byte, want string) error { return typeError(b, want) }
-
-// typeError returns a *json.UnmarshalTypeError so that encoding/json adds
-// the path of the offending field to it.
-func typeError(b []byte, want string) error {
-	return &json.UnmarshalTypeError{Value: quoteShort(b), Type: wantTypes[want]}
-}
-
-func quoteShort(b []byte) string {
+// TypeError refuses b, which is not the want (number, boolean, date,
+// string, list) a decoder expects. It is a *json.UnmarshalTypeError so
+// that encoding/json adds the path of the offending field to it.
+func TypeError(b []byte, want string) error {
+	value := string(b[:min(len(b), 40)])
 	if len(b) > 40 {
-		return string(b[:40]) + "…"
+		value += "…"
 	}
-	return string(b)
+	return &json.UnmarshalTypeError{Value: value, Type: wantTypes[want]}
 }
 
 // decode unmarshals a body, wrapping errors with where they happened.
@@ -225,39 +223,28 @@ func (c *Client) decode(endpoint string, body []byte, out any) error {
 	return nil
 }
 
-// checkShape decodes body into a fresh value of out's type and describes
-// what does not fit; out itself is left alone. The value is returned for
-// the cache.
-func checkShape(body []byte, out any) (any, string) {
+// checkShape decodes body into a fresh value of out's type, for the cache;
+// out itself is left alone.
+func (c *Client) checkShape(endpoint string, body []byte, out any) (any, error) {
 	v := any(new(any))
 	if t := reflect.TypeOf(out); t != nil && t.Kind() == reflect.Pointer {
 		v = reflect.New(t.Elem()).Interface()
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return nil, describeJSONError(err, body)
-	}
-	return v, ""
+	return v, c.decode(endpoint, body, v)
 }
 
 func describeJSONError(err error, body []byte) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &te):
-		field := te.Field
-		if field == "" {
-			field = "(top level)"
-		}
-		return fmt.Sprintf("field %s: got %s where %s is expected", field, te.Value, jsonKind(te.Type))
-	// encoding/json reports a cut-off body as a SyntaxError too.
-	case err != nil && strings.Contains(err.Error(), "unexpected end of JSON"):
-		return fmt.Sprintf("truncated JSON (%d bytes)", len(body))
-	case errors.As(err, &se):
-		return fmt.Sprintf("invalid JSON at byte %d of %d: %v", se.Offset, len(body), se)
-	case err != nil:
-		return err.Error()
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		return fmt.Sprintf("field %s: got %s where %s is expected", cmp.Or(te.Field, "(top level)"), te.Value, jsonKind(te.Type))
 	}
-	return "invalid JSON"
+	// encoding/json reports a cut-off body as a SyntaxError too.
+	if strings.Contains(err.Error(), "unexpected end of JSON") {
+		return fmt.Sprintf("truncated JSON (%d bytes)", len(body))
+	}
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return fmt.Sprintf("invalid JSON at byte %d of %d: %v", se.Offset, len(body), se)
+	}
+	return err.Error()
 }
 
 // jsonKind names the JSON a Go type expects, rather than the Go type,

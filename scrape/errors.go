@@ -1,11 +1,13 @@
 package scrape
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -44,23 +46,20 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s account %q endpoint %s: ", e.Provider, e.Account, e.Endpoint)
+	s := fmt.Sprintf("%s account %q endpoint %s: ", e.Provider, e.Account, e.Endpoint)
 	if e.Status != 0 {
-		fmt.Fprintf(&b, "HTTP %d ", e.Status)
+		s += fmt.Sprintf("HTTP %d ", e.Status)
 	}
-	fmt.Fprintf(&b, "(%s)", e.Reason)
+	s += "(" + string(e.Reason) + ")"
 	if e.Detail != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Detail)
+		s += ": " + e.Detail
 	}
-	return b.String()
+	return s
 }
 
 // ReasonOf returns the Reason of an *Error in err's chain, or "" if none.
 func ReasonOf(err error) Reason {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*Error](err); ok {
 		return e.Reason
 	}
 	return ""
@@ -68,34 +67,19 @@ func ReasonOf(err error) Reason {
 
 // StatusOf returns the HTTP status of an *Error in err's chain, or 0.
 func StatusOf(err error) int {
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*Error](err); ok {
 		return e.Status
 	}
 	return 0
 }
 
-func reasonForStatus(code int) Reason {
-	switch {
-	case code == 401:
-		return ReasonAuth
-	case code == 403:
-		return ReasonForbidden
-	case code == 404:
-		return ReasonNotFound
-	case code == 429:
-		return ReasonRateLimited
-	default:
-		return ReasonServer
-	}
-}
+// statusReasons are the failing statuses with a Reason of their own; any
+// other is ReasonServer.
+var statusReasons = map[int]Reason{401: ReasonAuth, 403: ReasonForbidden, 404: ReasonNotFound, 429: ReasonRateLimited}
 
 func reasonForTransport(err error) Reason {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return ReasonTimeout
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	ne, ok := errors.AsType[net.Error](err)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || ok && ne.Timeout() {
 		return ReasonTimeout
 	}
 	return ReasonTransport
@@ -111,9 +95,27 @@ func (c *Client) errorf(endpoint string, status int, reason Reason, format strin
 		Status: status, Reason: reason, Detail: detail}
 }
 
+// redirectTarget names where a redirect the client did not follow
+// pointed, resolved against the request, without the userinfo, query and
+// fragment, which may carry credentials.
+func redirectTarget(resp *http.Response) string {
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return ""
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "an unparsable Location"
+	}
+	if resp.Request != nil && resp.Request.URL != nil {
+		u = resp.Request.URL.ResolveReference(u)
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
+}
+
 func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
 		return ue.Err // drop the URL: it adds nothing the error does not already name
 	}
 	return err
@@ -133,15 +135,12 @@ func vendorMessage(b []byte) string {
 			Message string `json:"message"`
 		}
 		var flat string
-		switch {
-		case v.Detail != "":
-			return shorten(v.Detail)
-		case v.Message != "":
-			return shorten(v.Message)
-		case json.Unmarshal(v.Error, &nested) == nil && nested.Message != "":
-			return shorten(nested.Message)
-		case json.Unmarshal(v.Error, &flat) == nil && flat != "":
-			return shorten(flat)
+		// "error" is an object or a string: one of these fails, and
+		// leaves its value empty.
+		json.Unmarshal(v.Error, &nested)
+		json.Unmarshal(v.Error, &flat)
+		if m := cmp.Or(v.Detail, v.Message, nested.Message, flat); m != "" {
+			return shorten(m)
 		}
 	}
 	s := strings.TrimSpace(string(b))

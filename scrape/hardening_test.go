@@ -72,6 +72,17 @@ func TestRedirectErrorNamesTarget(t *testing.T) {
 	}
 }
 
+// A redirect's error says "redirect to ... (not followed)" once, and the
+// vendor's message after it.
+func TestRedirectNamedOnce(t *testing.T) {
+	f := newFake(t, reply(http.StatusMovedPermanently, `{"message":"moved"}`, "Location", "https://api.example.com/v2"))
+	c := newClient(t, f, nil)
+	_, err := c.GetJSON(context.Background(), balance, &balanceDoc{})
+	if got, want := scrapeErr(t, err).Detail, "redirect to https://api.example.com/v2 (not followed); moved"; got != want {
+		t.Errorf("detail %q, want %q", got, want)
+	}
+}
+
 // An error body that echoes a key URL-encoded (as a query or a header
 // dump shows it) is scrubbed as well as the key itself.
 func TestURLEncodedSecretScrubbed(t *testing.T) {

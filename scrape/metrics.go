@@ -1,7 +1,6 @@
 package scrape
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -47,6 +46,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		cache: expo.NewCounterVec("billing_upstream_cache_lookups_total",
 			"Endpoint answers looked up in the exporter's cache: hit (fresh), miss (vendor called), stale (refresh failed, last good answer served).",
 			"provider", "account", "result"),
+		removed: map[string]bool{},
 	}
 	if reg != nil {
 		reg.MustRegister(m.duration)
@@ -83,12 +83,13 @@ func (m *Metrics) Init(provider, account string) {
 	}
 }
 
-// counting runs f unless account was removed; Forget waits for it.
-func (m *Metrics) counting(account string, f func()) {
+// inc adds one to the series of values (provider, account, ...) unless a
+// reload removed the account; Forget waits for it.
+func (m *Metrics) inc(vec *expo.CounterVec, values ...string) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if !m.removed[account] {
-		f()
+	if !m.removed[values[1]] {
+		vec.WithLabelValues(values...).Inc()
 	}
 }
 
@@ -99,9 +100,6 @@ func (m *Metrics) Forget(account string) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.removed == nil {
-		m.removed = map[string]bool{}
-	}
 	m.removed[account] = true
 	for _, f := range []*expo.CounterVec{m.requests, m.errors, m.cache} {
 		f.DeleteMatching("account", account)
@@ -109,28 +107,19 @@ func (m *Metrics) Forget(account string) {
 }
 
 func (m *Metrics) countError(c *Client, r Reason) {
-	if m == nil || r == "" {
-		return
+	if m != nil && r != "" {
+		m.inc(m.errors, c.opt.Provider, c.opt.Account, string(r))
 	}
-	m.counting(c.opt.Account, func() {
-		m.errors.WithLabelValues(c.opt.Provider, c.opt.Account, string(r)).Inc()
-	})
 }
 
 func (m *Metrics) cacheLookup(c *Client, result string) {
-	if m == nil || c.opt.CacheTTL <= 0 {
-		return
+	if m != nil && c.opt.CacheTTL > 0 {
+		m.inc(m.cache, c.opt.Provider, c.opt.Account, result)
 	}
-	m.counting(c.opt.Account, func() {
-		m.cache.WithLabelValues(c.opt.Provider, c.opt.Account, result).Inc()
-	})
 }
 
+// endpointKey carries a request's endpoint name to instrumented.
 type endpointKey struct{}
-
-func withEndpoint(ctx context.Context, name string) context.Context {
-	return context.WithValue(ctx, endpointKey{}, name)
-}
 
 // instrumented counts and times every attempt, retries included, which is
 // what the vendor sees and what its rate limits count.
@@ -154,9 +143,7 @@ func (t *instrumented) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err == nil {
 			code = strconv.Itoa(resp.StatusCode)
 		}
-		m.counting(t.c.opt.Account, func() {
-			m.requests.WithLabelValues(t.c.opt.Provider, t.c.opt.Account, endpoint, code).Inc()
-		})
+		m.inc(m.requests, t.c.opt.Provider, t.c.opt.Account, endpoint, code)
 	}
 	if err != nil {
 		release()

@@ -62,7 +62,7 @@ const MaxRetryAfter = time.Hour
 // and of other Prometheus replicas, do not call before it ends. They serve
 // the last good answers meanwhile.
 func (c *Client) backOff(retryAfter string) {
-	now := c.now()
+	now := c.opt.Now()
 	var wait time.Duration
 	if s, err := strconv.ParseUint(strings.TrimSpace(retryAfter), 10, 64); err == nil {
 		wait = time.Duration(min(s, uint64(MaxRetryAfter/time.Second))) * time.Second
@@ -84,5 +84,5 @@ func (c *Client) backOff(retryAfter string) {
 func (c *Client) backingOff() (time.Time, bool) {
 	c.backoffMu.Lock()
 	defer c.backoffMu.Unlock()
-	return c.notBefore, c.now().Before(c.notBefore)
+	return c.notBefore, c.opt.Now().Before(c.notBefore)
 }

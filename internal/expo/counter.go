@@ -2,6 +2,7 @@ package expo
 
 import (
 	"bufio"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -99,10 +100,7 @@ func (f *CounterVec) sorted() []*Counter {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.order == nil {
-		f.order = make([]*Counter, 0, len(f.series))
-		for _, c := range f.series {
-			f.order = append(f.order, c)
-		}
+		f.order = slices.AppendSeq(make([]*Counter, 0, len(f.series)), maps.Values(f.series))
 		// As client_golang: by label values, labels in name order.
 		slices.SortFunc(f.order, func(a, b *Counter) int {
 			for n := range f.labelOrder {

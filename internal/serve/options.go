@@ -22,6 +22,14 @@ type Options struct {
 	MaxTimeout time.Duration
 }
 
+// orNop is logger, or one that discards if logger is nil.
+func orNop(logger log.Logger) log.Logger {
+	if logger == nil {
+		return log.NewNopLogger()
+	}
+	return logger
+}
+
 // ScrapeTimeout is Prometheus' own timeout less the offset, never above
 // limit and never so small that nothing can answer. A header that is not
 // a positive number (NaN, Inf, garbage) means limit. The comparison is in

@@ -25,10 +25,7 @@ type Running func() (*collector.Exporter, *config.Config)
 // account this replica does not serve is a 404 saying why: not configured,
 // or which shard serves it.
 func Probe(current Running, s config.Shard, opt Options) http.Handler {
-	logger := opt.Logger
-	if logger == nil {
-		logger = log.NewNopLogger()
-	}
+	logger := orNop(opt.Logger)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := r.URL.Query().Get("target")
 		if name == "" {
@@ -60,9 +57,7 @@ type targetGroup struct {
 // format, one target per account named by its account name, for a scrape
 // config to relabel into /probe URLs (README: Scaling out).
 func SD(current Running, s config.Shard, logger log.Logger) http.Handler {
-	if logger == nil {
-		logger = log.NewNopLogger()
-	}
+	logger = orNop(logger)
 	index, total := strconv.FormatUint(s.Index, 10), strconv.FormatUint(s.Total, 10)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		exp, _ := current()
