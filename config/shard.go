@@ -71,7 +71,12 @@ func ParseShard(b []byte, lookupEnv func(string) (string, bool), s Shard) (*Conf
 	if err := c.validate(lookupEnv, s); err != nil {
 		return nil, err
 	}
-	// The other shards' accounts leave Accounts for Elsewhere.
+	return c.Sharded(s), nil
+}
+
+// Sharded returns a copy of c holding only the accounts of shard s; the
+// others are listed in Elsewhere with their shard.
+func (c *Config) Sharded(s Shard) *Config {
 	out := &Config{Global: c.Global, Elsewhere: map[string]uint64{}}
 	for _, a := range c.Accounts {
 		if s.Owns(a.Name) {
@@ -80,5 +85,5 @@ func ParseShard(b []byte, lookupEnv func(string) (string, bool), s Shard) (*Conf
 			out.Elsewhere[a.Name] = ShardOf(a.Name, s.Total)
 		}
 	}
-	return out, nil
+	return out
 }
