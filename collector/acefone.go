@@ -1,12 +1,13 @@
 package collector
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -101,12 +102,7 @@ func newAcefone(acct *config.Account, o *acefoneOptions, d deps) (Scraper, error
 	} else {
 		a.token = string(acct.APIKey)
 	}
-	d.client.SetAuth(func(r *http.Request) {
-		a.mu.Lock()
-		tok := a.token
-		a.mu.Unlock()
-		r.Header.Set("Authorization", "Bearer "+tok)
-	})
+	d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+a.currentToken()) })
 	return a, nil
 }
 
@@ -182,9 +178,8 @@ func (a *acefone) authenticate(ctx context.Context, r scrape.Request) error {
 	if r.Endpoint == "auth/refresh" {
 		// The refresh call authenticates with the current token; the
 		// client's auth hook would take a.mu, which we hold.
-		tok := a.token
 		r.NoAuth = true
-		r.Header = map[string]string{"Authorization": "Bearer " + tok}
+		r.Header = map[string]string{"Authorization": "Bearer " + a.token}
 	}
 	if err := a.client.Do(ctx, r, &ans); err != nil {
 		return err
@@ -289,10 +284,9 @@ func (a *acefone) Scrape(ctx context.Context, e *Emitter) error {
 		a.accepted()
 	}
 	e.Fail(err)
-	if !ok {
-		return nil
+	if ok {
+		a.emitDashboard(ctx, e, &dash)
 	}
-	a.emitDashboard(ctx, e, &dash)
 	return nil
 }
 
@@ -301,9 +295,6 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 	if cur == "" {
 		e.Fail(&scrape.Error{Provider: "acefone", Account: a.client.Account(), Endpoint: acefoneDashboard.Name, Status: 200,
 			Reason: scrape.ReasonDecode, Detail: "field currency: missing; amounts not exported"})
-	} else {
-		e.GaugeIf(balanceFamily, d.Balance, cur)
-		e.GaugeIf(creditLimitFamily, d.CreditLimit, cur)
 	}
 	if d.NextBillingDate.Valid {
 		e.Gauge(nextBillingFamily, d.NextBillingDate.Unix(a.loc))
@@ -316,7 +307,7 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 	due, dueDate := d.DueCharges, d.DueDate
 	if !due.Valid || (!dueDate.Valid && due.V > 0) {
 		var dc acefoneDueChargesDoc
-		if e.Fetch(ctx, a.client, acefoneDueCharges, &dc) {
+		if e.Fetch(ctx, a.client, Read{Endpoint: acefoneDueCharges, Out: &dc}) {
 			if !due.Valid {
 				due = dc.TotalDueAmount
 			}
@@ -324,9 +315,6 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 				dueDate = soonestPending(dc, a.loc)
 			}
 		}
-	}
-	if cur != "" {
-		e.GaugeIf(dueChargesFamily, due, cur)
 	}
 	if dueDate.Valid {
 		e.Gauge(dueFamily, dueDate.Unix(a.loc))
@@ -343,24 +331,25 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 		e.GaugeIf(callAssignedFamily, minutes(p.MinutesAssigned), plan)
 	}
 
-	if cur != "" {
-		charges := map[string]float64{}
-		for _, s := range d.Subscriptions.Active {
-			name := s.Name
-			if name == "" {
-				name = s.Title
-			}
-			c := s.ChargePerMonth
-			if !c.Valid {
-				c = s.Charge
-			}
-			if name != "" && c.Valid {
-				charges[name] += c.V
-			}
+	if cur == "" {
+		return
+	}
+	e.GaugeIf(balanceFamily, d.Balance, cur)
+	e.GaugeIf(creditLimitFamily, d.CreditLimit, cur)
+	e.GaugeIf(dueChargesFamily, due, cur)
+	charges := map[string]float64{}
+	for _, s := range d.Subscriptions.Active {
+		name := cmp.Or(s.Name, s.Title)
+		c := s.ChargePerMonth
+		if !c.Valid {
+			c = s.Charge
 		}
-		for name, v := range charges {
-			e.Gauge(subscriptionChargeFamily, v, name, cur)
+		if name != "" && c.Valid {
+			charges[name] += c.V
 		}
+	}
+	for name, v := range charges {
+		e.Gauge(subscriptionChargeFamily, v, name, cur)
 	}
 }
 
@@ -404,14 +393,7 @@ func uniquePlanNames(plans []acefonePlan) []labelledPlan {
 		}
 		out = append(out, labelledPlan{p, label})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].label < out[j].label })
+	slices.SortStableFunc(out, func(a, b labelledPlan) int { return strings.Compare(a.label, b.label) })
 	// Same name and same id twice: keep the first.
-	dedup := out[:0]
-	for i, p := range out {
-		if i > 0 && p.label == out[i-1].label {
-			continue
-		}
-		dedup = append(dedup, p)
-	}
-	return dedup
+	return slices.CompactFunc(out, func(a, b labelledPlan) bool { return a.label == b.label })
 }

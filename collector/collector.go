@@ -142,8 +142,6 @@ type Exporter struct {
 	opt     Options
 	cfg     config.Global // the global settings it was built with
 	global  *scrape.Semaphore
-	logger  log.Logger
-	now     func() time.Time
 	logs    *logLimiter
 }
 
@@ -180,22 +178,20 @@ func (e *Exporter) Reload(cfg *config.Config) (*Exporter, error) {
 }
 
 func build(cfg *config.Config, opt Options, prev *Exporter) (*Exporter, error) {
-	e := &Exporter{opt: opt, cfg: cfg.Global, logger: opt.Logger, now: opt.Now}
+	e := &Exporter{opt: opt, cfg: cfg.Global}
+	old := map[string]*target{} // kept only while the global settings stand
 	if prev != nil && reflect.DeepEqual(prev.cfg, cfg.Global) {
 		e.global, e.logs = prev.global, prev.logs
-	} else {
-		e.global = scrape.NewSemaphore(cfg.Global.MaxConcurrency)
-		e.logs = newLogLimiter(opt.Now, 5*time.Minute)
-	}
-	old := map[string]*target{}
-	if prev != nil {
 		for _, t := range prev.targets {
 			old[t.acct.Name] = t
 		}
+	} else {
+		e.global = scrape.NewSemaphore(cfg.Global.MaxConcurrency)
+		e.logs = &logLimiter{now: opt.Now, last: map[string]time.Time{}}
 	}
 	for i := range cfg.Accounts {
 		acct := cfg.Accounts[i]
-		if t, ok := old[acct.Name]; ok && reflect.DeepEqual(t.acct, acct) && reflect.DeepEqual(prev.cfg, cfg.Global) {
+		if t, ok := old[acct.Name]; ok && reflect.DeepEqual(t.acct, acct) {
 			e.targets = append(e.targets, t)
 			continue
 		}
@@ -268,7 +264,7 @@ func (e *Exporter) health(t *target, err error, duration float64) [healthSlots][
 	}
 	t.mu.Lock()
 	if err == nil {
-		t.lastSuccess = e.now()
+		t.lastSuccess = e.opt.Now()
 	}
 	last := t.lastSuccess
 	t.mu.Unlock()
@@ -322,11 +318,33 @@ func (e *Exporter) logFailure(t *target, err error) {
 			first, _, _ := strings.Cut(one.Error(), "\n") // a panic's stack holds addresses
 			key += first
 		}
-		if !e.logs.allow(key) {
-			continue
+		if e.logs.allow(key) {
+			level.Warn(e.opt.Logger).Log(kv...)
 		}
-		level.Warn(e.logger).Log(kv...)
 	}
+}
+
+// logLimiter lets a given message through once per logInterval.
+type logLimiter struct {
+	mu   sync.Mutex
+	now  func() time.Time
+	last map[string]time.Time
+}
+
+const logInterval = 5 * time.Minute
+
+func (l *logLimiter) allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if t, ok := l.last[key]; ok && now.Sub(t) < logInterval {
+		return false
+	}
+	if len(l.last) > 10000 { // bound memory against ever-changing messages
+		l.last = map[string]time.Time{}
+	}
+	l.last[key] = now
+	return true
 }
 
 func flatten(err error) []error {

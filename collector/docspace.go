@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,10 +97,7 @@ type docspaceQuotaDoc struct {
 }
 
 func (q *docspaceQuotaDoc) plan() string {
-	if q.Title != "" {
-		return q.Title
-	}
-	return "id " + string(q.ID)
+	return cmp.Or(q.Title, "id "+string(q.ID))
 }
 
 func (q *docspaceQuotaDoc) currency() string {
@@ -244,13 +242,7 @@ func currencyCode(iso, sign string) string {
 	if isoCode.MatchString(iso) {
 		return strings.ToUpper(iso)
 	}
-	if c, ok := currencySigns[iso]; ok {
-		return c
-	}
-	if c, ok := currencySigns[strings.TrimSpace(sign)]; ok {
-		return c
-	}
-	return ""
+	return cmp.Or(currencySigns[iso], currencySigns[strings.TrimSpace(sign)])
 }
 
 var isoCode = regexp.MustCompile(`^[A-Za-z]{3}$`)

@@ -1,9 +1,11 @@
 package collector
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -183,7 +185,7 @@ type qoveryCluster struct {
 
 func (q *qovery) Scrape(ctx context.Context, e *Emitter) error {
 	var orgs qoveryList[qoveryOrg]
-	listed := e.Fetch(ctx, q.client, qoveryOrganizations, &orgs)
+	listed := e.Fetch(ctx, q.client, Read{Endpoint: qoveryOrganizations, Out: &orgs})
 	var targets []qoveryOrg
 	switch {
 	case q.orgID != "":
@@ -207,11 +209,7 @@ func (q *qovery) Scrape(ctx context.Context, e *Emitter) error {
 		if o.ID == "" {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			q.scrapeOrg(ctx, e.ForOrganization(o.Name, o.ID), o)
-		}()
+		wg.Go(func() { q.scrapeOrg(ctx, e.ForOrganization(o.Name, o.ID), o) })
 	}
 	wg.Wait()
 	return nil
@@ -252,11 +250,7 @@ func (q *qovery) scrapeOrg(ctx context.Context, e *Emitter, o qoveryOrg) {
 	)
 
 	if ok[0] {
-		plan := string(cost.Plan)
-		if plan == "" {
-			plan = string(o.Plan)
-		}
-		if plan != "" {
+		if plan := string(cmp.Or(cost.Plan, o.Plan)); plan != "" {
 			e.Gauge(planInfoFamily, 1, plan)
 			if cost.RenewalAt.Valid {
 				e.Gauge(planDueFamily, cost.RenewalAt.Unix(time.UTC), plan)
@@ -325,10 +319,7 @@ func emitInvoices(e *Emitter, invoices []qoveryInvoice) {
 	amounts := map[key]float64{}
 	var newest scrape.Time
 	for _, inv := range invoices {
-		st := strings.ToUpper(inv.Status)
-		if st == "" {
-			st = "UNKNOWN"
-		}
+		st := cmp.Or(strings.ToUpper(inv.Status), "UNKNOWN")
 		counts[st]++
 		if total := qoveryMoney(inv.TotalInCents, inv.Total); total.Valid && inv.CurrencyCode != "" {
 			amounts[key{st, strings.ToUpper(inv.CurrencyCode)}] += total.V
@@ -346,4 +337,14 @@ func emitInvoices(e *Emitter, invoices []qoveryInvoice) {
 	if newest.Valid {
 		e.Gauge(lastInvoiceFamily, newest.Unix(time.UTC))
 	}
+}
+
+// pathID puts an id into a URL path as one segment: escaped, and with "."
+// and ".." spelled %2E, so that no id from a config or a vendor's answer
+// can send the token to another path.
+func pathID(id string) string {
+	if strings.Trim(id, ".") == "" {
+		return strings.ReplaceAll(id, ".", "%2E")
+	}
+	return url.PathEscape(id)
 }

@@ -61,11 +61,10 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 			continue
 		}
 		slots <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slots; wg.Done() }()
+		wg.Go(func() {
 			per[i] = e.renderTarget(ctx, t)
-		}()
+			<-slots
+		})
 	}
 	wg.Wait()
 	var fams []expo.Family
@@ -103,7 +102,7 @@ func (e *Exporter) reuse(t *target) (scraped, bool) {
 	t.mu.Lock()
 	r := t.rendered
 	t.mu.Unlock()
-	if r == nil || !e.now().Before(r.until) {
+	if r == nil || !e.opt.Now().Before(r.until) {
 		return scraped{}, false
 	}
 	return scraped{billing: r.lines, health: e.health(t, nil, time.Since(start).Seconds())}, true
