@@ -152,7 +152,11 @@ func (a *acefone) ensureToken(ctx context.Context) error {
 	}
 	if a.token != "" && a.now().Before(a.expires) {
 		// Still valid: renew it; a failed refresh falls back to a login.
-		if err := a.authenticate(ctx, scrape.Request{Method: http.MethodPost, Endpoint: "auth/refresh", Path: "/v1/auth/refresh"}); err == nil {
+		// The token is set here: the client's auth hook would take a.mu,
+		// which we hold.
+		refresh := scrape.Request{Method: http.MethodPost, Endpoint: "auth/refresh", Path: "/v1/auth/refresh", NoAuth: true,
+			Header: map[string]string{"Authorization": "Bearer " + a.token}}
+		if a.authenticate(ctx, refresh) == nil {
 			return nil
 		}
 	}
@@ -175,12 +179,6 @@ func (a *acefone) authenticate(ctx context.Context, r scrape.Request) error {
 		AccessToken string        `json:"access_token"`
 		ExpiresIn   tokenLifetime `json:"expires_in"`
 	}
-	if r.Endpoint == "auth/refresh" {
-		// The refresh call authenticates with the current token; the
-		// client's auth hook would take a.mu, which we hold.
-		r.NoAuth = true
-		r.Header = map[string]string{"Authorization": "Bearer " + a.token}
-	}
 	if err := a.client.Do(ctx, r, &ans); err != nil {
 		return err
 	}
@@ -189,11 +187,7 @@ func (a *acefone) authenticate(ctx context.Context, r scrape.Request) error {
 			Reason: scrape.ReasonAuth, Detail: "answer carries no access_token"}
 	}
 	a.client.AddSecret(ans.AccessToken)
-	ttl := time.Hour
-	if ans.ExpiresIn > 0 {
-		ttl = time.Duration(ans.ExpiresIn)
-	}
-	a.token, a.expires = ans.AccessToken, a.now().Add(ttl)
+	a.token, a.expires = ans.AccessToken, a.now().Add(cmp.Or(time.Duration(ans.ExpiresIn), time.Hour))
 	return nil
 }
 
@@ -296,9 +290,7 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 		e.Fail(&scrape.Error{Provider: "acefone", Account: a.client.Account(), Endpoint: acefoneDashboard.Name, Status: 200,
 			Reason: scrape.ReasonDecode, Detail: "field currency: missing; amounts not exported"})
 	}
-	if d.NextBillingDate.Valid {
-		e.Gauge(nextBillingFamily, d.NextBillingDate.Unix(a.loc))
-	}
+	e.Time(nextBillingFamily, d.NextBillingDate, a.loc)
 	e.Bool(autoChargeFamily, d.AutoCharge)
 	if d.BillingType != "" || d.BillingCycle != "" {
 		e.Gauge(accountInfoFamily, 1, string(d.BillingType), string(d.BillingCycle))
@@ -316,19 +308,14 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 			}
 		}
 	}
-	if dueDate.Valid {
-		e.Gauge(dueFamily, dueDate.Unix(a.loc))
-	}
+	e.Time(dueFamily, dueDate, a.loc)
 
 	for _, p := range uniquePlanNames(d.Plans.Active) {
-		plan := p.label
-		e.Gauge(planInfoFamily, 1, plan)
-		if p.RenewOnDate.Valid {
-			e.Gauge(planDueFamily, p.RenewOnDate.Unix(a.loc), plan)
-		}
-		e.GaugeIf(callRemainingFamily, minutes(p.MinutesRemaining), plan)
-		e.GaugeIf(callConsumedFamily, minutes(p.MinutesConsumed), plan)
-		e.GaugeIf(callAssignedFamily, minutes(p.MinutesAssigned), plan)
+		e.Gauge(planInfoFamily, 1, p.label)
+		e.Time(planDueFamily, p.RenewOnDate, a.loc, p.label)
+		e.GaugeIf(callRemainingFamily, minutes(p.MinutesRemaining), p.label)
+		e.GaugeIf(callConsumedFamily, minutes(p.MinutesConsumed), p.label)
+		e.GaugeIf(callAssignedFamily, minutes(p.MinutesAssigned), p.label)
 	}
 
 	if cur == "" {

@@ -167,9 +167,7 @@ func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
 			if lc.Currency != "" {
 				e.GaugeIf(lastCreditAmountFamily, lc.Amount, strings.ToUpper(lc.Currency))
 			}
-			if lc.Date.Valid {
-				e.Gauge(lastCreditTimeFamily, lc.Date.Unix(time.UTC))
-			}
+			e.Time(lastCreditTimeFamily, lc.Date, time.UTC)
 		}
 	}
 	if ok[2] && quota.Response != nil {
@@ -177,9 +175,7 @@ func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
 		plan := q.plan()
 		e.Gauge(planInfoFamily, 1, plan)
 		e.Bool(planTrialFamily, q.Trial, plan)
-		if q.DueDate.Valid {
-			e.Gauge(planDueFamily, q.DueDate.Unix(time.UTC), plan)
-		}
+		e.Time(planDueFamily, q.DueDate, time.UTC, plan)
 		if cur := q.currency(); cur != "" {
 			e.GaugeIf(planPriceFamily, q.Price.Value, plan, cur)
 		}

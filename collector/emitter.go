@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/billing-exporter/billing-exporter/internal/expo"
@@ -135,6 +136,14 @@ func (e *Emitter) GaugeIf(f *family, v scrape.Float, labels ...string) {
 func (e *Emitter) Bool(f *family, v scrape.Bool, labels ...string) {
 	if v.Valid {
 		e.Gauge(f, v.Float64(), labels...)
+	}
+}
+
+// Time emits f as Unix time, reading a zone-less value in loc, when the
+// value was present upstream.
+func (e *Emitter) Time(f *family, v scrape.Time, loc *time.Location, labels ...string) {
+	if v.Valid {
+		e.Gauge(f, v.Unix(loc), labels...)
 	}
 }
 

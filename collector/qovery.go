@@ -252,9 +252,7 @@ func (q *qovery) scrapeOrg(ctx context.Context, e *Emitter, o qoveryOrg) {
 	if ok[0] {
 		if plan := string(cmp.Or(cost.Plan, o.Plan)); plan != "" {
 			e.Gauge(planInfoFamily, 1, plan)
-			if cost.RenewalAt.Valid {
-				e.Gauge(planDueFamily, cost.RenewalAt.Unix(time.UTC), plan)
-			}
+			e.Time(planDueFamily, cost.RenewalAt, time.UTC, plan)
 		}
 		if cost.RemainingTrialDay.Valid {
 			e.Gauge(trialRemainingFamily, cost.RemainingTrialDay.V*86400)
@@ -334,9 +332,7 @@ func emitInvoices(e *Emitter, invoices []qoveryInvoice) {
 	for k, v := range amounts {
 		e.Gauge(invoicesAmountFamily, v, k.status, k.currency)
 	}
-	if newest.Valid {
-		e.Gauge(lastInvoiceFamily, newest.Unix(time.UTC))
-	}
+	e.Time(lastInvoiceFamily, newest, time.UTC)
 }
 
 // pathID puts an id into a URL path as one segment: escaped, and with "."
