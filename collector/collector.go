@@ -347,16 +347,15 @@ func (l *logLimiter) allow(key string) bool {
 	return true
 }
 
+// flatten lists the errors joined in err (errors.Join keeps no nil).
 func flatten(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
-		}
-		return out
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
 	}
-	if err == nil {
-		return nil
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, flatten(e)...)
 	}
-	return []error{err}
+	return out
 }
