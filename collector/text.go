@@ -129,3 +129,33 @@ func (e *Exporter) renderTarget(ctx context.Context, t *target) scraped {
 	out.health = e.health(t, err, time.Since(start).Seconds())
 	return out
 }
+
+// Target is one account as service discovery lists it.
+type Target struct {
+	Name, Provider string
+}
+
+// Targets lists the accounts this exporter serves, in configuration order.
+func (e *Exporter) Targets() []Target {
+	out := make([]Target, 0, len(e.targets))
+	for _, t := range e.targets {
+		out = append(out, Target{Name: t.acct.Name, Provider: t.acct.Provider})
+	}
+	return out
+}
+
+// Probe is Gather for the one account named account: its billing and
+// health families only, through the same clients, caches and reuse as
+// every other scrape, so that an account read through both costs one
+// upstream request. It reports false, calling nothing, when no account has
+// that name.
+func (e *Exporter) Probe(ctx context.Context, account string) ([]expo.Family, bool) {
+	for _, t := range e.targets {
+		if t.acct.Name == account {
+			one := *e
+			one.targets = []*target{t}
+			return one.render(ctx), true
+		}
+	}
+	return nil, false
+}
