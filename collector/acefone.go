@@ -160,8 +160,9 @@ func (a *acefone) ensureToken(ctx context.Context) error {
 			return nil
 		}
 	}
-	if err := a.backingOffLocked(); err != nil {
-		return err
+	if a.now().Before(a.notBefore) {
+		return &scrape.Error{Provider: "acefone", Account: a.client.Account(), Endpoint: "auth/login", Reason: scrape.ReasonAuth,
+			Detail: fmt.Sprintf("not logging in before %s: %d failed logins or rejected tokens in a row", a.notBefore.UTC().Format(time.RFC3339), a.failures)}
 	}
 	a.token, a.expires = "", time.Time{}
 	err := a.authenticate(ctx, scrape.Request{Method: http.MethodPost, Endpoint: "auth/login", Path: "/v1/auth/login", NoAuth: true,

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/scrape"
@@ -83,13 +82,4 @@ func (a *acefone) failedLocked() {
 		level.Warn(a.logger).Log("msg", "Acefone refuses the login or its tokens again; logging in at most once per backoff, doubling up to "+loginBackoffMax.String(),
 			"next_login", a.notBefore.UTC().Format(time.RFC3339))
 	}
-}
-
-// backingOffLocked is the error of a login not tried during a backoff.
-func (a *acefone) backingOffLocked() error {
-	if !a.now().Before(a.notBefore) {
-		return nil
-	}
-	return &scrape.Error{Provider: "acefone", Account: a.client.Account(), Endpoint: "auth/login", Reason: scrape.ReasonAuth,
-		Detail: fmt.Sprintf("not logging in before %s: %d failed logins or rejected tokens in a row", a.notBefore.UTC().Format(time.RFC3339), a.failures)}
 }

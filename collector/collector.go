@@ -102,8 +102,7 @@ type Options struct {
 // target is one configured account, ready to scrape.
 type target struct {
 	acct    config.Account
-	client  *scrape.Client
-	scraper Scraper
+	scraper Scraper // holds the account's client, and so its cache and tokens
 
 	fixed fixedHealth
 
@@ -251,7 +250,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 	if err != nil {
 		return nil, err
 	}
-	return &target{acct: *acct, client: client, scraper: s, fixed: newFixedHealth(acct)}, nil
+	return &target{acct: *acct, scraper: s, fixed: newFixedHealth(acct)}, nil
 }
 
 // health renders the account's health after a scrape that ended with err,

@@ -32,8 +32,7 @@ type emitted struct {
 	samples []sample
 	errs    []error
 	// series holds the value of every series emitted, by family and label
-	// values: a vendor listing the same thing twice must not make the
-	// registry refuse the whole scrape over a duplicate series.
+	// values: a vendor listing a thing twice must not write it twice.
 	series map[seriesKey]float64
 }
 
@@ -91,8 +90,7 @@ func (e *Emitter) values(f *family, labels []string) ([]string, error) {
 }
 
 // prefix is the line of f's series without labels of its own up to its
-// value, or nil where Gauge would emit nothing: for lines a scrape
-// renders again and again.
+// value (nil where Gauge would emit nothing), for lines rendered anew.
 func (e *Emitter) prefix(f *family) []byte {
 	values, err := e.values(f, nil)
 	if err != nil {
@@ -178,9 +176,8 @@ func (e *Emitter) FetchAll(ctx context.Context, c *scrape.Client, reads ...Read)
 	return usable
 }
 
-// Fetch reads one endpoint through the account's client and records a
-// failure. It returns true when Out holds data to emit (fresh, or stale
-// within limits).
+// Fetch reads one endpoint and records a failure; true when Out holds
+// data to emit (fresh, or stale within limits).
 func (e *Emitter) Fetch(ctx context.Context, c *scrape.Client, r Read) bool {
 	ok, err := c.GetJSON(ctx, r.Endpoint, r.Out)
 	if err != nil && r.Answered != nil && r.Answered(err) {

@@ -51,9 +51,8 @@ func newListOrgFamily(name, help string, labels ...string) *family {
 	return register(name, help+listCacheNote, true, -1, labels)
 }
 
-// newHealthFamily is for a family that describes this scrape, not cached
-// data, which the exporter renders for every account at every scrape: it
-// has the given slot in an account's health lines.
+// newHealthFamily is for a family that describes the scrape, not cached
+// data; every scrape renders it for every account, in health slot slot.
 func newHealthFamily(slot int, name, help string, labels ...string) *family {
 	return register(name, help, false, slot, labels)
 }

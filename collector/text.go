@@ -20,9 +20,8 @@ type rendered struct {
 	lines lines
 }
 
-// scraped is what one scrape writes of an account: its billing lines and
-// its health lines (by health slot). Neither changes once rendered: the
-// answer is written from them after every account is done.
+// scraped is what one scrape writes of an account, unchanged once rendered:
+// its billing lines and its health lines (by health slot).
 type scraped struct {
 	billing lines
 	health  [healthSlots][]byte
@@ -75,15 +74,12 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 			}
 			return s.billing.of(f)
 		}
-		has := false
-		for i := range per {
-			if len(of(&per[i])) > 0 {
-				has = true
-				break
-			}
+		i := 0
+		for i < len(per) && len(of(&per[i])) == 0 {
+			i++
 		}
-		if !has {
-			continue
+		if i == len(per) {
+			continue // no account has series of f
 		}
 		fams = append(fams, expo.Family{Name: f.name, Text: expo.AppendHeader(nil, f.name, f.help, "gauge"),
 			Series: func(w *bufio.Writer) {
@@ -144,11 +140,10 @@ func (e *Exporter) Targets() []Target {
 	return out
 }
 
-// Probe is Gather for the one account named account: its billing and
+// Probe is Gather for the one account named account, its billing and
 // health families only, through the same clients, caches and reuse as
-// every other scrape, so that an account read through both costs one
-// upstream request. It reports false, calling nothing, when no account has
-// that name.
+// every other scrape: an account read through both costs one upstream
+// request. It reports false, calling nothing, if no account has that name.
 func (e *Exporter) Probe(ctx context.Context, account string) ([]expo.Family, bool) {
 	for _, t := range e.targets {
 		if t.acct.Name == account {
