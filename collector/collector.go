@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/config"
@@ -106,9 +107,9 @@ type target struct {
 
 	fixed fixedHealth
 
-	mu          sync.Mutex
-	lastSuccess time.Time
-	rendered    *rendered // the last reusable text of its billing values, if any
+	// Concurrent scrapes (/metrics, /probe) write these.
+	lastSuccess atomic.Int64             // Unix nanoseconds of the last scrape that failed nothing, 0 before
+	rendered    atomic.Pointer[rendered] // the last reusable text of its billing values, if any
 }
 
 // fixedHealth is what the account's configuration fixes of its health
@@ -261,12 +262,10 @@ func (e *Exporter) health(t *target, err error, duration float64) [healthSlots][
 		up = 0
 		e.logFailure(t, err)
 	}
-	t.mu.Lock()
 	if err == nil {
-		t.lastSuccess = e.opt.Now()
+		t.lastSuccess.Store(e.opt.Now().UnixNano())
 	}
-	last := t.lastSuccess
-	t.mu.Unlock()
+	last := t.lastSuccess.Load()
 
 	h := &t.fixed
 	out := h.lines
@@ -282,8 +281,8 @@ func (e *Exporter) health(t *target, err error, duration float64) [healthSlots][
 	}
 	line(upFamily, h.up, up)
 	line(scrapeDurationFamily, h.duration, duration)
-	if !last.IsZero() {
-		line(lastSuccessFamily, h.lastSuccess, float64(last.UnixNano())/1e9)
+	if last != 0 {
+		line(lastSuccessFamily, h.lastSuccess, float64(last)/1e9)
 	}
 	return out
 }
@@ -295,8 +294,7 @@ func runScraper(ctx context.Context, s Scraper, em *Emitter) (err error) {
 			err = fmt.Errorf("collector panicked: %v\n%s", r, debug.Stack())
 		}
 	}()
-	err = s.Scrape(ctx, em)
-	return errors.Join(err, em.err())
+	return errors.Join(s.Scrape(ctx, em), em.err())
 }
 
 // logFailure logs each distinct failure of an account, then stays quiet

@@ -95,9 +95,7 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 // if they still stand.
 func (e *Exporter) reuse(t *target) (scraped, bool) {
 	start := time.Now()
-	t.mu.Lock()
-	r := t.rendered
-	t.mu.Unlock()
+	r := t.rendered.Load()
 	if r == nil || !e.opt.Now().Before(r.until) {
 		return scraped{}, false
 	}
@@ -119,9 +117,7 @@ func (e *Exporter) renderTarget(ctx context.Context, t *target) scraped {
 		}
 		r = &rendered{until: until, lines: out.billing}
 	}
-	t.mu.Lock()
-	t.rendered = r
-	t.mu.Unlock()
+	t.rendered.Store(r)
 	out.health = e.health(t, err, time.Since(start).Seconds())
 	return out
 }
