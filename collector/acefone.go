@@ -14,7 +14,6 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/scrape"
-	"github.com/go-kit/log"
 )
 
 // Acefone: GET /v1/billing/dashboard (and /v1/billing/due_charges when the
@@ -96,7 +95,7 @@ func newAcefone(acct *config.Account, o *acefoneOptions, d deps) (Scraper, error
 	if err != nil {
 		return nil, err
 	}
-	a := &acefone{client: d.client, now: d.now, loc: loc, logger: d.logger}
+	a := &acefone{deps: d, loc: loc}
 	if o.Username != "" {
 		a.login = &acefoneLogin{username: o.Username, password: string(o.Password)}
 	} else {
@@ -107,10 +106,8 @@ func newAcefone(acct *config.Account, o *acefoneOptions, d deps) (Scraper, error
 }
 
 type acefone struct {
-	client *scrape.Client
-	now    func() time.Time
-	loc    *time.Location // zone of zone-less dates
-	logger log.Logger
+	deps
+	loc *time.Location // zone of zone-less dates
 
 	login *acefoneLogin // nil with a long-lived API token
 
@@ -151,9 +148,8 @@ func (a *acefone) ensureToken(ctx context.Context) error {
 		return nil
 	}
 	if a.token != "" && a.now().Before(a.expires) {
-		// Still valid: renew it; a failed refresh falls back to a login.
-		// The token is set here: the client's auth hook would take a.mu,
-		// which we hold.
+		// Still valid: renew it; a failed refresh falls back to a login. The
+		// token goes by hand: the auth hook would take a.mu, which we hold.
 		refresh := scrape.Request{Method: http.MethodPost, Endpoint: "auth/refresh", Path: "/v1/auth/refresh", NoAuth: true,
 			Header: map[string]string{"Authorization": "Bearer " + a.token}}
 		if a.authenticate(ctx, refresh) == nil {

@@ -261,12 +261,10 @@ func (e *Exporter) health(t *target, err error, duration float64) [healthSlots][
 	if err != nil {
 		up = 0
 		e.logFailure(t, err)
-	}
-	if err == nil {
+	} else {
 		t.lastSuccess.Store(e.opt.Now().UnixNano())
 	}
 	last := t.lastSuccess.Load()
-
 	h := &t.fixed
 	out := h.lines
 	if h.up == nil {

@@ -107,7 +107,6 @@ func (q *docspaceQuotaDoc) currency() string {
 	return currencyCode(q.Price.ISOCurrencySymbol, q.Price.CurrencySymbol)
 }
 
-// docspace payloads; pointers because a null payload omits "response".
 type (
 	docspaceInfo struct {
 		PaymentMethodStatus scrape.Float `json:"paymentMethodStatus"`

@@ -104,8 +104,7 @@ func init() {
 // qoveryScheme picks the header scheme as the Qovery CLI does: a JWT (three
 // dot-separated base64url parts) is a Bearer token, anything else an API token.
 func qoveryScheme(token string) string {
-	parts := strings.Split(token, ".")
-	if len(parts) == 3 && strings.HasPrefix(token, "eyJ") {
+	if strings.Count(token, ".") == 2 && strings.HasPrefix(token, "eyJ") {
 		return "Bearer"
 	}
 	return "Token"
