@@ -274,11 +274,10 @@ func (a *acefone) Scrape(ctx context.Context, e *Emitter) error {
 	if err == nil && a.login != nil {
 		a.accepted()
 	}
-	e.Fail(err)
 	if ok {
 		a.emitDashboard(ctx, e, &dash)
 	}
-	return nil
+	return err
 }
 
 func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashboardDoc) {

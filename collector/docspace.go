@@ -97,7 +97,10 @@ type docspaceQuotaDoc struct {
 }
 
 func (q *docspaceQuotaDoc) plan() string {
-	return cmp.Or(q.Title, "id "+string(q.ID))
+	if q.Title != "" {
+		return q.Title
+	}
+	return "id " + string(q.ID)
 }
 
 func (q *docspaceQuotaDoc) currency() string {
