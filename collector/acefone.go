@@ -296,9 +296,7 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 	if !due.Valid || (!dueDate.Valid && due.V > 0) {
 		var dc acefoneDueChargesDoc
 		if e.Fetch(ctx, a.client, Read{Endpoint: acefoneDueCharges, Out: &dc}) {
-			if !due.Valid {
-				due = dc.TotalDueAmount
-			}
+			due = cmp.Or(due, dc.TotalDueAmount)
 			if !dueDate.Valid {
 				dueDate = soonestPending(dc, a.loc)
 			}
@@ -309,9 +307,9 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 	for _, p := range uniquePlanNames(d.Plans.Active) {
 		e.Gauge(planInfoFamily, 1, p.label)
 		e.Time(planDueFamily, p.RenewOnDate, a.loc, p.label)
-		e.GaugeIf(callRemainingFamily, minutes(p.MinutesRemaining), p.label)
-		e.GaugeIf(callConsumedFamily, minutes(p.MinutesConsumed), p.label)
-		e.GaugeIf(callAssignedFamily, minutes(p.MinutesAssigned), p.label)
+		e.GaugeIf(callRemainingFamily, scaled(p.MinutesRemaining, 60), p.label)
+		e.GaugeIf(callConsumedFamily, scaled(p.MinutesConsumed, 60), p.label)
+		e.GaugeIf(callAssignedFamily, scaled(p.MinutesAssigned, 60), p.label)
 	}
 
 	if cur == "" {
@@ -323,10 +321,7 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 	charges := map[string]float64{}
 	for _, s := range d.Subscriptions.Active {
 		name := cmp.Or(s.Name, s.Title)
-		c := s.ChargePerMonth
-		if !c.Valid {
-			c = s.Charge
-		}
+		c := cmp.Or(s.ChargePerMonth, s.Charge) // the first present: an absent Float is the zero value
 		if name != "" && c.Valid {
 			charges[name] += c.V
 		}
@@ -334,12 +329,6 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 	for name, v := range charges {
 		e.Gauge(subscriptionChargeFamily, v, name, cur)
 	}
-}
-
-// minutes converts a count of minutes to seconds.
-func minutes(f scrape.Float) scrape.Float {
-	f.V *= 60
-	return f
 }
 
 // soonestPending is the earliest due date of a pending due charge.

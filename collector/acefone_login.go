@@ -28,10 +28,9 @@ type tokenLifetime time.Duration
 func (l *tokenLifetime) UnmarshalJSON(b []byte) error {
 	*l = 0
 	var f scrape.Float
-	if f.UnmarshalJSON(b) != nil || !f.Valid || f.V <= 0 {
-		return nil
+	if f.UnmarshalJSON(b) == nil && f.Valid && f.V > 0 {
+		*l = tokenLifetime(time.Duration(min(f.V, maxTokenLifetime.Seconds()) * float64(time.Second)))
 	}
-	*l = tokenLifetime(time.Duration(min(f.V, maxTokenLifetime.Seconds()) * float64(time.Second)))
 	return nil
 }
 
@@ -48,11 +47,10 @@ func (a *acefone) currentToken() string {
 func (a *acefone) rejected(tok string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if tok != a.token {
-		return
+	if tok == a.token {
+		a.token, a.expires = "", time.Time{}
+		a.failedLocked()
 	}
-	a.token, a.expires = "", time.Time{}
-	a.failedLocked()
 }
 
 // accepted records an answer to the current token: logins work again.

@@ -189,8 +189,7 @@ func build(cfg *config.Config, opt Options, prev *Exporter) (*Exporter, error) {
 		e.global = scrape.NewSemaphore(cfg.Global.MaxConcurrency)
 		e.logs = &logLimiter{now: opt.Now, last: map[string]time.Time{}}
 	}
-	for i := range cfg.Accounts {
-		acct := cfg.Accounts[i]
+	for i, acct := range cfg.Accounts {
 		if t, ok := old[acct.Name]; ok && reflect.DeepEqual(t.acct, acct) {
 			e.targets = append(e.targets, t)
 			continue

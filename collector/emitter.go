@@ -130,6 +130,12 @@ func (e *Emitter) GaugeIf(f *family, v scrape.Float, labels ...string) {
 	}
 }
 
+// scaled is f × k, converting a value present upstream to base units.
+func scaled(f scrape.Float, k float64) scrape.Float {
+	f.V *= k
+	return f
+}
+
 // Bool emits 1 or 0 when the value was present upstream.
 func (e *Emitter) Bool(f *family, v scrape.Bool, labels ...string) {
 	if v.Valid {

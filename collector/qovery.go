@@ -253,9 +253,7 @@ func (q *qovery) scrapeOrg(ctx context.Context, e *Emitter, o qoveryOrg) {
 			e.Gauge(planInfoFamily, 1, plan)
 			e.Time(planDueFamily, cost.RenewalAt, time.UTC, plan)
 		}
-		if cost.RemainingTrialDay.Valid {
-			e.Gauge(trialRemainingFamily, cost.RemainingTrialDay.V*86400)
-		}
+		e.GaugeIf(trialRemainingFamily, scaled(cost.RemainingTrialDay, 86400))
 		if c := cost.Cost; c != nil && c.CurrencyCode != "" {
 			e.GaugeIf(currentCostFamily, qoveryMoney(c.TotalInCents, c.Total), strings.ToUpper(c.CurrencyCode))
 		}

@@ -109,17 +109,16 @@ func (e *Exporter) renderTarget(ctx context.Context, t *target) scraped {
 	var reads scrape.Reads
 	em := newEmitter(t.acct.Provider, t.acct.Name)
 	err := runScraper(scrape.Recording(ctx, &reads), t.scraper, em)
-	out := scraped{billing: em.lines()}
+	billing := em.lines()
 	var r *rendered
 	if until, ok := reads.Until(); ok && err == nil {
 		if due := t.scraper.Due(); !due.IsZero() && due.Before(until) {
 			until = due
 		}
-		r = &rendered{until: until, lines: out.billing}
+		r = &rendered{until: until, lines: billing}
 	}
 	t.rendered.Store(r)
-	out.health = e.health(t, err, time.Since(start).Seconds())
-	return out
+	return scraped{billing: billing, health: e.health(t, err, time.Since(start).Seconds())}
 }
 
 // Target is one account as service discovery lists it.
