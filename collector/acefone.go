@@ -313,7 +313,7 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 	}
 
 	if cur == "" {
-		return
+		return // the amounts below need it
 	}
 	e.GaugeIf(balanceFamily, d.Balance, cur)
 	e.GaugeIf(creditLimitFamily, d.CreditLimit, cur)

@@ -52,7 +52,7 @@ func newListOrgFamily(name, help string, labels ...string) *family {
 }
 
 // newHealthFamily is for a family that describes the scrape, not cached
-// data; every scrape renders it for every account, in health slot slot.
+// data: every scrape renders it for every account, at slot of its health lines.
 func newHealthFamily(slot int, name, help string, labels ...string) *family {
 	return register(name, help, false, slot, labels)
 }
