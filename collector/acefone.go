@@ -1,19 +1,19 @@
 package collector
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/scrape"
-	"github.com/go-kit/log"
 )
 
 // Acefone: GET /v1/billing/dashboard (and /v1/billing/due_charges when the
@@ -95,26 +95,19 @@ func newAcefone(acct *config.Account, o *acefoneOptions, d deps) (Scraper, error
 	if err != nil {
 		return nil, err
 	}
-	a := &acefone{client: d.client, now: d.now, loc: loc, logger: d.logger}
+	a := &acefone{deps: d, loc: loc}
 	if o.Username != "" {
 		a.login = &acefoneLogin{username: o.Username, password: string(o.Password)}
 	} else {
 		a.token = string(acct.APIKey)
 	}
-	d.client.SetAuth(func(r *http.Request) {
-		a.mu.Lock()
-		tok := a.token
-		a.mu.Unlock()
-		r.Header.Set("Authorization", "Bearer "+tok)
-	})
+	d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+a.currentToken()) })
 	return a, nil
 }
 
 type acefone struct {
-	client *scrape.Client
-	now    func() time.Time
-	loc    *time.Location // zone of zone-less dates
-	logger log.Logger
+	deps
+	loc *time.Location // zone of zone-less dates
 
 	login *acefoneLogin // nil with a long-lived API token
 
@@ -155,13 +148,17 @@ func (a *acefone) ensureToken(ctx context.Context) error {
 		return nil
 	}
 	if a.token != "" && a.now().Before(a.expires) {
-		// Still valid: renew it; a failed refresh falls back to a login.
-		if err := a.authenticate(ctx, scrape.Request{Method: http.MethodPost, Endpoint: "auth/refresh", Path: "/v1/auth/refresh"}); err == nil {
+		// Still valid: renew it; a failed refresh falls back to a login. The
+		// token goes by hand: the auth hook would take a.mu, which we hold.
+		refresh := scrape.Request{Method: http.MethodPost, Endpoint: "auth/refresh", Path: "/v1/auth/refresh", NoAuth: true,
+			Header: map[string]string{"Authorization": "Bearer " + a.token}}
+		if a.authenticate(ctx, refresh) == nil {
 			return nil
 		}
 	}
-	if err := a.backingOffLocked(); err != nil {
-		return err
+	if a.now().Before(a.notBefore) {
+		return &scrape.Error{Provider: "acefone", Account: a.client.Account(), Endpoint: "auth/login", Reason: scrape.ReasonAuth,
+			Detail: fmt.Sprintf("not logging in before %s: %d failed logins or rejected tokens in a row", a.notBefore.UTC().Format(time.RFC3339), a.failures)}
 	}
 	a.token, a.expires = "", time.Time{}
 	err := a.authenticate(ctx, scrape.Request{Method: http.MethodPost, Endpoint: "auth/login", Path: "/v1/auth/login", NoAuth: true,
@@ -179,13 +176,6 @@ func (a *acefone) authenticate(ctx context.Context, r scrape.Request) error {
 		AccessToken string        `json:"access_token"`
 		ExpiresIn   tokenLifetime `json:"expires_in"`
 	}
-	if r.Endpoint == "auth/refresh" {
-		// The refresh call authenticates with the current token; the
-		// client's auth hook would take a.mu, which we hold.
-		tok := a.token
-		r.NoAuth = true
-		r.Header = map[string]string{"Authorization": "Bearer " + tok}
-	}
 	if err := a.client.Do(ctx, r, &ans); err != nil {
 		return err
 	}
@@ -194,11 +184,7 @@ func (a *acefone) authenticate(ctx context.Context, r scrape.Request) error {
 			Reason: scrape.ReasonAuth, Detail: "answer carries no access_token"}
 	}
 	a.client.AddSecret(ans.AccessToken)
-	ttl := time.Hour
-	if ans.ExpiresIn > 0 {
-		ttl = time.Duration(ans.ExpiresIn)
-	}
-	a.token, a.expires = ans.AccessToken, a.now().Add(ttl)
+	a.token, a.expires = ans.AccessToken, a.now().Add(cmp.Or(time.Duration(ans.ExpiresIn), time.Hour))
 	return nil
 }
 
@@ -288,12 +274,10 @@ func (a *acefone) Scrape(ctx context.Context, e *Emitter) error {
 	if err == nil && a.login != nil {
 		a.accepted()
 	}
-	e.Fail(err)
-	if !ok {
-		return nil
+	if ok {
+		a.emitDashboard(ctx, e, &dash)
 	}
-	a.emitDashboard(ctx, e, &dash)
-	return nil
+	return err
 }
 
 func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashboardDoc) {
@@ -301,13 +285,8 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 	if cur == "" {
 		e.Fail(&scrape.Error{Provider: "acefone", Account: a.client.Account(), Endpoint: acefoneDashboard.Name, Status: 200,
 			Reason: scrape.ReasonDecode, Detail: "field currency: missing; amounts not exported"})
-	} else {
-		e.GaugeIf(balanceFamily, d.Balance, cur)
-		e.GaugeIf(creditLimitFamily, d.CreditLimit, cur)
 	}
-	if d.NextBillingDate.Valid {
-		e.Gauge(nextBillingFamily, d.NextBillingDate.Unix(a.loc))
-	}
+	e.Time(nextBillingFamily, d.NextBillingDate, a.loc)
 	e.Bool(autoChargeFamily, d.AutoCharge)
 	if d.BillingType != "" || d.BillingCycle != "" {
 		e.Gauge(accountInfoFamily, 1, string(d.BillingType), string(d.BillingCycle))
@@ -316,58 +295,40 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 	due, dueDate := d.DueCharges, d.DueDate
 	if !due.Valid || (!dueDate.Valid && due.V > 0) {
 		var dc acefoneDueChargesDoc
-		if e.Fetch(ctx, a.client, acefoneDueCharges, &dc) {
-			if !due.Valid {
-				due = dc.TotalDueAmount
-			}
+		if e.Fetch(ctx, a.client, Read{Endpoint: acefoneDueCharges, Out: &dc}) {
+			due = cmp.Or(due, dc.TotalDueAmount)
 			if !dueDate.Valid {
 				dueDate = soonestPending(dc, a.loc)
 			}
 		}
 	}
-	if cur != "" {
-		e.GaugeIf(dueChargesFamily, due, cur)
-	}
-	if dueDate.Valid {
-		e.Gauge(dueFamily, dueDate.Unix(a.loc))
-	}
+	e.Time(dueFamily, dueDate, a.loc)
 
 	for _, p := range uniquePlanNames(d.Plans.Active) {
-		plan := p.label
-		e.Gauge(planInfoFamily, 1, plan)
-		if p.RenewOnDate.Valid {
-			e.Gauge(planDueFamily, p.RenewOnDate.Unix(a.loc), plan)
-		}
-		e.GaugeIf(callRemainingFamily, minutes(p.MinutesRemaining), plan)
-		e.GaugeIf(callConsumedFamily, minutes(p.MinutesConsumed), plan)
-		e.GaugeIf(callAssignedFamily, minutes(p.MinutesAssigned), plan)
+		e.Gauge(planInfoFamily, 1, p.label)
+		e.Time(planDueFamily, p.RenewOnDate, a.loc, p.label)
+		e.GaugeIf(callRemainingFamily, scaled(p.MinutesRemaining, 60), p.label)
+		e.GaugeIf(callConsumedFamily, scaled(p.MinutesConsumed, 60), p.label)
+		e.GaugeIf(callAssignedFamily, scaled(p.MinutesAssigned, 60), p.label)
 	}
 
-	if cur != "" {
-		charges := map[string]float64{}
-		for _, s := range d.Subscriptions.Active {
-			name := s.Name
-			if name == "" {
-				name = s.Title
-			}
-			c := s.ChargePerMonth
-			if !c.Valid {
-				c = s.Charge
-			}
-			if name != "" && c.Valid {
-				charges[name] += c.V
-			}
-		}
-		for name, v := range charges {
-			e.Gauge(subscriptionChargeFamily, v, name, cur)
+	if cur == "" {
+		return // the amounts below need it
+	}
+	e.GaugeIf(balanceFamily, d.Balance, cur)
+	e.GaugeIf(creditLimitFamily, d.CreditLimit, cur)
+	e.GaugeIf(dueChargesFamily, due, cur)
+	charges := map[string]float64{}
+	for _, s := range d.Subscriptions.Active {
+		name := cmp.Or(s.Name, s.Title)
+		c := cmp.Or(s.ChargePerMonth, s.Charge) // the first present: an absent Float is the zero value
+		if name != "" && c.Valid {
+			charges[name] += c.V
 		}
 	}
-}
-
-// minutes converts a count of minutes to seconds.
-func minutes(f scrape.Float) scrape.Float {
-	f.V *= 60
-	return f
+	for name, v := range charges {
+		e.Gauge(subscriptionChargeFamily, v, name, cur)
+	}
 }
 
 // soonestPending is the earliest due date of a pending due charge.
@@ -404,14 +365,7 @@ func uniquePlanNames(plans []acefonePlan) []labelledPlan {
 		}
 		out = append(out, labelledPlan{p, label})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].label < out[j].label })
+	slices.SortStableFunc(out, func(a, b labelledPlan) int { return strings.Compare(a.label, b.label) })
 	// Same name and same id twice: keep the first.
-	dedup := out[:0]
-	for i, p := range out {
-		if i > 0 && p.label == out[i-1].label {
-			continue
-		}
-		dedup = append(dedup, p)
-	}
-	return dedup
+	return slices.CompactFunc(out, func(a, b labelledPlan) bool { return a.label == b.label })
 }

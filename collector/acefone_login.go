@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/scrape"
@@ -29,10 +28,9 @@ type tokenLifetime time.Duration
 func (l *tokenLifetime) UnmarshalJSON(b []byte) error {
 	*l = 0
 	var f scrape.Float
-	if f.UnmarshalJSON(b) != nil || !f.Valid || f.V <= 0 {
-		return nil
+	if f.UnmarshalJSON(b) == nil && f.Valid && f.V > 0 {
+		*l = tokenLifetime(time.Duration(min(f.V, maxTokenLifetime.Seconds()) * float64(time.Second)))
 	}
-	*l = tokenLifetime(time.Duration(min(f.V, maxTokenLifetime.Seconds()) * float64(time.Second)))
 	return nil
 }
 
@@ -49,11 +47,10 @@ func (a *acefone) currentToken() string {
 func (a *acefone) rejected(tok string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if tok != a.token {
-		return
+	if tok == a.token {
+		a.token, a.expires = "", time.Time{}
+		a.failedLocked()
 	}
-	a.token, a.expires = "", time.Time{}
-	a.failedLocked()
 }
 
 // accepted records an answer to the current token: logins work again.
@@ -83,13 +80,4 @@ func (a *acefone) failedLocked() {
 		level.Warn(a.logger).Log("msg", "Acefone refuses the login or its tokens again; logging in at most once per backoff, doubling up to "+loginBackoffMax.String(),
 			"next_login", a.notBefore.UTC().Format(time.RFC3339))
 	}
-}
-
-// backingOffLocked is the error of a login not tried during a backoff.
-func (a *acefone) backingOffLocked() error {
-	if !a.now().Before(a.notBefore) {
-		return nil
-	}
-	return &scrape.Error{Provider: "acefone", Account: a.client.Account(), Endpoint: "auth/login", Reason: scrape.ReasonAuth,
-		Detail: fmt.Sprintf("not logging in before %s: %d failed logins or rejected tokens in a row", a.notBefore.UTC().Format(time.RFC3339), a.failures)}
 }

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/config"
@@ -102,14 +103,13 @@ type Options struct {
 // target is one configured account, ready to scrape.
 type target struct {
 	acct    config.Account
-	client  *scrape.Client
-	scraper Scraper
+	scraper Scraper // holds the account's client, and so its cache and tokens
 
 	fixed fixedHealth
 
-	mu          sync.Mutex
-	lastSuccess time.Time
-	rendered    *rendered // the last reusable text of its billing values, if any
+	// Concurrent scrapes (/metrics, /probe) write these.
+	lastSuccess atomic.Int64             // Unix nanoseconds of the last scrape that failed nothing, 0 before
+	rendered    atomic.Pointer[rendered] // the last reusable text of its billing values, if any
 }
 
 // fixedHealth is what the account's configuration fixes of its health
@@ -142,8 +142,6 @@ type Exporter struct {
 	opt     Options
 	cfg     config.Global // the global settings it was built with
 	global  *scrape.Semaphore
-	logger  log.Logger
-	now     func() time.Time
 	logs    *logLimiter
 }
 
@@ -180,22 +178,19 @@ func (e *Exporter) Reload(cfg *config.Config) (*Exporter, error) {
 }
 
 func build(cfg *config.Config, opt Options, prev *Exporter) (*Exporter, error) {
-	e := &Exporter{opt: opt, cfg: cfg.Global, logger: opt.Logger, now: opt.Now}
+	e := &Exporter{opt: opt, cfg: cfg.Global}
+	old := map[string]*target{} // kept only while the global settings stand
 	if prev != nil && reflect.DeepEqual(prev.cfg, cfg.Global) {
 		e.global, e.logs = prev.global, prev.logs
-	} else {
-		e.global = scrape.NewSemaphore(cfg.Global.MaxConcurrency)
-		e.logs = newLogLimiter(opt.Now, 5*time.Minute)
-	}
-	old := map[string]*target{}
-	if prev != nil {
 		for _, t := range prev.targets {
 			old[t.acct.Name] = t
 		}
+	} else {
+		e.global = scrape.NewSemaphore(cfg.Global.MaxConcurrency)
+		e.logs = &logLimiter{now: opt.Now, last: map[string]time.Time{}}
 	}
-	for i := range cfg.Accounts {
-		acct := cfg.Accounts[i]
-		if t, ok := old[acct.Name]; ok && reflect.DeepEqual(t.acct, acct) && reflect.DeepEqual(prev.cfg, cfg.Global) {
+	for i, acct := range cfg.Accounts {
+		if t, ok := old[acct.Name]; ok && reflect.DeepEqual(t.acct, acct) {
 			e.targets = append(e.targets, t)
 			continue
 		}
@@ -255,7 +250,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 	if err != nil {
 		return nil, err
 	}
-	return &target{acct: *acct, client: client, scraper: s, fixed: newFixedHealth(acct)}, nil
+	return &target{acct: *acct, scraper: s, fixed: newFixedHealth(acct)}, nil
 }
 
 // health renders the account's health after a scrape that ended with err,
@@ -265,14 +260,10 @@ func (e *Exporter) health(t *target, err error, duration float64) [healthSlots][
 	if err != nil {
 		up = 0
 		e.logFailure(t, err)
+	} else {
+		t.lastSuccess.Store(e.opt.Now().UnixNano())
 	}
-	t.mu.Lock()
-	if err == nil {
-		t.lastSuccess = e.now()
-	}
-	last := t.lastSuccess
-	t.mu.Unlock()
-
+	last := t.lastSuccess.Load()
 	h := &t.fixed
 	out := h.lines
 	if h.up == nil {
@@ -287,8 +278,8 @@ func (e *Exporter) health(t *target, err error, duration float64) [healthSlots][
 	}
 	line(upFamily, h.up, up)
 	line(scrapeDurationFamily, h.duration, duration)
-	if !last.IsZero() {
-		line(lastSuccessFamily, h.lastSuccess, float64(last.UnixNano())/1e9)
+	if last != 0 {
+		line(lastSuccessFamily, h.lastSuccess, float64(last)/1e9)
 	}
 	return out
 }
@@ -300,8 +291,7 @@ func runScraper(ctx context.Context, s Scraper, em *Emitter) (err error) {
 			err = fmt.Errorf("collector panicked: %v\n%s", r, debug.Stack())
 		}
 	}()
-	err = s.Scrape(ctx, em)
-	return errors.Join(err, em.err())
+	return errors.Join(s.Scrape(ctx, em), em.err())
 }
 
 // logFailure logs each distinct failure of an account, then stays quiet
@@ -322,23 +312,44 @@ func (e *Exporter) logFailure(t *target, err error) {
 			first, _, _ := strings.Cut(one.Error(), "\n") // a panic's stack holds addresses
 			key += first
 		}
-		if !e.logs.allow(key) {
-			continue
+		if e.logs.allow(key) {
+			level.Warn(e.opt.Logger).Log(kv...)
 		}
-		level.Warn(e.logger).Log(kv...)
 	}
 }
 
+// logLimiter lets a given message through once per logInterval.
+type logLimiter struct {
+	mu   sync.Mutex
+	now  func() time.Time
+	last map[string]time.Time
+}
+
+const logInterval = 5 * time.Minute
+
+func (l *logLimiter) allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if t, ok := l.last[key]; ok && now.Sub(t) < logInterval {
+		return false
+	}
+	if len(l.last) > 10000 { // bound memory against ever-changing messages
+		l.last = map[string]time.Time{}
+	}
+	l.last[key] = now
+	return true
+}
+
+// flatten lists the errors joined in err (errors.Join keeps no nil).
 func flatten(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, flatten(e)...)
-		}
-		return out
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
 	}
-	if err == nil {
-		return nil
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, flatten(e)...)
 	}
-	return []error{err}
+	return out
 }

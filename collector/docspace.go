@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -109,7 +110,6 @@ func (q *docspaceQuotaDoc) currency() string {
 	return currencyCode(q.Price.ISOCurrencySymbol, q.Price.CurrencySymbol)
 }
 
-// docspace payloads; pointers because a null payload omits "response".
 type (
 	docspaceInfo struct {
 		PaymentMethodStatus scrape.Float `json:"paymentMethodStatus"`
@@ -169,9 +169,7 @@ func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
 			if lc.Currency != "" {
 				e.GaugeIf(lastCreditAmountFamily, lc.Amount, strings.ToUpper(lc.Currency))
 			}
-			if lc.Date.Valid {
-				e.Gauge(lastCreditTimeFamily, lc.Date.Unix(time.UTC))
-			}
+			e.Time(lastCreditTimeFamily, lc.Date, time.UTC)
 		}
 	}
 	if ok[2] && quota.Response != nil {
@@ -179,9 +177,7 @@ func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
 		plan := q.plan()
 		e.Gauge(planInfoFamily, 1, plan)
 		e.Bool(planTrialFamily, q.Trial, plan)
-		if q.DueDate.Valid {
-			e.Gauge(planDueFamily, q.DueDate.Unix(time.UTC), plan)
-		}
+		e.Time(planDueFamily, q.DueDate, time.UTC, plan)
 		if cur := q.currency(); cur != "" {
 			e.GaugeIf(planPriceFamily, q.Price.Value, plan, cur)
 		}
@@ -244,13 +240,7 @@ func currencyCode(iso, sign string) string {
 	if isoCode.MatchString(iso) {
 		return strings.ToUpper(iso)
 	}
-	if c, ok := currencySigns[iso]; ok {
-		return c
-	}
-	if c, ok := currencySigns[strings.TrimSpace(sign)]; ok {
-		return c
-	}
-	return ""
+	return cmp.Or(currencySigns[iso], currencySigns[strings.TrimSpace(sign)])
 }
 
 var isoCode = regexp.MustCompile(`^[A-Za-z]{3}$`)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/billing-exporter/billing-exporter/internal/expo"
@@ -31,8 +32,7 @@ type emitted struct {
 	samples []sample
 	errs    []error
 	// series holds the value of every series emitted, by family and label
-	// values: a vendor listing the same thing twice must not make the
-	// registry refuse the whole scrape over a duplicate series.
+	// values: a vendor listing a thing twice must not write it twice.
 	series map[seriesKey]float64
 }
 
@@ -46,17 +46,6 @@ type sample struct {
 type seriesKey struct {
 	f      *family
 	labels string
-}
-
-func (s *emitted) add(m *sample, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if m != nil {
-		s.samples = append(s.samples, *m)
-	}
-	if err != nil {
-		s.errs = append(s.errs, err)
-	}
 }
 
 // ForOrganization returns an Emitter that fills organization labels; it
@@ -74,13 +63,10 @@ func (e *Emitter) Gauge(f *family, v float64, labels ...string) {
 	}
 	values, err := e.values(f, labels)
 	if err != nil {
-		e.shared.add(nil, err)
+		e.Fail(err)
 		return
 	}
-	if !e.shared.first(f, values, v) {
-		return
-	}
-	e.shared.add(&sample{f, values, v}, nil)
+	e.shared.add(f, values, v)
 }
 
 // values is every label value of a series of f: provider and account,
@@ -104,8 +90,7 @@ func (e *Emitter) values(f *family, labels []string) ([]string, error) {
 }
 
 // prefix is the line of f's series without labels of its own up to its
-// value, or nil where Gauge would emit nothing: for lines a scrape
-// renders again and again.
+// value (nil where Gauge would emit nothing), for lines rendered anew.
 func (e *Emitter) prefix(f *family) []byte {
 	values, err := e.values(f, nil)
 	if err != nil {
@@ -114,21 +99,19 @@ func (e *Emitter) prefix(f *family) []byte {
 	return expo.AppendPrefix(nil, f.name, f.names, values, f.order)
 }
 
-// first records a series and reports whether it is new. The same series
+// add records a series unless it was emitted before. The same series
 // again with the same value (an organization listed twice) is dropped
 // quietly; with another value the answer is ambiguous, which is a failure
 // of the account. The first value stays.
-func (s *emitted) first(f *family, values []string, v float64) bool {
+func (s *emitted) add(f *family, values []string, v float64) {
 	key := seriesKey{f, strings.Join(values, "\xff")}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.series == nil {
-		s.series = map[seriesKey]float64{}
-	}
 	old, dup := s.series[key]
 	if !dup {
 		s.series[key] = v
-		return true
+		s.samples = append(s.samples, sample{f, values, v})
+		return
 	}
 	if old != v {
 		pairs := make([]string, 0, len(values)-2)
@@ -138,7 +121,6 @@ func (s *emitted) first(f *family, values []string, v float64) bool {
 		s.errs = append(s.errs, fmt.Errorf("%s account %q: the vendor sent %s{%s} twice with different values (%g, %g); kept the first",
 			values[0], values[1], f.name, strings.Join(pairs, ","), old, v))
 	}
-	return false
 }
 
 // GaugeIf emits f only when the value was present upstream.
@@ -148,6 +130,12 @@ func (e *Emitter) GaugeIf(f *family, v scrape.Float, labels ...string) {
 	}
 }
 
+// scaled is f × k, converting a value present upstream to base units.
+func scaled(f scrape.Float, k float64) scrape.Float {
+	f.V *= k
+	return f
+}
+
 // Bool emits 1 or 0 when the value was present upstream.
 func (e *Emitter) Bool(f *family, v scrape.Bool, labels ...string) {
 	if v.Valid {
@@ -155,22 +143,24 @@ func (e *Emitter) Bool(f *family, v scrape.Bool, labels ...string) {
 	}
 }
 
-// Fail records an endpoint error: the account's billing_up becomes 0.
-func (e *Emitter) Fail(err error) {
-	if err != nil {
-		e.shared.add(nil, err)
+// Time emits f as Unix time, reading a zone-less value in loc, when the
+// value was present upstream.
+func (e *Emitter) Time(f *family, v scrape.Time, loc *time.Location, labels ...string) {
+	if v.Valid {
+		e.Gauge(f, v.Unix(loc), labels...)
 	}
 }
 
-// Fetch reads ep through the account's client and records a failure. It
-// returns true when out holds data to emit (fresh, or stale within limits).
-func (e *Emitter) Fetch(ctx context.Context, c *scrape.Client, ep scrape.Endpoint, out any) bool {
-	ok, err := c.GetJSON(ctx, ep, out)
-	e.Fail(err)
-	return ok
+// Fail records an endpoint error: the account's billing_up becomes 0.
+func (e *Emitter) Fail(err error) {
+	if err != nil {
+		e.shared.mu.Lock()
+		e.shared.errs = append(e.shared.errs, err)
+		e.shared.mu.Unlock()
+	}
 }
 
-// Read is one endpoint for FetchAll.
+// Read is one endpoint for Fetch and FetchAll.
 type Read struct {
 	Endpoint scrape.Endpoint
 	Out      any
@@ -186,23 +176,25 @@ func (e *Emitter) FetchAll(ctx context.Context, c *scrape.Client, reads ...Read)
 	usable := make([]bool, len(reads))
 	var wg sync.WaitGroup
 	for i, r := range reads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ok, err := c.GetJSON(ctx, r.Endpoint, r.Out)
-			if err != nil && r.Answered != nil && r.Answered(err) {
-				return
-			}
-			usable[i] = ok
-			e.Fail(err)
-		}()
+		wg.Go(func() { usable[i] = e.Fetch(ctx, c, r) })
 	}
 	wg.Wait()
 	return usable
 }
 
+// Fetch reads one endpoint and records a failure; true when Out holds
+// data to emit (fresh, or stale within limits).
+func (e *Emitter) Fetch(ctx context.Context, c *scrape.Client, r Read) bool {
+	ok, err := c.GetJSON(ctx, r.Endpoint, r.Out)
+	if err != nil && r.Answered != nil && r.Answered(err) {
+		return false
+	}
+	e.Fail(err)
+	return ok
+}
+
 func newEmitter(provider, account string) *Emitter {
-	return &Emitter{provider: provider, account: account, shared: &emitted{}}
+	return &Emitter{provider: provider, account: account, shared: &emitted{series: map[seriesKey]float64{}}}
 }
 
 func (e *Emitter) err() error {
@@ -219,16 +211,13 @@ func (e *Emitter) lines() lines {
 	slices.SortStableFunc(samples, func(a, b sample) int { return a.f.idx - b.f.idx })
 	var text []byte
 	at := make([]uint32, len(families)+1)
-	k := 0
 	for _, s := range samples {
-		for ; k < s.f.idx; k++ {
-			at[k+1] = uint32(len(text))
-		}
 		text = expo.AppendPrefix(text, s.f.name, s.f.names, s.values, s.f.order)
 		text = expo.AppendValue(text, s.v)
+		at[s.f.idx+1] = uint32(len(text))
 	}
-	for ; k < len(families); k++ {
-		at[k+1] = uint32(len(text))
+	for i := 1; i < len(at); i++ {
+		at[i] = max(at[i], at[i-1]) // a family without series ends where the one before does
 	}
 	// Kept for as long as they stand: without the slack of appending.
 	return lines{text: bytes.Clone(text), at: at}
@@ -244,8 +233,5 @@ type lines struct {
 
 // of is family f's lines, nil if none.
 func (l lines) of(f *family) []byte {
-	if l.at == nil {
-		return nil
-	}
 	return l.text[l.at[f.idx]:l.at[f.idx+1]]
 }

@@ -19,7 +19,7 @@ type family struct {
 	order  []int    // expo.LabelOrder(names)
 	labels int      // family-specific labels, between account and the org pair
 	org    bool
-	health int // slot in an account's health lines (healthSlot), or -1
+	health int // slot in an account's health lines (newHealthFamily), or -1
 }
 
 var families []*family
@@ -33,23 +33,31 @@ func init() {
 }
 
 func newFamily(name, help string, labels ...string) *family {
-	return register(name, help, cacheNote, false, labels)
+	return register(name, help+cacheNote, false, -1, labels)
 }
 
 func newOrgFamily(name, help string, labels ...string) *family {
-	return register(name, help, cacheNote, true, labels)
+	return register(name, help+cacheNote, true, -1, labels)
 }
 
 // newListFamily and newListOrgFamily are for values read from endpoints
 // cached for an hour by default because they change rarely (plan lists,
 // currencies, organization details).
 func newListFamily(name, help string, labels ...string) *family {
-	return register(name, help, listCacheNote, false, labels)
+	return register(name, help+listCacheNote, false, -1, labels)
 }
 
 func newListOrgFamily(name, help string, labels ...string) *family {
-	return register(name, help, listCacheNote, true, labels)
+	return register(name, help+listCacheNote, true, -1, labels)
 }
+
+// newHealthFamily is for a family that describes the scrape, not cached
+// data: every scrape renders it for every account, at slot of its health lines.
+func newHealthFamily(slot int, name, help string, labels ...string) *family {
+	return register(name, help, false, slot, labels)
+}
+
+const healthSlots = 5 // the health families
 
 // cacheNote ends the HELP of every billing value, as the exporter
 // guidelines ask of exporters that do not fetch at each scrape.
@@ -59,30 +67,15 @@ const cacheNote = " Served from a cache up to cache_ttl old (default 5m), or up 
 // an endpoint's own TTL applies unless the account's cache_ttl is longer).
 const listCacheNote = " Served from a cache up to 1h old (or cache_ttl if longer), or up to max_stale (default 1h) while refreshes fail."
 
-func register(name, help, note string, org bool, labels []string) *family {
-	slot, health := healthSlot[name]
-	if !health {
-		help += note
-		slot = -1
-	}
+func register(name, help string, org bool, health int, labels []string) *family {
 	all := append([]string{"provider", "account"}, labels...)
 	if org {
 		all = append(all, "organization", "organization_id")
 	}
-	f := &family{name: name, help: help, idx: len(families), names: all, order: expo.LabelOrder(all), labels: len(labels), org: org, health: slot}
+	f := &family{name: name, help: help, idx: len(families), names: all, order: expo.LabelOrder(all), labels: len(labels), org: org, health: health}
 	families = append(families, f)
 	return f
 }
-
-// healthSlot names the families that describe this scrape, not cached
-// data, which the exporter renders for every account at every scrape, and
-// numbers them.
-var healthSlot = map[string]int{
-	"billing_up": 0, "billing_scrape_duration_seconds": 1, "billing_last_success_timestamp_seconds": 2,
-	"billing_balance_threshold": 3, "billing_cost_budget": 4,
-}
-
-const healthSlots = 5
 
 // Families shared by several providers.
 var (
@@ -96,15 +89,15 @@ var (
 
 // Per-account health, reported by the fan-out collector for every account.
 var (
-	upFamily = newFamily("billing_up",
+	upFamily = newHealthFamily(0, "billing_up",
 		"1 if every endpoint of the account answered as the API intends during this scrape (fresh or cached answers), 0 if any failed.")
-	scrapeDurationFamily = newFamily("billing_scrape_duration_seconds",
+	scrapeDurationFamily = newHealthFamily(1, "billing_scrape_duration_seconds",
 		"Time this scrape spent on the account, cache lookups and upstream calls included.")
-	lastSuccessFamily = newFamily("billing_last_success_timestamp_seconds",
+	lastSuccessFamily = newHealthFamily(2, "billing_last_success_timestamp_seconds",
 		"Unix time of the account's last scrape in which every endpoint answered. Absent until the first one.")
-	balanceThresholdFamily = newFamily("billing_balance_threshold",
+	balanceThresholdFamily = newHealthFamily(3, "billing_balance_threshold",
 		"Balance under which BillingBalanceLow fires, from the account's alerts.min_balance config.", "currency")
-	costBudgetFamily = newFamily("billing_cost_budget",
+	costBudgetFamily = newHealthFamily(4, "billing_cost_budget",
 		"Monthly cloud spend budget, from the account's alerts.monthly_budget config.", "currency")
 )
 

@@ -37,7 +37,7 @@ func FuzzAcefoneDashboard(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	a := &acefone{client: client, loc: time.UTC, now: time.Now}
+	a := &acefone{deps: deps{client: client, now: time.Now}, loc: time.UTC}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var d acefoneDashboardDoc
 		if json.Unmarshal(body, &d) != nil {

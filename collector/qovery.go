@@ -1,9 +1,11 @@
 package collector
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -102,8 +104,7 @@ func init() {
 // qoveryScheme picks the header scheme as the Qovery CLI does: a JWT (three
 // dot-separated base64url parts) is a Bearer token, anything else an API token.
 func qoveryScheme(token string) string {
-	parts := strings.Split(token, ".")
-	if len(parts) == 3 && strings.HasPrefix(token, "eyJ") {
+	if strings.Count(token, ".") == 2 && strings.HasPrefix(token, "eyJ") {
 		return "Bearer"
 	}
 	return "Token"
@@ -183,7 +184,7 @@ type qoveryCluster struct {
 
 func (q *qovery) Scrape(ctx context.Context, e *Emitter) error {
 	var orgs qoveryList[qoveryOrg]
-	listed := e.Fetch(ctx, q.client, qoveryOrganizations, &orgs)
+	listed := e.Fetch(ctx, q.client, Read{Endpoint: qoveryOrganizations, Out: &orgs})
 	var targets []qoveryOrg
 	switch {
 	case q.orgID != "":
@@ -207,11 +208,7 @@ func (q *qovery) Scrape(ctx context.Context, e *Emitter) error {
 		if o.ID == "" {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			q.scrapeOrg(ctx, e.ForOrganization(o.Name, o.ID), o)
-		}()
+		wg.Go(func() { q.scrapeOrg(ctx, e.ForOrganization(o.Name, o.ID), o) })
 	}
 	wg.Wait()
 	return nil
@@ -252,19 +249,11 @@ func (q *qovery) scrapeOrg(ctx context.Context, e *Emitter, o qoveryOrg) {
 	)
 
 	if ok[0] {
-		plan := string(cost.Plan)
-		if plan == "" {
-			plan = string(o.Plan)
-		}
-		if plan != "" {
+		if plan := string(cmp.Or(cost.Plan, o.Plan)); plan != "" {
 			e.Gauge(planInfoFamily, 1, plan)
-			if cost.RenewalAt.Valid {
-				e.Gauge(planDueFamily, cost.RenewalAt.Unix(time.UTC), plan)
-			}
+			e.Time(planDueFamily, cost.RenewalAt, time.UTC, plan)
 		}
-		if cost.RemainingTrialDay.Valid {
-			e.Gauge(trialRemainingFamily, cost.RemainingTrialDay.V*86400)
-		}
+		e.GaugeIf(trialRemainingFamily, scaled(cost.RemainingTrialDay, 86400))
 		if c := cost.Cost; c != nil && c.CurrencyCode != "" {
 			e.GaugeIf(currentCostFamily, qoveryMoney(c.TotalInCents, c.Total), strings.ToUpper(c.CurrencyCode))
 		}
@@ -325,10 +314,7 @@ func emitInvoices(e *Emitter, invoices []qoveryInvoice) {
 	amounts := map[key]float64{}
 	var newest scrape.Time
 	for _, inv := range invoices {
-		st := strings.ToUpper(inv.Status)
-		if st == "" {
-			st = "UNKNOWN"
-		}
+		st := cmp.Or(strings.ToUpper(inv.Status), "UNKNOWN")
 		counts[st]++
 		if total := qoveryMoney(inv.TotalInCents, inv.Total); total.Valid && inv.CurrencyCode != "" {
 			amounts[key{st, strings.ToUpper(inv.CurrencyCode)}] += total.V
@@ -343,7 +329,15 @@ func emitInvoices(e *Emitter, invoices []qoveryInvoice) {
 	for k, v := range amounts {
 		e.Gauge(invoicesAmountFamily, v, k.status, k.currency)
 	}
-	if newest.Valid {
-		e.Gauge(lastInvoiceFamily, newest.Unix(time.UTC))
+	e.Time(lastInvoiceFamily, newest, time.UTC)
+}
+
+// pathID puts an id into a URL path as one segment: escaped, and with "."
+// and ".." spelled %2E, so that no id from a config or a vendor's answer
+// can send the token to another path.
+func pathID(id string) string {
+	if strings.Trim(id, ".") == "" {
+		return strings.ReplaceAll(id, ".", "%2E")
 	}
+	return url.PathEscape(id)
 }

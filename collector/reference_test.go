@@ -41,11 +41,8 @@ func (r reference) Collect(ch chan<- prometheus.Metric) {
 		}
 		em.Gauge(upFamily, up)
 		em.Gauge(scrapeDurationFamily, 0)
-		t.mu.Lock()
-		last := t.lastSuccess
-		t.mu.Unlock()
-		if !last.IsZero() {
-			em.Gauge(lastSuccessFamily, float64(last.UnixNano())/1e9)
+		if last := t.lastSuccess.Load(); last != 0 {
+			em.Gauge(lastSuccessFamily, float64(last)/1e9)
 		}
 		for cur, v := range t.acct.Alerts.MinBalance {
 			em.Gauge(balanceThresholdFamily, v, cur)

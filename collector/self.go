@@ -1,6 +1,9 @@
 package collector
 
 import (
+	"strconv"
+
+	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
@@ -39,4 +42,19 @@ func NewSelfMetrics(reg prometheus.Registerer) *SelfMetrics {
 		m.ReloadSuccessful, m.ReloadSuccessTime, m.Reloads,
 	)
 	return m
+}
+
+// RegisterShardMetrics registers the replica's shard and the number of
+// accounts it serves, read from accounts at each scrape (a reload changes it).
+func RegisterShardMetrics(reg prometheus.Registerer, s config.Shard, accounts func() int) {
+	info := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "billing_exporter_shard_info",
+		Help:        "The shard of the accounts this replica serves: those whose hashmod of the account name by total is index.",
+		ConstLabels: prometheus.Labels{"index": strconv.FormatUint(s.Index, 10), "total": strconv.FormatUint(s.Total, 10)},
+	})
+	info.Set(1)
+	reg.MustRegister(info, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "billing_exporter_accounts",
+		Help: "Accounts this replica serves (its shard's).",
+	}, func() float64 { return float64(accounts()) }))
 }

@@ -20,9 +20,8 @@ type rendered struct {
 	lines lines
 }
 
-// scraped is what one scrape writes of an account: its billing lines and
-// its health lines (by health slot). Neither changes once rendered: the
-// answer is written from them after every account is done.
+// scraped is what one scrape writes of an account, unchanged once rendered:
+// its billing lines and its health lines (by health slot).
 type scraped struct {
 	billing lines
 	health  [healthSlots][]byte
@@ -61,11 +60,10 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 			continue
 		}
 		slots <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slots; wg.Done() }()
+		wg.Go(func() {
 			per[i] = e.renderTarget(ctx, t)
-		}()
+			<-slots
+		})
 	}
 	wg.Wait()
 	var fams []expo.Family
@@ -76,15 +74,12 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 			}
 			return s.billing.of(f)
 		}
-		has := false
-		for i := range per {
-			if len(of(&per[i])) > 0 {
-				has = true
-				break
-			}
+		i := 0
+		for i < len(per) && len(of(&per[i])) == 0 {
+			i++
 		}
-		if !has {
-			continue
+		if i == len(per) {
+			continue // no account has series of f
 		}
 		fams = append(fams, expo.Family{Name: f.name, Text: expo.AppendHeader(nil, f.name, f.help, "gauge"),
 			Series: func(w *bufio.Writer) {
@@ -100,10 +95,8 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 // if they still stand.
 func (e *Exporter) reuse(t *target) (scraped, bool) {
 	start := time.Now()
-	t.mu.Lock()
-	r := t.rendered
-	t.mu.Unlock()
-	if r == nil || !e.now().Before(r.until) {
+	r := t.rendered.Load()
+	if r == nil || !e.opt.Now().Before(r.until) {
 		return scraped{}, false
 	}
 	return scraped{billing: r.lines, health: e.health(t, nil, time.Since(start).Seconds())}, true
@@ -116,17 +109,43 @@ func (e *Exporter) renderTarget(ctx context.Context, t *target) scraped {
 	var reads scrape.Reads
 	em := newEmitter(t.acct.Provider, t.acct.Name)
 	err := runScraper(scrape.Recording(ctx, &reads), t.scraper, em)
-	out := scraped{billing: em.lines()}
+	billing := em.lines()
 	var r *rendered
 	if until, ok := reads.Until(); ok && err == nil {
 		if due := t.scraper.Due(); !due.IsZero() && due.Before(until) {
 			until = due
 		}
-		r = &rendered{until: until, lines: out.billing}
+		r = &rendered{until: until, lines: billing}
 	}
-	t.mu.Lock()
-	t.rendered = r
-	t.mu.Unlock()
-	out.health = e.health(t, err, time.Since(start).Seconds())
+	t.rendered.Store(r)
+	return scraped{billing: billing, health: e.health(t, err, time.Since(start).Seconds())}
+}
+
+// Target is one account as service discovery lists it.
+type Target struct {
+	Name, Provider string
+}
+
+// Targets lists the accounts this exporter serves, in configuration order.
+func (e *Exporter) Targets() []Target {
+	out := make([]Target, 0, len(e.targets))
+	for _, t := range e.targets {
+		out = append(out, Target{Name: t.acct.Name, Provider: t.acct.Provider})
+	}
 	return out
+}
+
+// Probe is Gather for the one account named account, its billing and
+// health families only, through the same clients, caches and reuse as
+// every other scrape: an account read through both costs one upstream
+// request. It reports false, calling nothing, if no account has that name.
+func (e *Exporter) Probe(ctx context.Context, account string) ([]expo.Family, bool) {
+	for _, t := range e.targets {
+		if t.acct.Name == account {
+			one := *e
+			one.targets = []*target{t}
+			return one.render(ctx), true
+		}
+	}
+	return nil, false
 }
