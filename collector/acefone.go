@@ -61,11 +61,7 @@ type acefoneOptions struct {
 }
 
 func init() {
-	registerProvider("acefone", provider[acefoneOptions]{
-		check:     checkAcefone,
-		endpoints: []string{acefoneDashboard.Name, acefoneDueCharges.Name},
-		build:     newAcefone,
-	})
+	registerProvider("acefone", []string{acefoneDashboard.Name, acefoneDueCharges.Name}, checkAcefone, newAcefone)
 }
 
 // checkAcefone: a login needs both username and password; the time zone

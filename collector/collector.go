@@ -41,25 +41,13 @@ type deps struct {
 	now    func() time.Time // clock for token expiry and dates (tests move it)
 }
 
-// provider is everything the exporter knows of one provider, registered
-// by the provider's own file. O holds the account keys only it reads
-// (noOptions if none); config decodes them, strictly, and resolves their
-// secrets before check and build see them.
-type provider[O any] struct {
-	// check validates the account's own keys; nil if any values will do.
-	check func(o *O) error
-	// endpoints names the endpoints whose answers are cached, the keys
-	// endpoint_cache_ttl accepts.
-	endpoints []string
-	build     func(acct *config.Account, o *O, d deps) (Scraper, error)
-}
-
 // noOptions is the options of a provider that reads no keys of its own.
 type noOptions struct{}
 
-// registered is a provider as the registry keeps it, its options type
-// hidden in build.
+// registered is a provider as the exporter keeps it.
 type registered struct {
+	// endpoints names the endpoints whose answers are cached, the keys
+	// endpoint_cache_ttl accepts.
 	endpoints []string
 	build     func(acct *config.Account, d deps) (Scraper, error)
 }
@@ -67,15 +55,17 @@ type registered struct {
 // providers is the registry: the only list of providers.
 var providers = map[string]registered{}
 
-// registerProvider adds a provider, from its file's init, and tells config
-// its options and their check.
-func registerProvider[O any](name string, p provider[O]) {
-	providers[name] = registered{endpoints: p.endpoints, build: func(acct *config.Account, d deps) (Scraper, error) {
-		return p.build(acct, optionsOf[O](acct), d)
+// registerProvider adds a provider, from its file's init. O holds the
+// account keys only it reads (noOptions if none); config decodes them,
+// strictly, and resolves their secrets before check (nil if any values
+// will do) and build see them.
+func registerProvider[O any](name string, endpoints []string, check func(*O) error, build func(*config.Account, *O, deps) (Scraper, error)) {
+	providers[name] = registered{endpoints: endpoints, build: func(acct *config.Account, d deps) (Scraper, error) {
+		return build(acct, optionsOf[O](acct), d)
 	}}
 	c := config.Provider{Options: func() any { return new(O) }}
-	if p.check != nil {
-		c.Check = func(a *config.Account) error { return p.check(optionsOf[O](a)) }
+	if check != nil {
+		c.Check = func(a *config.Account) error { return check(optionsOf[O](a)) }
 	}
 	config.RegisterProvider(name, c)
 }

@@ -55,14 +55,12 @@ var (
 )
 
 func init() {
-	registerProvider("docspace", provider[noOptions]{
-		endpoints: []string{docspaceCustomerInfo.Name, docspaceBalance.Name, docspaceQuota.Name, docspaceQuotas.Name,
-			docspaceTopUp.Name, docspaceCurrencies.Name},
-		build: func(acct *config.Account, _ *noOptions, d deps) (Scraper, error) {
-			key := string(acct.APIKey)
-			d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })
-			return &docspace{client: d.client}, nil
-		},
+	endpoints := []string{docspaceCustomerInfo.Name, docspaceBalance.Name, docspaceQuota.Name, docspaceQuotas.Name,
+		docspaceTopUp.Name, docspaceCurrencies.Name}
+	registerProvider("docspace", endpoints, nil, func(acct *config.Account, _ *noOptions, d deps) (Scraper, error) {
+		key := string(acct.APIKey)
+		d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })
+		return &docspace{client: d.client}, nil
 	})
 }
 

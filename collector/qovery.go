@@ -75,30 +75,25 @@ type qoveryOptions struct {
 }
 
 func init() {
-	registerProvider("qovery", provider[qoveryOptions]{
-		check: func(o *qoveryOptions) error {
-			if o.AuthScheme != "" && o.AuthScheme != "Token" && o.AuthScheme != "Bearer" {
-				return fmt.Errorf("auth_scheme: %q must be Token or Bearer", o.AuthScheme)
-			}
-			if o.OrganizationID != "" {
-				if err := config.CheckPathSegment(o.OrganizationID); err != nil {
-					return fmt.Errorf("organization_id: %w", err)
-				}
-			}
-			return nil
-		},
-		endpoints: []string{qoveryOrganizations.Name, qoveryOrgCurrentCost, qoveryOrgBillingStatus, qoveryOrgBillingInfo,
-			qoveryOrgInvoice, qoveryOrgCreditCard, qoveryOrgCluster, qoveryOrgClusterCurrentCost},
-		build: func(acct *config.Account, o *qoveryOptions, d deps) (Scraper, error) {
-			scheme := o.AuthScheme
-			if scheme == "" {
-				scheme = qoveryScheme(string(acct.APIKey))
-			}
-			header := scheme + " " + string(acct.APIKey)
-			d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", header) })
-			return &qovery{client: d.client, orgID: o.OrganizationID}, nil
-		},
+	endpoints := []string{qoveryOrganizations.Name, qoveryOrgCurrentCost, qoveryOrgBillingStatus, qoveryOrgBillingInfo,
+		qoveryOrgInvoice, qoveryOrgCreditCard, qoveryOrgCluster, qoveryOrgClusterCurrentCost}
+	registerProvider("qovery", endpoints, checkQovery, func(acct *config.Account, o *qoveryOptions, d deps) (Scraper, error) {
+		header := cmp.Or(o.AuthScheme, qoveryScheme(string(acct.APIKey))) + " " + string(acct.APIKey)
+		d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", header) })
+		return &qovery{client: d.client, orgID: o.OrganizationID}, nil
 	})
+}
+
+func checkQovery(o *qoveryOptions) error {
+	if o.AuthScheme != "" && o.AuthScheme != "Token" && o.AuthScheme != "Bearer" {
+		return fmt.Errorf("auth_scheme: %q must be Token or Bearer", o.AuthScheme)
+	}
+	if o.OrganizationID != "" {
+		if err := config.CheckPathSegment(o.OrganizationID); err != nil {
+			return fmt.Errorf("organization_id: %w", err)
+		}
+	}
+	return nil
 }
 
 // qoveryScheme picks the header scheme as the Qovery CLI does: a JWT (three
