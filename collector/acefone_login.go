@@ -71,11 +71,7 @@ func (a *acefone) failedLocked() {
 	if a.failures < 2 {
 		return
 	}
-	wait := loginBackoffMax
-	if n := a.failures - 2; n < 6 {
-		wait = min(loginBackoffMin<<n, loginBackoffMax)
-	}
-	a.notBefore = a.now().Add(wait)
+	a.notBefore = a.now().Add(min(loginBackoffMin<<min(a.failures-2, 6), loginBackoffMax)) // the shift cannot overflow
 	if a.failures == 2 {
 		level.Warn(a.logger).Log("msg", "Acefone refuses the login or its tokens again; logging in at most once per backoff, doubling up to "+loginBackoffMax.String(),
 			"next_login", a.notBefore.UTC().Format(time.RFC3339))

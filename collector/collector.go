@@ -5,6 +5,7 @@
 package collector
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -209,10 +210,6 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 		}
 		epTTL[k] = v.D()
 	}
-	maxConc := cfg.Global.AccountMaxConcurrency
-	if acct.MaxConcurrency > 0 {
-		maxConc = acct.MaxConcurrency
-	}
 	client, err := scrape.New(scrape.Options{
 		Provider:          acct.Provider,
 		Account:           acct.Name,
@@ -224,7 +221,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 		EndpointTTL:       epTTL,
 		MaxStale:          cfg.Global.MaxStale.D(),
 		Global:            global,
-		MaxConcurrency:    maxConc,
+		MaxConcurrency:    cmp.Or(acct.MaxConcurrency, cfg.Global.AccountMaxConcurrency), // config rejects negative ones
 		RequestsPerMinute: acct.RequestsPerMinute,
 		Secrets:           acct.Secrets(),
 		Metrics:           opt.Metrics,
