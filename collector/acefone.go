@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -221,20 +222,16 @@ type acefoneSubscription struct {
 type acefoneLists[T any] struct{ Active []T }
 
 func (l *acefoneLists[T]) UnmarshalJSON(b []byte) error {
-	b = []byte(strings.TrimSpace(string(b)))
-	switch {
+	l.Active = nil
+	switch b = bytes.TrimSpace(b); {
 	case len(b) == 0 || string(b) == "null":
-		l.Active = nil
 		return nil
 	case b[0] == '[':
 		return json.Unmarshal(b, &l.Active)
-	case b[0] == '{':
-		var v struct {
+	case b[0] == '{': // decoded as the same struct without this method
+		return json.Unmarshal(b, (*struct {
 			Active []T `json:"active"`
-		}
-		err := json.Unmarshal(b, &v)
-		l.Active = v.Active
-		return err
+		})(l))
 	}
 	return scrape.TypeError(b, "list")
 }
