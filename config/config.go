@@ -3,7 +3,6 @@
 package config
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -158,20 +157,6 @@ func Load(path string) (*Config, error) { return LoadShard(path, Unsharded) }
 // the secrets.
 func Parse(b []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
 	return ParseShard(b, lookupEnv, Unsharded)
-}
-
-// decode reads b strictly (unknown keys are errors) without validating.
-func decode(b []byte) (*Config, error) {
-	var c Config
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("parsing YAML: the file is empty")
-		}
-		return nil, fmt.Errorf("parsing YAML: %w", err)
-	}
-	return &c, nil
 }
 
 // Validate fills defaults, resolves secrets and checks every account. Parse
@@ -353,8 +338,7 @@ func (r resolver) secret(field string, inline Secret, file string) (Secret, erro
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
+			if pe, ok := errors.AsType[*os.PathError](err); ok {
 				err = pe.Err
 			}
 			return "", fmt.Errorf("%s_file: cannot read %q: %v", field, file, err)
