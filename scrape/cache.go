@@ -129,10 +129,8 @@ func (c *Client) fill(endpoint string, e *entry, out any) (bool, error) {
 		reflect.ValueOf(out).Elem().Set(reflect.ValueOf(e.decoded).Elem())
 		return true, nil
 	}
-	if err := c.decode(endpoint, e.body, out); err != nil {
-		return false, err
-	}
-	return true, nil
+	err := c.decode(endpoint, e.body, out)
+	return err == nil, err
 }
 
 // ttl is the configured endpoint TTL if any; otherwise the account's TTL,
