@@ -303,14 +303,13 @@ func checkBaseURL(raw string) error {
 // hasUserinfo reports an "@" in the authority part of raw, whether or not
 // the URL parses (a password may hold characters url.Parse refuses).
 func hasUserinfo(raw string) bool {
-	rest := raw
-	if i := strings.Index(rest, "://"); i >= 0 {
-		rest = rest[i+3:]
+	if i := strings.Index(raw, "://"); i >= 0 {
+		raw = raw[i+3:]
 	}
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[:i]
+	if i := strings.IndexAny(raw, "/?#"); i >= 0 {
+		raw = raw[:i]
 	}
-	return strings.Contains(rest, "@")
+	return strings.Contains(raw, "@")
 }
 
 // envRef is the only expansion form: a bare $ stays literal, so that a
