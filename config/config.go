@@ -3,7 +3,6 @@
 package config
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -160,20 +159,6 @@ func Parse(b []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
 	return ParseShard(b, lookupEnv, Unsharded)
 }
 
-// decode reads b strictly (unknown keys are errors) without validating.
-func decode(b []byte) (*Config, error) {
-	var c Config
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("parsing YAML: the file is empty")
-		}
-		return nil, fmt.Errorf("parsing YAML: %w", err)
-	}
-	return &c, nil
-}
-
 // Validate fills defaults, resolves secrets and checks every account. Parse
 // calls it; code that builds a Config itself (the demo) must too.
 func (c *Config) Validate(lookupEnv func(string) (string, bool)) error {
@@ -318,14 +303,13 @@ func checkBaseURL(raw string) error {
 // hasUserinfo reports an "@" in the authority part of raw, whether or not
 // the URL parses (a password may hold characters url.Parse refuses).
 func hasUserinfo(raw string) bool {
-	rest := raw
-	if i := strings.Index(rest, "://"); i >= 0 {
-		rest = rest[i+3:]
+	if i := strings.Index(raw, "://"); i >= 0 {
+		raw = raw[i+3:]
 	}
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[:i]
+	if i := strings.IndexAny(raw, "/?#"); i >= 0 {
+		raw = raw[:i]
 	}
-	return strings.Contains(rest, "@")
+	return strings.Contains(raw, "@")
 }
 
 // envRef is the only expansion form: a bare $ stays literal, so that a
@@ -353,8 +337,7 @@ func (r resolver) secret(field string, inline Secret, file string) (Secret, erro
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
+			if pe, ok := errors.AsType[*os.PathError](err); ok {
 				err = pe.Err
 			}
 			return "", fmt.Errorf("%s_file: cannot read %q: %v", field, file, err)

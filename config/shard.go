@@ -1,11 +1,15 @@
 package config
 
 import (
+	"bytes"
 	"crypto/md5"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Shard is the part of a configuration one replica serves: the accounts
@@ -64,9 +68,14 @@ func ParseShard(b []byte, lookupEnv func(string) (string, bool), s Shard) (*Conf
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
-	c, err := decode(b)
-	if err != nil {
-		return nil, err
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true) // unknown keys are errors
+	if err := dec.Decode(&c); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("parsing YAML: the file is empty")
+		}
+		return nil, fmt.Errorf("parsing YAML: %w", err)
 	}
 	if err := c.validate(lookupEnv, s); err != nil {
 		return nil, err

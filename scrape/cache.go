@@ -42,17 +42,17 @@ func (r *Reads) Until() (time.Time, bool) {
 	return r.expiry, !r.other && !r.expiry.IsZero()
 }
 
-// record notes a read in ctx's Reads, if any: a cached answer that
-// expires at expiry, or (zero expiry) anything else.
-func record(ctx context.Context, expiry time.Time) {
+// record notes a read in ctx's Reads, if any: an answer the cache holds
+// since fetchedAt for ttl, or (zero fetchedAt: not cached) anything else.
+func record(ctx context.Context, fetchedAt time.Time, ttl time.Duration) {
 	r, _ := ctx.Value(readsKey{}).(*Reads)
 	if r == nil {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	switch {
-	case expiry.IsZero():
+	switch expiry := fetchedAt.Add(ttl); {
+	case fetchedAt.IsZero():
 		r.other = true
 	case r.expiry.IsZero() || expiry.Before(r.expiry):
 		r.expiry = expiry
@@ -68,7 +68,7 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 	ttl := c.ttl(ep)
 	if e, ok := c.lookup(key, ttl); ok {
 		c.opt.Metrics.cacheLookup(c, "hit")
-		record(ctx, e.fetchedAt.Add(ttl))
+		record(ctx, e.fetchedAt, ttl)
 		return c.fill(ep.Name, e, out)
 	}
 	c.opt.Metrics.cacheLookup(c, "miss")
@@ -103,11 +103,7 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 	case res := <-ch:
 		if res.Err == nil {
 			e := res.Val.(*entry)
-			if e.fetchedAt.IsZero() { // not cached: caching is off
-				record(ctx, time.Time{})
-			} else {
-				record(ctx, e.fetchedAt.Add(ttl))
-			}
+			record(ctx, e.fetchedAt, ttl) // zero if caching is off
 			return c.fill(ep.Name, e, out)
 		}
 		err = res.Err
@@ -115,7 +111,7 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		err = c.errorf(ep.Name, 0, ReasonTimeout, "no answer before the scrape deadline")
 		c.opt.Metrics.countError(c, ReasonTimeout)
 	}
-	record(ctx, time.Time{})
+	record(ctx, time.Time{}, 0)
 	if e, ok := c.lookup(key, c.opt.MaxStale); ok {
 		c.opt.Metrics.cacheLookup(c, "stale")
 		if u, _ := c.fill(ep.Name, e, out); u {
@@ -133,10 +129,8 @@ func (c *Client) fill(endpoint string, e *entry, out any) (bool, error) {
 		reflect.ValueOf(out).Elem().Set(reflect.ValueOf(e.decoded).Elem())
 		return true, nil
 	}
-	if err := c.decode(endpoint, e.body, out); err != nil {
-		return false, err
-	}
-	return true, nil
+	err := c.decode(endpoint, e.body, out)
+	return err == nil, err
 }
 
 // ttl is the configured endpoint TTL if any; otherwise the account's TTL,

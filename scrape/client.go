@@ -158,7 +158,7 @@ func (c *Client) Do(ctx context.Context, r Request, out any) error {
 
 // do sends one logical request (with retries) and returns a 2xx body.
 func (c *Client) do(ctx context.Context, r Request) (_ []byte, err error) {
-	record(ctx, time.Time{})
+	record(ctx, time.Time{}, 0)
 	defer func() {
 		if err != nil {
 			c.opt.Metrics.countError(c, ReasonOf(err))

@@ -141,7 +141,8 @@ func (v *Time) UnmarshalJSON(b []byte) error {
 	}
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			if !isMinValue(t) {
+			// .NET's DateTime.MinValue, with or without a zone, is DocSpace's "no date".
+			if !t.Equal(time.Date(1, time.January, 1, 0, 0, 0, 0, t.Location())) {
 				*v = Time{t: t, zoned: layout == time.RFC3339Nano, Valid: true}
 			}
 			return nil
@@ -165,12 +166,6 @@ func (v Time) In(loc *time.Location) time.Time {
 func (v Time) Unix(loc *time.Location) float64 {
 	t := v.In(loc)
 	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
-}
-
-// isMinValue reports .NET's DateTime.MinValue, 0001-01-01T00:00:00 with
-// or without a zone, which DocSpace sends for "no date".
-func isMinValue(t time.Time) bool {
-	return t.Equal(time.Date(1, time.January, 1, 0, 0, 0, 0, t.Location()))
 }
 
 // scalar returns the text of a JSON string (unquoted) or other scalar.

@@ -90,9 +90,8 @@ const errorSnippetBytes = 4096
 
 // errorf builds an *Error, scrubbing every known secret from the detail.
 func (c *Client) errorf(endpoint string, status int, reason Reason, format string, args ...any) error {
-	detail := c.scrub(fmt.Sprintf(format, args...))
 	return &Error{Provider: c.opt.Provider, Account: c.opt.Account, Endpoint: endpoint,
-		Status: status, Reason: reason, Detail: detail}
+		Status: status, Reason: reason, Detail: c.scrub(fmt.Sprintf(format, args...))}
 }
 
 // redirectTarget names where a redirect the client did not follow

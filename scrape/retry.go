@@ -14,12 +14,9 @@ import (
 // but never when the wait would outlast the caller's deadline: a scrape
 // must answer in time with what it has.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	retry, _ := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	retry, err := retryablehttp.DefaultRetryPolicy(ctx, resp, err) // ctx's error if it ended, else nil
 	if !retry {
-		return false, nil
+		return false, err
 	}
 	attempt := 0
 	if n, ok := ctx.Value(attemptsKey{}).(*int); ok {

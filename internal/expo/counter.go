@@ -96,9 +96,11 @@ func (f *CounterVec) DeleteMatching(name, v string) {
 // Inc adds one.
 func (c *Counter) Inc() { c.n.Add(1) }
 
-func (f *CounterVec) sorted() []*Counter {
+// Family is the vector as a family of the answer, or false when it has no
+// series (as a Registry leaves out a vector without children). Its series
+// are those of now; their values are read as they are written.
+func (f *CounterVec) Family() (Family, bool) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.order == nil {
 		f.order = slices.AppendSeq(make([]*Counter, 0, len(f.series)), maps.Values(f.series))
 		// As client_golang: by label values, labels in name order.
@@ -111,14 +113,8 @@ func (f *CounterVec) sorted() []*Counter {
 			return 0
 		})
 	}
-	return f.order
-}
-
-// Family is the vector as a family of the answer, or false when it has no
-// series (as a Registry leaves out a vector without children). Its series
-// are those of now; their values are read as they are written.
-func (f *CounterVec) Family() (Family, bool) {
-	order := f.sorted() // a change makes a new slice: this one stays as it is
+	order := f.order // a change makes a new slice: this one stays as it is
+	f.mu.Unlock()
 	if len(order) == 0 {
 		return Family{}, false
 	}
