@@ -14,6 +14,7 @@ import (
 type family struct {
 	name   string
 	help   string
+	header []byte   // HELP and TYPE lines, written once
 	idx    int      // index in families
 	names  []string // every label name, provider and account first
 	order  []int    // expo.LabelOrder(names)
@@ -72,7 +73,7 @@ func register(name, help string, org bool, health int, labels []string) *family 
 	if org {
 		all = append(all, "organization", "organization_id")
 	}
-	f := &family{name: name, help: help, idx: len(families), names: all, order: expo.LabelOrder(all), labels: len(labels), org: org, health: health}
+	f := &family{name: name, help: help, header: expo.AppendHeader(nil, name, help, "gauge"), idx: len(families), names: all, order: expo.LabelOrder(all), labels: len(labels), org: org, health: health}
 	families = append(families, f)
 	return f
 }

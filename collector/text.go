@@ -81,7 +81,7 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 		if i == len(per) {
 			continue // no account has series of f
 		}
-		fams = append(fams, expo.Family{Name: f.name, Text: expo.AppendHeader(nil, f.name, f.help, "gauge"),
+		fams = append(fams, expo.Family{Name: f.name, Text: f.header,
 			Series: func(w *bufio.Writer) {
 				for i := range per {
 					w.Write(of(&per[i]))

@@ -13,7 +13,8 @@ import (
 // each series keeps its line prefix, so a scrape appends ~16,000 upstream
 // counters at N = 1000 without building a protobuf message per series.
 type CounterVec struct {
-	name, help string
+	name       string
+	header     []byte // HELP and TYPE lines, written once
 	labels     []string
 	labelOrder []int // LabelOrder(labels)
 
@@ -34,7 +35,7 @@ const sep = '\xff'
 
 // NewCounterVec makes a counter vector without series.
 func NewCounterVec(name, help string, labels ...string) *CounterVec {
-	return &CounterVec{name: name, help: help, labels: labels, labelOrder: LabelOrder(labels),
+	return &CounterVec{name: name, header: AppendHeader(nil, name, help, "counter"), labels: labels, labelOrder: LabelOrder(labels),
 		series: map[string]*Counter{}}
 }
 
@@ -118,7 +119,7 @@ func (f *CounterVec) Family() (Family, bool) {
 	if len(order) == 0 {
 		return Family{}, false
 	}
-	return Family{Name: f.name, Text: AppendHeader(nil, f.name, f.help, "counter"), Series: func(w *bufio.Writer) {
+	return Family{Name: f.name, Text: f.header, Series: func(w *bufio.Writer) {
 		for _, c := range order {
 			w.Write(c.prefix)
 			w.Write(AppendValue(w.AvailableBuffer(), float64(c.n.Load())))
