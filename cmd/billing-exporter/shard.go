@@ -3,9 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -61,13 +62,8 @@ func printShards(w io.Writer, cfg *config.Config, s config.Shard) {
 	for name, i := range cfg.Elsewhere {
 		shards[name] = i
 	}
-	names := make([]string, 0, len(shards))
-	for name := range shards {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	fmt.Fprintf(w, "shards (--shard.total=%d; this replica serves shard %d, %d accounts):\n", s.Total, s.Index, len(cfg.Accounts))
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(shards)) {
 		fmt.Fprintf(w, "  %s: %d\n", name, shards[name])
 	}
 }

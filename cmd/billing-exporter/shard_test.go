@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -55,12 +56,7 @@ func requested(srv *portals) []string {
 			seen[name] = true
 		}
 	}
-	var out []string
-	for name := range seen {
-		out = append(out, name)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // TestShardServesOnlyItsAccounts: a replica of shard 1 of 3, without the

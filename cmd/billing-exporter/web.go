@@ -46,10 +46,10 @@ func newHandler(rl *reloader, f *flags, shard config.Shard, logger log.Logger) (
 		}
 		h.mux.Handle("/", landing)
 	}
-	h.mux.Handle(f.telemetryPath, serve.Text(func() *collector.Exporter { return rl.current.Load().exp }, rl.shared,
-		serve.Options{Logger: logger, TimeoutOffset: f.timeoutOffset, MaxTimeout: f.maxTimeout}))
+	opt := serve.Options{Logger: logger, TimeoutOffset: f.timeoutOffset, MaxTimeout: f.maxTimeout}
+	h.mux.Handle(f.telemetryPath, serve.Text(func() *collector.Exporter { return rl.current.Load().exp }, rl.shared, opt))
 	running := func() (*collector.Exporter, *config.Config) { r := rl.current.Load(); return r.exp, r.cfg }
-	h.mux.Handle("/probe", serve.Probe(running, shard, serve.Options{Logger: logger, TimeoutOffset: f.timeoutOffset, MaxTimeout: f.maxTimeout}))
+	h.mux.Handle("/probe", serve.Probe(running, shard, opt))
 	h.mux.Handle("/sd", serve.SD(running, shard, logger))
 	h.mux.HandleFunc("/config", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
