@@ -20,29 +20,28 @@ import (
 // ones (idle connections, the timeout header, readiness, --config.check)
 // are cmd/billing-exporter's TestServerAttacks.
 type attack struct {
-	defect int // the attack report's number
-	name   string
-	run    func(t *testing.T)
+	name string
+	run  func(t *testing.T)
 }
 
 var attacks = []attack{
-	{1, "DocSpace's .NET never-expires due date is exact", attackNeverExpires},
-	{1, "Acefone dates in 1600, 2300 and 2286 (unix 9999999999) are exact", attackAcefoneFarDates},
-	{2, "50 concurrent scrapes against a dashboard that always answers 401", attackLoginStorm},
-	{2, "5 sequential scrapes against a dashboard that always answers 401", attackSequentialLogins},
-	{2, "a wrong password is not retried scrape after scrape", attackWrongPassword},
-	{3, "expires_in 1e12", attackExpiresIn(`1e12`, true)},
-	{3, "expires_in 1e300", attackExpiresIn(`1e300`, true)},
-	{3, `expires_in "abc"`, attackExpiresIn(`"abc"`, false)},
-	{6, "Qovery organization and cluster ids that walk up the path", attackPathIDs},
-	{7, "global.cache_ttl 0s switches caching off", attackGlobalCacheOff},
-	{9, "a redirect's target is logged", attackRedirect},
-	{9, "a key echoed URL-encoded is scrubbed", attackURLEncodedKey},
+	{"DocSpace's .NET never-expires due date is exact", attackNeverExpires},
+	{"Acefone dates in 1600, 2300 and 2286 (unix 9999999999) are exact", attackAcefoneFarDates},
+	{"50 concurrent scrapes against a dashboard that always answers 401", attackLoginStorm},
+	{"5 sequential scrapes against a dashboard that always answers 401", attackSequentialLogins},
+	{"a wrong password is not retried scrape after scrape", attackWrongPassword},
+	{"expires_in 1e12", attackExpiresIn(`1e12`, true)},
+	{"expires_in 1e300", attackExpiresIn(`1e300`, true)},
+	{`expires_in "abc"`, attackExpiresIn(`"abc"`, false)},
+	{"Qovery organization and cluster ids that walk up the path", attackPathIDs},
+	{"global.cache_ttl 0s switches caching off", attackGlobalCacheOff},
+	{"a redirect's target is logged", attackRedirect},
+	{"a key echoed URL-encoded is scrubbed", attackURLEncodedKey},
 }
 
 func TestAttacks(t *testing.T) {
 	for _, a := range attacks {
-		t.Run(fmt.Sprintf("%d/%s", a.defect, a.name), func(t *testing.T) {
+		t.Run(a.name, func(t *testing.T) {
 			t.Parallel()
 			a.run(t)
 		})
