@@ -159,8 +159,8 @@ func Parse(b []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
 	return ParseShard(b, lookupEnv, Unsharded)
 }
 
-// Validate fills defaults, resolves secrets and checks every account. Parse
-// calls it; code that builds a Config itself (the demo) must too.
+// Validate fills defaults, resolves secrets and checks every account, as
+// Parse does; code that builds a Config itself (the demo) must call it.
 func (c *Config) Validate(lookupEnv func(string) (string, bool)) error {
 	return c.validate(lookupEnv, Unsharded)
 }

@@ -1,6 +1,7 @@
-// Package serve serves /metrics: the billing collector under the
-// scrape's deadline, gathered with the exporter's own metrics. The binary
-// and the benchmark harness (bench/) serve through the same code: Text.
+// Package serve serves /metrics, /probe and /sd: the billing collector
+// under the scrape's deadline, gathered with the exporter's own metrics.
+// The binary and the benchmark harness (bench/) serve /metrics through the
+// same code: Text.
 package serve
 
 import (
