@@ -229,8 +229,26 @@ type amAlert struct {
 	Labels      map[string]string `json:"labels"`
 	Annotations map[string]string `json:"annotations"`
 	Status      struct {
-		State string `json:"state"`
+		State       string   `json:"state"`
+		InhibitedBy []string `json:"inhibitedBy"`
 	} `json:"status"`
+}
+
+// promAlert is an alert of a Prometheus rule, pending or firing.
+type promAlert struct {
+	Labels map[string]string `json:"labels"`
+	State  string            `json:"state"`
+}
+
+// promAlerts reads every pending or firing alert of Prometheus.
+func promAlerts(prom string) ([]promAlert, error) {
+	var r struct {
+		Data struct {
+			Alerts []promAlert `json:"alerts"`
+		} `json:"data"`
+	}
+	err := e2eapi.GetJSON(prom+"/api/v1/alerts", &r)
+	return r.Data.Alerts, err
 }
 
 // expectation is an alert the demo must raise: labels it must carry and
@@ -255,9 +273,9 @@ func (e expectation) name() string {
 	return e.labels["alertname"] + "{" + strings.Join(parts, ",") + "}"
 }
 
-func (e expectation) match(a amAlert) bool {
+func (e expectation) match(labels map[string]string) bool {
 	for k, v := range e.labels {
-		if a.Labels[k] != v {
+		if labels[k] != v {
 			return false
 		}
 	}
@@ -331,7 +349,7 @@ func alerts(args []string) error {
 				return false, err
 			}
 			for i := range got {
-				if want.match(got[i]) {
+				if want.match(got[i].Labels) {
 					found = &got[i]
 					return true, nil
 				}
@@ -380,18 +398,11 @@ func quiet(args []string) error {
 			quiet = append(quiet, "Alertmanager: "+a.Labels["alertname"])
 		}
 	}
-	var rules struct {
-		Data struct {
-			Alerts []struct {
-				Labels map[string]string `json:"labels"`
-				State  string            `json:"state"`
-			} `json:"alerts"`
-		} `json:"data"`
-	}
-	if err := e2eapi.GetJSON(*prom+"/api/v1/alerts", &rules); err != nil {
+	rules, err := promAlerts(*prom)
+	if err != nil {
 		return err
 	}
-	for _, a := range rules.Data.Alerts {
+	for _, a := range rules {
 		if a.Labels["account"] == healthyAccount {
 			quiet = append(quiet, "Prometheus: "+a.Labels["alertname"]+" ("+a.State+")")
 		}
@@ -400,7 +411,7 @@ func quiet(args []string) error {
 		fmt.Printf("FAIL: no alert for %s, but: %s\n", healthyAccount, strings.Join(quiet, ", "))
 	} else {
 		fmt.Printf("PASS: no alert for %s, pending or firing, in Prometheus (%d alerts) or Alertmanager (%d)\n",
-			healthyAccount, len(rules.Data.Alerts), len(got))
+			healthyAccount, len(rules), len(got))
 	}
 	return nil
 }

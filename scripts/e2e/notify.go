@@ -148,8 +148,6 @@ type webhookAlert struct {
 	Annotations map[string]string `json:"annotations"`
 }
 
-func (e expectation) matchDelivered(a webhookAlert) bool { return e.match(amAlert{Labels: a.Labels}) }
-
 // slackMessage is what Alertmanager posts to a Slack webhook.
 type slackMessage struct {
 	Attachments []struct {
@@ -202,7 +200,7 @@ func readDeliveries(file string) (deliveries, error) {
 func (d deliveries) delivered(e expectation) (found []webhookAlert, receivers []string) {
 	for _, m := range d.webhooks {
 		for _, a := range m.Alerts {
-			if a.Status == "firing" && e.matchDelivered(a) {
+			if a.Status == "firing" && e.match(a.Labels) {
 				found = append(found, a)
 				receivers = append(receivers, m.Receiver)
 			}
@@ -329,7 +327,7 @@ func notifications(args []string) error {
 			for _, e := range want {
 				one := false
 				for _, a := range m.Alerts {
-					one = one || e.matchDelivered(a)
+					one = one || e.match(a.Labels)
 				}
 				all = all && one
 			}
@@ -392,19 +390,12 @@ func inhibited(d deliveries, file, prom, am, instance string, timeout time.Durat
 	source := expectation{labels: map[string]string{"alertname": "BillingExporterConfigReloadFailed", "instance": instance}}
 	target := expectation{labels: map[string]string{"alertname": "BillingScrapeFailing", "instance": instance}}
 	err := e2eapi.Poll(timeout, func() (bool, error) {
-		var rules struct {
-			Data struct {
-				Alerts []struct {
-					Labels map[string]string `json:"labels"`
-					State  string            `json:"state"`
-				} `json:"alerts"`
-			} `json:"data"`
-		}
-		if err := e2eapi.GetJSON(prom+"/api/v1/alerts", &rules); err != nil {
+		rules, err := promAlerts(prom)
+		if err != nil {
 			return false, err
 		}
-		for _, a := range rules.Data.Alerts {
-			if a.State == "firing" && target.match(amAlert{Labels: a.Labels}) {
+		for _, a := range rules {
+			if a.State == "firing" && target.match(a.Labels) {
 				return true, nil
 			}
 		}
@@ -418,15 +409,7 @@ func inhibited(d deliveries, file, prom, am, instance string, timeout time.Durat
 		fmt.Printf("FAIL: inhibition: %s: %v\n", target.name(), err)
 		return
 	}
-	err = e2eapi.Poll(timeout, func() (bool, error) {
-		var err error
-		if d, err = readDeliveries(file); err != nil {
-			return false, err
-		}
-		got, _ := d.delivered(source)
-		return len(got) > 0, errors.New("not delivered")
-	})
-	if err != nil {
+	if d, err = waitDelivered(file, source, timeout); err != nil {
 		fmt.Printf("FAIL: inhibition: the inhibiting %s: %v\n", source.name(), err)
 		return
 	}
@@ -489,14 +472,7 @@ func inhibitDown(args []string) error {
 		fmt.Printf("FAIL: inhibition: %s: %v\n", target.name(), err)
 		return nil
 	}
-	var d deliveries
-	err = e2eapi.Poll(*timeout, func() (bool, error) {
-		if d, err = readDeliveries(*file); err != nil {
-			return false, err
-		}
-		got, _ := d.delivered(other)
-		return len(got) > 0, errors.New("not delivered")
-	})
+	d, err := waitDelivered(*file, other, *timeout)
 	if err != nil {
 		fmt.Printf("FAIL: inhibition: the same alert of an exporter that is up, %s: %v\n", other.name(), err)
 		return nil
@@ -510,22 +486,31 @@ func inhibitDown(args []string) error {
 	return nil
 }
 
+// waitDelivered reads the receiver's file until a webhook notification
+// holds the alert matching e, and returns what it read last.
+func waitDelivered(file string, e expectation, timeout time.Duration) (deliveries, error) {
+	var d deliveries
+	err := e2eapi.Poll(timeout, func() (bool, error) {
+		var err error
+		if d, err = readDeliveries(file); err != nil {
+			return false, err
+		}
+		got, _ := d.delivered(e)
+		return len(got) > 0, errors.New("not delivered")
+	})
+	return d, err
+}
+
 // suppressed waits until Alertmanager holds the alert matching target as
 // suppressed by an inhibition.
 func suppressed(am string, target expectation, timeout time.Duration) error {
 	return e2eapi.Poll(timeout, func() (bool, error) {
-		var got []struct {
-			Labels map[string]string `json:"labels"`
-			Status struct {
-				State       string   `json:"state"`
-				InhibitedBy []string `json:"inhibitedBy"`
-			} `json:"status"`
-		}
+		var got []amAlert
 		if err := e2eapi.GetJSON(am+"/api/v2/alerts", &got); err != nil {
 			return false, err
 		}
 		for _, a := range got {
-			if target.match(amAlert{Labels: a.Labels}) && a.Status.State == "suppressed" && len(a.Status.InhibitedBy) > 0 {
+			if target.match(a.Labels) && a.Status.State == "suppressed" && len(a.Status.InhibitedBy) > 0 {
 				return true, nil
 			}
 		}

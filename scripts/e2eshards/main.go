@@ -107,7 +107,7 @@ func main() {
 	}
 
 	// Every account up in exactly one Prometheus, at the replica of its shard.
-	var ups [shards]map[string]sample
+	var ups [shards]model.Vector
 	if err := e2eapi.Poll(90*time.Second, func() (bool, error) {
 		total := 0
 		for i, p := range proms {
@@ -203,7 +203,7 @@ func main() {
 			mine = append(mine, n)
 		}
 	}
-	accountsOf := func(s map[string]sample) []string {
+	accountsOf := func(s model.Vector) []string {
 		var out []string
 		for _, smp := range s {
 			out = append(out, string(smp.Metric["account"]))
@@ -273,7 +273,7 @@ func equalSeries(got, want map[string]float64) bool {
 // Prometheus would store them, less the upstream counters /probe does not
 // serve and the series that vary between reads.
 func exporterSeries(u string) map[string]float64 {
-	resp, err := http.Get(u)
+	resp, err := e2eapi.Client.Get(u)
 	if err != nil {
 		fatalf("GET %s: %v", u, err)
 	}
@@ -399,7 +399,7 @@ func startPrometheus(bin, dir string, index int, replicas []string) string {
 	start(fmt.Sprintf("prometheus-%d", index), cmd, filepath.Join(dir, "prometheus.log"))
 	u := "http://" + addr
 	if err := e2eapi.Poll(60*time.Second, func() (bool, error) {
-		resp, err := http.Get(u + "/-/ready")
+		resp, err := e2eapi.Client.Get(u + "/-/ready")
 		if err != nil {
 			return false, nil
 		}
@@ -477,32 +477,17 @@ func stopAll() {
 	}
 }
 
-type sample struct {
-	Metric model.Metric      `json:"metric"`
-	Value  model.SampleValue `json:"-"`
-	Raw    [2]any            `json:"value"`
-}
-
-// query runs an instant query and returns its samples by label set.
-func query(prom, expr string) (map[string]sample, error) {
+// query runs an instant query.
+func query(prom, expr string) (model.Vector, error) {
 	var r struct {
 		Data struct {
-			Result []sample `json:"result"`
+			Result model.Vector `json:"result"`
 		} `json:"data"`
 	}
 	if err := e2eapi.GetJSON(prom+"/api/v1/query?query="+url.QueryEscape(expr), &r); err != nil {
 		return nil, fmt.Errorf("query %s: %w", expr, err)
 	}
-	out := map[string]sample{}
-	for _, s := range r.Data.Result {
-		v, err := strconv.ParseFloat(fmt.Sprint(s.Raw[1]), 64)
-		if err != nil {
-			return nil, fmt.Errorf("query %s: value %v", expr, s.Raw[1])
-		}
-		s.Value = model.SampleValue(v)
-		out[s.Metric.String()] = s
-	}
-	return out, nil
+	return r.Data.Result, nil
 }
 
 // activeTargets counts the billing-accounts targets a Prometheus scrapes.
