@@ -17,18 +17,11 @@ const DashboardsDir = "grafana/dashboards"
 // chartFiles returns the chart's generated files, by path relative to root:
 // the rule file as it is, config.yml with its key files under KeysDir, and
 // every dashboard.
-func chartFiles(root string) (map[string][]byte, error) {
-	out := map[string][]byte{}
-	rules, err := os.ReadFile(filepath.Join(root, RulesFile))
-	if err != nil {
-		return nil, err
+func chartFiles(root string, rules, cfg []byte) (map[string][]byte, error) {
+	out := map[string][]byte{
+		ChartDir + "/files/billing-rules.yml": rules,
+		ChartDir + "/files/config.yml":        K8sConfig(cfg),
 	}
-	out[ChartDir+"/files/billing-rules.yml"] = rules
-	cfg, err := os.ReadFile(filepath.Join(root, ConfigFile))
-	if err != nil {
-		return nil, err
-	}
-	out[ChartDir+"/files/config.yml"] = K8sConfig(cfg)
 	dashboards, err := filepath.Glob(filepath.Join(root, DashboardsDir, "*.json"))
 	if err != nil {
 		return nil, err

@@ -55,7 +55,7 @@ func Generate(root string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ConfigFile, err)
 	}
-	files, err := chartFiles(root)
+	files, err := chartFiles(root, rules, cfg)
 	if err != nil {
 		return nil, err
 	}

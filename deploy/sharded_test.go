@@ -1,7 +1,9 @@
 package deploy
 
 import (
+	"fmt"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -24,9 +26,7 @@ const (
 func decodeMap(t *testing.T, rel string) map[string]any {
 	t.Helper()
 	var m map[string]any
-	if err := yaml.Unmarshal(readFile(t, rel), &m); err != nil {
-		t.Fatalf("%s: %v", rel, err)
-	}
+	readYAMLFile(t, filepath.Join(root, rel), &m)
 	return m
 }
 
@@ -75,7 +75,7 @@ func TestShardedStatefulSetIsTheDeploymentsPod(t *testing.T) {
 		t.Errorf("%s: the pod template differs from %s's beyond the shard flags", StatefulSetFile, DeploymentFile)
 	}
 	replicas := dig(sts, "spec", "replicas")
-	want := []string{"--shard.from-hostname", "--shard.total=" + strings.TrimSpace(yamlScalar(replicas))}
+	want := []string{"--shard.from-hostname", fmt.Sprint("--shard.total=", replicas)}
 	if !slices.Equal(shard, want) {
 		t.Errorf("%s: shard flags %v, want %v (one shard per replica)", StatefulSetFile, shard, want)
 	}
@@ -89,11 +89,6 @@ func TestShardedStatefulSetIsTheDeploymentsPod(t *testing.T) {
 	if dig(sts, "spec", "serviceName") != dig(svc, "metadata", "name") {
 		t.Errorf("%s: serviceName %v, the Service is %v", StatefulSetFile, dig(sts, "spec", "serviceName"), dig(svc, "metadata", "name"))
 	}
-}
-
-func yamlScalar(v any) string {
-	b, _ := yaml.Marshal(v)
-	return string(b)
 }
 
 // TestShardedKustomization: the parent's objects, the Deployment replaced
