@@ -105,7 +105,7 @@ type target struct {
 
 // fixedHealth is what the account's configuration fixes of its health
 // lines, rendered once: the prefixes of the series every scrape writes
-// (nil when the names cannot be label values) and its alert thresholds.
+// and its alert thresholds.
 type fixedHealth struct {
 	up, duration, lastSuccess []byte
 	lines                     [healthSlots][]byte
@@ -253,9 +253,6 @@ func (e *Exporter) health(t *target, err error, duration float64) [healthSlots][
 	last := t.lastSuccess.Load()
 	h := &t.fixed
 	out := h.lines
-	if h.up == nil {
-		return out
-	}
 	// One buffer for the three lines: a value takes at most 24 bytes.
 	b := make([]byte, 0, len(h.up)+len(h.duration)+len(h.lastSuccess)+3*25)
 	line := func(f *family, prefix []byte, v float64) {

@@ -90,13 +90,9 @@ func (e *Emitter) values(f *family, labels []string) ([]string, error) {
 }
 
 // prefix is the line of f's series without labels of its own up to its
-// value (nil where Gauge would emit nothing), for lines rendered anew.
+// value, for lines rendered anew.
 func (e *Emitter) prefix(f *family) []byte {
-	values, err := e.values(f, nil)
-	if err != nil {
-		return nil
-	}
-	return expo.AppendPrefix(nil, f.name, f.names, values, f.order)
+	return expo.AppendPrefix(nil, f.name, f.names, []string{e.provider, e.account}, f.order)
 }
 
 // add records a series unless it was emitted before. The same series
