@@ -53,7 +53,3 @@ func (d *Demo) drift(start, rate float64) float64 {
 
 // Close stops the fake APIs.
 func (d *Demo) Close() { d.Server.Close() }
-
-// demoKey makes a key in DocSpace's format (sk- and 64 hex digits); it is
-// only valid against the demo's own fakes.
-func demoKey(n int) string { return fmt.Sprintf("sk-%064x", 0xde30+n) }

@@ -170,16 +170,20 @@ func copyMap(m map[string]any) map[string]any {
 
 func init() {
 	registerFake(fake{provider: "docspace", demo: docspaceDemo, fixture: func(i int) (http.Handler, config.Secret) {
-		key := fmt.Sprintf("sk-%064x", 0xbe00000+i)
+		key := docspaceKey(0xbe00000 + i)
 		return NewDocSpace(key), config.Secret(key)
 	}})
 }
+
+// docspaceKey makes a key in DocSpace's format (sk- and 64 hex digits),
+// valid only against the sandbox's own fakes.
+func docspaceKey(n int) string { return fmt.Sprintf("sk-%064x", n) }
 
 // docspaceDemo is a healthy paid portal and one on a trial running out.
 func docspaceDemo(d *Demo) []config.Account {
 	var accounts []config.Account
 	// A healthy paid portal with balances in two currencies.
-	mainKey := demoKey(1)
+	mainKey := docspaceKey(0xde31)
 	main := NewDocSpace(mainKey)
 	main.Set(DocSpaceBalance, DocSpaceOK(func() any {
 		return map[string]any{
@@ -201,7 +205,7 @@ func docspaceDemo(d *Demo) []config.Account {
 
 	// A portal on a trial that ends in two days, whose balance has fallen
 	// under its top-up minimum and whose storage is nearly full.
-	trialKey := demoKey(2)
+	trialKey := docspaceKey(0xde32)
 	trial := NewDocSpace(trialKey)
 	trial.Set(DocSpaceCustomerInfo, DocSpaceOK(map[string]any{"portalId": "portal-2", "paymentMethodStatus": 0}))
 	trial.Set(DocSpaceBalance, DocSpaceOK(func() any {
