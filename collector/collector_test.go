@@ -144,7 +144,8 @@ func TestEndpointCacheTTLKeysAreEndpointNames(t *testing.T) {
 // Every endpoint a scrape reads (logins aside, which are never cached) can
 // be named in endpoint_cache_ttl.
 func TestCachedEndpointsListEveryEndpointRead(t *testing.T) {
-	h, _ := scrapedDemo(t)
+	h, _, _ := demoHarness(t, nil)
+	h.scrape()
 	mfs := h.snapshot()
 	seen := 0
 	for _, mf := range mfs {

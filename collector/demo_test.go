@@ -84,21 +84,9 @@ func (d *demoExporter) metrics(t *testing.T) string {
 // exposed) in body.
 func seriesValue(t *testing.T, body, s string) float64 {
 	t.Helper()
-	want, err := series.Parse(s + " 0\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	labels := map[string]string{}
-	for _, l := range want[0].GetMetric()[0].GetLabel() {
-		labels[l.GetName()] = l.GetValue()
-	}
-	mfs, err := series.Parse(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, n := series.Find(mfs, want[0].GetName(), labels)
-	if n != 1 {
-		t.Fatalf("%d series %s in /metrics, want 1", n, s)
+	v, ok := series.Sample(body, s)
+	if !ok {
+		t.Fatalf("no single series %s in /metrics", s)
 	}
 	return v
 }

@@ -49,14 +49,11 @@ func TestAttacks(t *testing.T) {
 }
 
 func attackNeverExpires(t *testing.T) {
-	srv := sandbox.NewServer()
-	t.Cleanup(srv.Close)
 	fake := sandbox.NewDocSpace(docspaceKey)
 	quota := sandbox.DocSpaceQuotaBusiness()
 	quota["dueDate"] = "9999-12-31T23:59:59.9999999"
 	fake.Set(sandbox.DocSpaceQuota, sandbox.DocSpaceOK(quota))
-	h := newHarness(t, &config.Config{Accounts: []config.Account{{Name: "d", Provider: "docspace",
-		BaseURL: srv.Mount("/d", fake), APIKey: docspaceKey}}})
+	h, _ := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"d": fake})
 	h.scrape()
 	if up := h.value("billing_up", nil); up != 1 {
 		t.Fatalf("billing_up = %v\n%s", up, h.logs.String())
@@ -114,21 +111,10 @@ func alwaysUnauthorized(t *testing.T) (h *harness, fake *sandbox.Acefone, logins
 func concurrentScrapes(t *testing.T, h *harness, n int) {
 	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, n)
 	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := h.reg.Gather(); err != nil {
-				errs <- err
-			}
-		}()
+		wg.Go(h.scrape)
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("gather: %v", err)
-	}
 }
 
 // One login per 401 episode, then a backoff: at most 2 logins in the first
@@ -225,8 +211,7 @@ func attackPathIDs(t *testing.T) {
 	fake := sandbox.NewQovery(qoveryToken,
 		sandbox.QoveryOrg{ID: evilOrg, Name: "evil"},
 		sandbox.QoveryOrg{ID: orgA, Name: "alpha", Clusters: []sandbox.QoveryCluster{{ID: evilCluster, Name: "c", Cost: sandbox.QoveryCost(1, 2)}}})
-	srv := sandbox.NewServer()
-	t.Cleanup(srv.Close)
+	h, srv := qoveryHarness(t, fake, config.Account{}, nil)
 	var mu sync.Mutex
 	var sent []string
 	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
@@ -235,8 +220,6 @@ func attackPathIDs(t *testing.T) {
 		mu.Unlock()
 		return false
 	})
-	h := newHarness(t, &config.Config{Accounts: []config.Account{{Name: "qov", Provider: "qovery",
-		BaseURL: srv.Mount("/qov", fake), APIKey: qoveryToken}}})
 	h.scrape()
 	mu.Lock()
 	defer mu.Unlock()
@@ -274,15 +257,12 @@ func attackGlobalCacheOff(t *testing.T) {
 
 // A redirect was logged status=302 reason=server detail= with no target.
 func attackRedirect(t *testing.T) {
-	srv := sandbox.NewServer()
-	t.Cleanup(srv.Close)
+	h, srv := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"d": sandbox.NewDocSpace(docspaceKey)})
 	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
 		w.Header().Set("Location", "https://sso.example.com/login?session=abc")
 		w.WriteHeader(http.StatusFound)
 		return true
 	})
-	h := newHarness(t, &config.Config{Accounts: []config.Account{{Name: "d", Provider: "docspace",
-		BaseURL: srv.Mount("/d", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey}}})
 	h.scrape()
 	logs := h.logs.String()
 	if !strings.Contains(logs, "status=302") || !strings.Contains(logs, "redirect to https://sso.example.com/login (not followed)") {
@@ -296,16 +276,13 @@ func attackRedirect(t *testing.T) {
 // An error body echoing the key URL-encoded (Bearer%20sk-…) was logged as is.
 func attackURLEncodedKey(t *testing.T) {
 	const key = "sk-base64+KEY/with=padding=="
-	srv := sandbox.NewServer()
-	t.Cleanup(srv.Close)
+	h, srv := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"d": sandbox.NewDocSpace(key)})
 	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusUnauthorized)
 		fmt.Fprintf(w, `{"error":{"message":"rejected Authorization=Bearer%%20%s"}}`, url.QueryEscape(key))
 		return true
 	})
-	h := newHarness(t, &config.Config{Accounts: []config.Account{{Name: "d", Provider: "docspace",
-		BaseURL: srv.Mount("/d", sandbox.NewDocSpace(key)), APIKey: key}}})
 	h.scrape()
 	logs := h.logs.String()
 	if strings.Contains(logs, url.QueryEscape(key)) || !strings.Contains(logs, "<secret>") {

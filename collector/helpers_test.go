@@ -11,7 +11,6 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/fakeclock"
-	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/billing-exporter/billing-exporter/internal/testlog"
 	"github.com/billing-exporter/billing-exporter/scrape"
@@ -73,19 +72,6 @@ func (h *harness) snapshot() []*dto.MetricFamily {
 		return h.snapshot()
 	}
 	return last
-}
-
-// scrapedDemo is a harness on the demo's accounts after one scrape.
-func scrapedDemo(t *testing.T) (*harness, *sandbox.Demo) {
-	t.Helper()
-	demo, err := sandbox.StartDemo(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(demo.Close)
-	h := newHarness(t, demo.Config)
-	h.scrape()
-	return h, demo
 }
 
 // newHarness validates cfg as Load would (defaults, secrets) and builds

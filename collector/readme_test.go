@@ -240,7 +240,8 @@ func TestReadmeProviderTablesMatchWhatTheDemoEmits(t *testing.T) {
 			health[n] = true
 		}
 	}
-	h, demo := scrapedDemo(t)
+	h, demo, _ := demoHarness(t, nil)
+	h.scrape()
 	emitted := map[string]map[string]bool{}
 	for _, mf := range h.snapshot() {
 		for _, m := range mf.GetMetric() {
