@@ -154,8 +154,8 @@ func (a *acefone) ensureToken(ctx context.Context) error {
 		}
 	}
 	if a.now().Before(a.notBefore) {
-		return &scrape.Error{Provider: "acefone", Account: a.client.Account(), Endpoint: "auth/login", Reason: scrape.ReasonAuth,
-			Detail: fmt.Sprintf("not logging in before %s: %d failed logins or rejected tokens in a row", a.notBefore.UTC().Format(time.RFC3339), a.failures)}
+		return a.client.Errorf("auth/login", 0, scrape.ReasonAuth, "not logging in before %s: %d failed logins or rejected tokens in a row",
+			a.notBefore.UTC().Format(time.RFC3339), a.failures)
 	}
 	a.token, a.expires = "", time.Time{}
 	err := a.authenticate(ctx, scrape.Request{Method: http.MethodPost, Endpoint: "auth/login", Path: "/v1/auth/login", NoAuth: true,
@@ -177,8 +177,7 @@ func (a *acefone) authenticate(ctx context.Context, r scrape.Request) error {
 		return err
 	}
 	if ans.AccessToken == "" || (ans.Success.Valid && !ans.Success.V) {
-		return &scrape.Error{Provider: "acefone", Account: a.client.Account(), Endpoint: r.Endpoint, Status: 200,
-			Reason: scrape.ReasonAuth, Detail: "answer carries no access_token"}
+		return a.client.Errorf(r.Endpoint, 200, scrape.ReasonAuth, "answer carries no access_token")
 	}
 	a.client.AddSecret(ans.AccessToken)
 	a.token, a.expires = ans.AccessToken, a.now().Add(cmp.Or(time.Duration(ans.ExpiresIn), time.Hour))
@@ -276,8 +275,7 @@ func (a *acefone) Scrape(ctx context.Context, e *Emitter) error {
 func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashboardDoc) {
 	cur := strings.ToUpper(strings.TrimSpace(d.Currency))
 	if cur == "" {
-		e.Fail(&scrape.Error{Provider: "acefone", Account: a.client.Account(), Endpoint: acefoneDashboard.Name, Status: 200,
-			Reason: scrape.ReasonDecode, Detail: "field currency: missing; amounts not exported"})
+		e.Fail(a.client.Errorf(acefoneDashboard.Name, 200, scrape.ReasonDecode, "field currency: missing; amounts not exported"))
 	}
 	e.Time(nextBillingFamily, d.NextBillingDate, a.loc)
 	e.Bool(autoChargeFamily, d.AutoCharge)

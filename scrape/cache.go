@@ -108,7 +108,7 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		}
 		err = res.Err
 	case <-ctx.Done():
-		err = c.errorf(ep.Name, 0, ReasonTimeout, "no answer before the scrape deadline")
+		err = c.Errorf(ep.Name, 0, ReasonTimeout, "no answer before the scrape deadline")
 		c.opt.Metrics.countError(c, ReasonTimeout)
 	}
 	record(ctx, time.Time{}, 0)

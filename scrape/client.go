@@ -134,9 +134,6 @@ var defaultTransport = func() http.RoundTripper {
 	return t
 }()
 
-// Account names the client's account.
-func (c *Client) Account() string { return c.opt.Account }
-
 // Request is one uncached call, for logins and for GetJSON's misses.
 type Request struct {
 	Method   string
@@ -165,11 +162,11 @@ func (c *Client) do(ctx context.Context, r Request) (_ []byte, err error) {
 		}
 	}()
 	if until, waiting := c.backingOff(); waiting {
-		return nil, c.errorf(r.Endpoint, 0, ReasonRateLimited, "not calling before %s as the vendor's Retry-After asked",
+		return nil, c.Errorf(r.Endpoint, 0, ReasonRateLimited, "not calling before %s as the vendor's Retry-After asked",
 			until.UTC().Format(time.RFC3339))
 	}
 	if c.limiter != nil && c.limiter.Wait(ctx) != nil {
-		return nil, c.errorf(r.Endpoint, 0, ReasonRateLimited, "requests_per_minute budget exhausted before the deadline")
+		return nil, c.Errorf(r.Endpoint, 0, ReasonRateLimited, "requests_per_minute budget exhausted before the deadline")
 	}
 	// The timeout bounds the logical request: every attempt, the backoff
 	// between them and the wait for a connection slot (see instrumented).
@@ -180,14 +177,14 @@ func (c *Client) do(ctx context.Context, r Request) (_ []byte, err error) {
 	if r.Body != nil {
 		b, err := json.Marshal(r.Body)
 		if err != nil {
-			return nil, c.errorf(r.Endpoint, 0, ReasonTransport, "encoding request: %v", err)
+			return nil, c.Errorf(r.Endpoint, 0, ReasonTransport, "encoding request: %v", err)
 		}
 		payload = bytes.NewReader(b)
 	}
 	ctx = context.WithValue(context.WithValue(ctx, endpointKey{}, r.Endpoint), attemptsKey{}, new(int))
 	req, err := retryablehttp.NewRequestWithContext(ctx, r.Method, c.base.String()+r.Path, payload)
 	if err != nil {
-		return nil, c.errorf(r.Endpoint, 0, ReasonTransport, "building request: %v", err)
+		return nil, c.Errorf(r.Endpoint, 0, ReasonTransport, "building request: %v", err)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "billing-exporter/"+Version)
@@ -210,7 +207,7 @@ func (c *Client) do(ctx context.Context, r Request) (_ []byte, err error) {
 		if resp != nil {
 			resp.Body.Close()
 		}
-		return nil, c.errorf(r.Endpoint, 0, reasonForTransport(err), "%v", unwrapURLError(err))
+		return nil, c.Errorf(r.Endpoint, 0, reasonForTransport(err), "%v", unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -228,20 +225,20 @@ func (c *Client) do(ctx context.Context, r Request) (_ []byte, err error) {
 			msg = strings.TrimSpace(msg + " (Retry-After: " + ra + ")")
 			c.backOff(ra)
 		}
-		return nil, c.errorf(r.Endpoint, resp.StatusCode, cmp.Or(statusReasons[resp.StatusCode], ReasonServer), "%s", msg)
+		return nil, c.Errorf(r.Endpoint, resp.StatusCode, cmp.Or(statusReasons[resp.StatusCode], ReasonServer), "%s", msg)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opt.MaxResponseBytes+1))
 	if err != nil {
-		return nil, c.errorf(r.Endpoint, resp.StatusCode, reasonForTransport(err), "reading body: %v", unwrapURLError(err))
+		return nil, c.Errorf(r.Endpoint, resp.StatusCode, reasonForTransport(err), "reading body: %v", unwrapURLError(err))
 	}
 	if int64(len(body)) > c.opt.MaxResponseBytes {
-		return nil, c.errorf(r.Endpoint, resp.StatusCode, ReasonTooLarge, "body larger than max_response_bytes (%d)", c.opt.MaxResponseBytes)
+		return nil, c.Errorf(r.Endpoint, resp.StatusCode, ReasonTooLarge, "body larger than max_response_bytes (%d)", c.opt.MaxResponseBytes)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, c.errorf(r.Endpoint, resp.StatusCode, ReasonDecode, "empty body")
+		return nil, c.Errorf(r.Endpoint, resp.StatusCode, ReasonDecode, "empty body")
 	}
 	if ct := resp.Header.Get("Content-Type"); strings.HasPrefix(ct, "text/html") {
-		return nil, c.errorf(r.Endpoint, resp.StatusCode, ReasonDecode, "got an HTML page (%s), not JSON", ct)
+		return nil, c.Errorf(r.Endpoint, resp.StatusCode, ReasonDecode, "got an HTML page (%s), not JSON", ct)
 	}
 	return body, nil
 }

@@ -213,7 +213,7 @@ func TypeError(b []byte, want string) error {
 func (c *Client) decode(endpoint string, body []byte, out any) error {
 	if err := json.Unmarshal(body, out); err != nil {
 		c.opt.Metrics.countError(c, ReasonDecode)
-		return c.errorf(endpoint, 200, ReasonDecode, "%s", describeJSONError(err, body))
+		return c.Errorf(endpoint, 200, ReasonDecode, "%s", describeJSONError(err, body))
 	}
 	return nil
 }

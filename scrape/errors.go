@@ -88,8 +88,9 @@ func reasonForTransport(err error) Reason {
 // errorSnippetBytes is how much of an error body is read for its message.
 const errorSnippetBytes = 4096
 
-// errorf builds an *Error, scrubbing every known secret from the detail.
-func (c *Client) errorf(endpoint string, status int, reason Reason, format string, args ...any) error {
+// Errorf builds an *Error of the client's account, scrubbing every known
+// secret from the detail; providers use it for answers they refuse.
+func (c *Client) Errorf(endpoint string, status int, reason Reason, format string, args ...any) error {
 	return &Error{Provider: c.opt.Provider, Account: c.opt.Account, Endpoint: endpoint,
 		Status: status, Reason: reason, Detail: c.scrub(fmt.Sprintf(format, args...))}
 }
