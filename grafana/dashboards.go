@@ -147,6 +147,14 @@ func costBand() overrides {
 	return o
 }
 
+// newBars starts horizontal bars of each series' last value.
+func newBars() *bargauge.PanelBuilder {
+	return bargauge.NewPanelBuilder().
+		Orientation(common.VizOrientationHorizontal).
+		DisplayMode(common.BarGaugeDisplayModeBasic).
+		ReduceOptions(lastValue())
+}
+
 // newTable starts a table panel with its footer set: the SDK's default
 // footer has a null reducer, which Grafana's schema rejects.
 func newTable() *table.PanelBuilder {
@@ -225,16 +233,13 @@ func Overview() (dashboard.Dashboard, error) {
 			Decimals(2).
 			Legend(legendTable("lastNotNull")).
 			Overrides(append(byCurrency(), dashed("B"), dashed("C")))).
-		WithPanel(bargauge.NewPanelBuilder().Id(id.next()).
+		WithPanel(newBars().Id(id.next()).
 			Title("Runway").
 			Description("Time until the balance reaches zero at the spend of the last 6 hours (recording rule account:billing_runway_seconds:deriv6h). A balance that is flat or rising has no runway to show.").
 			Span(8).Height(9).
 			WithTarget(query("A", `account:billing_runway_seconds:deriv6h{`+currencies+`}`, "{{provider}}/{{account}} {{currency}}")).
 			Unit("s").Min(0).
-			Thresholds(thresholds("red", 7*86400, "orange", 30*86400, "green")).
-			Orientation(common.VizOrientationHorizontal).
-			DisplayMode(common.BarGaugeDisplayModeBasic).
-			ReduceOptions(lastValue())).
+			Thresholds(thresholds("red", 7*86400, "orange", 30*86400, "green"))).
 		WithPanel(newTimeseries().Id(id.next()).
 			Title("Spend per day").
 			Description("How fast each balance falls, per day, over the last 6 hours (recording rule account:billing_spend_per_day:deriv6h). Top-ups do not count as negative spend.").
@@ -320,23 +325,17 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			}}).
 			CellHeight(common.TableCellHeightSm)).
 		WithRow(dashboard.NewRowBuilder("Invoices and cards").Id(id.next())).
-		WithPanel(bargauge.NewPanelBuilder().Id(id.next()).
+		WithPanel(newBars().Id(id.next()).
 			Title("Invoices by status").
 			Span(6).Height(8).
 			WithTarget(query("A", `billing_invoices{`+accounts+`}`, "{{account}} {{organization}} {{status}}")).
-			Unit("none").Decimals(0).
-			Orientation(common.VizOrientationHorizontal).
-			DisplayMode(common.BarGaugeDisplayModeBasic).
-			ReduceOptions(lastValue())).
-		WithPanel(bargauge.NewPanelBuilder().Id(id.next()).
+			Unit("none").Decimals(0)).
+		WithPanel(newBars().Id(id.next()).
 			Title("Invoice amounts by status").
 			Span(6).Height(8).
 			WithTarget(query("A", `billing_invoices_amount{`+currencies+`}`, "{{account}} {{organization}} {{status}} {{currency}}")).
 			Decimals(2).
-			Overrides(byCurrency()).
-			Orientation(common.VizOrientationHorizontal).
-			DisplayMode(common.BarGaugeDisplayModeBasic).
-			ReduceOptions(lastValue())).
+			Overrides(byCurrency())).
 		WithPanel(newTable().Id(id.next()).
 			Title("Cards").
 			Description("Payment cards on file and when each expires (the first instant after its expiry month).").
@@ -347,44 +346,34 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			SortBy(sortBy("Expires")).
 			CellHeight(common.TableCellHeightSm)).
 		WithRow(dashboard.NewRowBuilder("Plans and usage").Id(id.next())).
-		WithPanel(bargauge.NewPanelBuilder().Id(id.next()).
+		WithPanel(newBars().Id(id.next()).
 			Title("Storage used").
 			Description("DocSpace quota features measured in bytes.").
 			Span(8).Height(8).
 			WithTarget(query("A", `billing_quota_used{`+accounts+`,type="size"}`, "{{provider}}/{{account}} {{feature}}")).
-			Unit("bytes").Min(0).
-			Orientation(common.VizOrientationHorizontal).
-			DisplayMode(common.BarGaugeDisplayModeBasic).
-			ReduceOptions(lastValue())).
-		WithPanel(bargauge.NewPanelBuilder().Id(id.next()).
+			Unit("bytes").Min(0)).
+		WithPanel(newBars().Id(id.next()).
 			Title("Quota usage").
 			Description("Share of each limited DocSpace quota feature in use; BillingQuotaNearlyFull fires over 90 %. Unlimited features have no limit series and are not shown.").
 			Span(8).Height(8).
 			WithTarget(query("A", `billing_quota_used{`+accounts+`} / billing_quota_limit{`+accounts+`}`, "{{provider}}/{{account}} {{feature}}")).
 			Unit("percentunit").Min(0).Max(1).
 			Thresholds(thresholds("green", 0.9, "orange", 1, "red")).
-			Orientation(common.VizOrientationHorizontal).
-			DisplayMode(common.BarGaugeDisplayModeGradient).
-			ReduceOptions(lastValue())).
-		WithPanel(bargauge.NewPanelBuilder().Id(id.next()).
+			DisplayMode(common.BarGaugeDisplayModeGradient)).
+		WithPanel(newBars().Id(id.next()).
 			Title("Call time left").
 			Description("Acefone call time remaining on each active plan.").
 			Span(8).Height(8).
 			WithTarget(query("A", `billing_plan_call_remaining_seconds{`+accounts+`}`, "{{provider}}/{{account}} {{plan}}")).
-			Unit("s").Min(0).
-			Orientation(common.VizOrientationHorizontal).
-			DisplayMode(common.BarGaugeDisplayModeBasic).
-			ReduceOptions(lastValue())).
-		WithPanel(bargauge.NewPanelBuilder().Id(id.next()).
+			Unit("s").Min(0)).
+		WithPanel(newBars().Id(id.next()).
 			Title("Call time left, share of plan").
 			Description("Acefone call time remaining as a share of the plan's; BillingCallTimeLow fires under 10 %.").
 			Span(8).Height(8).
 			WithTarget(query("A", `billing_plan_call_remaining_seconds{`+accounts+`} / billing_plan_call_assigned_seconds{`+accounts+`}`, "{{provider}}/{{account}} {{plan}}")).
 			Unit("percentunit").Min(0).Max(1).
 			Thresholds(thresholds("red", 0.1, "green")).
-			Orientation(common.VizOrientationHorizontal).
-			DisplayMode(common.BarGaugeDisplayModeGradient).
-			ReduceOptions(lastValue())).
+			DisplayMode(common.BarGaugeDisplayModeGradient)).
 		Build()
 }
 
