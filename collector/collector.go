@@ -1,7 +1,8 @@
-// Package collector turns vendors' billing APIs into Prometheus metrics.
-// Each provider lives in its own file and implements Scraper; Exporter fans
-// a scrape out to every configured account. Nothing here knows about HTTP
-// serving.
+// Package collector is the engine that turns vendors' billing APIs into
+// Prometheus metrics: Exporter fans a scrape out to every configured
+// account, reuses what still stands and renders health lines. It knows
+// providers only through the Descriptors of Providers; each lives in a
+// folder of its own below this one. Nothing here knows about HTTP serving.
 package collector
 
 import (
@@ -18,67 +19,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 )
-
-// Scraper reads one account at one vendor and emits its billing metrics.
-type Scraper interface {
-	// Scrape returns the errors of the endpoints that failed; metrics of
-	// endpoints that answered are emitted all the same.
-	Scrape(ctx context.Context, e *Emitter) error
-	// Due is when the scraper next has work however fresh its cached
-	// answers are (Acefone renewing its token), or the zero time if never.
-	Due() time.Time
-}
-
-// deps is what a provider's factory gets besides the account's config.
-type deps struct {
-	client *scrape.Client   // the account's upstream client
-	logger log.Logger       // already carries provider and account
-	now    func() time.Time // clock for token expiry and dates (tests move it)
-}
-
-// noOptions is the options of a provider that reads no keys of its own.
-type noOptions struct{}
-
-// registered is a provider as the exporter keeps it.
-type registered struct {
-	// endpoints names the endpoints whose answers are cached, the keys
-	// endpoint_cache_ttl accepts.
-	endpoints []string
-	build     func(acct *config.Account, d deps) (Scraper, error)
-}
-
-// providers is the registry: the only list of providers.
-var providers = map[string]registered{}
-
-// registerProvider adds a provider, from its file's init. O holds the
-// account keys only it reads (noOptions if none); config decodes them,
-// strictly, and resolves their secrets before check (nil if any values
-// will do) and build see them.
-func registerProvider[O any](name string, endpoints []string, check func(*O) error, build func(*config.Account, *O, deps) (Scraper, error)) {
-	providers[name] = registered{endpoints: endpoints, build: func(acct *config.Account, d deps) (Scraper, error) {
-		return build(acct, optionsOf[O](acct), d)
-	}}
-	c := config.Provider{Options: func() any { return new(O) }}
-	if check != nil {
-		c.Check = func(a *config.Account) error { return check(optionsOf[O](a)) }
-	}
-	config.RegisterProvider(name, c)
-}
-
-// optionsOf is the account's own keys as config decoded them, or the zero
-// value on a config that was not validated.
-func optionsOf[O any](a *config.Account) *O {
-	if o, ok := a.Options.(*O); ok {
-		return o
-	}
-	return new(O)
-}
 
 // Options carries what the exporter shares between accounts.
 type Options struct {
@@ -94,7 +41,7 @@ type Options struct {
 // target is one configured account, ready to scrape.
 type target struct {
 	acct    config.Account
-	scraper Scraper // holds the account's client, and so its cache and tokens
+	scraper provider.Scraper // holds the account's client, and so its cache and tokens
 
 	fixed fixedHealth
 
@@ -112,17 +59,17 @@ type fixedHealth struct {
 }
 
 func newFixedHealth(acct *config.Account) fixedHealth {
-	em := newEmitter(acct.Provider, acct.Name)
+	em := provider.NewEmitter(acct.Provider, acct.Name)
 	for cur, v := range acct.Alerts.MinBalance {
 		em.Gauge(balanceThresholdFamily, v, cur)
 	}
 	for cur, v := range acct.Alerts.MonthlyBudget {
 		em.Gauge(costBudgetFamily, v, cur)
 	}
-	lines := em.lines()
-	h := fixedHealth{up: em.prefix(upFamily), duration: em.prefix(scrapeDurationFamily), lastSuccess: em.prefix(lastSuccessFamily)}
-	for _, f := range []*family{balanceThresholdFamily, costBudgetFamily} {
-		h.lines[f.health] = lines.of(f)
+	lines := em.Lines()
+	h := fixedHealth{up: em.Prefix(upFamily), duration: em.Prefix(scrapeDurationFamily), lastSuccess: em.Prefix(lastSuccessFamily)}
+	for _, f := range []*provider.Family{balanceThresholdFamily, costBudgetFamily} {
+		h.lines[f.Health] = lines.Of(f)
 	}
 	return h
 }
@@ -195,9 +142,13 @@ func build(cfg *config.Config, opt Options, prev *Exporter) (*Exporter, error) {
 }
 
 func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphore, opt Options) (*target, error) {
-	p, ok := providers[acct.Provider]
+	p, ok := lookup(acct.Provider)
 	if !ok {
 		return nil, fmt.Errorf("provider: %q has no collector", acct.Provider)
+	}
+	names := make([]string, len(p.Endpoints))
+	for i, ep := range p.Endpoints {
+		names[i] = ep.Name
 	}
 	ttl := cfg.Global.CacheTTL.D()
 	if acct.CacheTTL != nil {
@@ -205,8 +156,8 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 	}
 	epTTL := map[string]time.Duration{}
 	for k, v := range acct.EndpointCacheTTL {
-		if !slices.Contains(p.endpoints, k) {
-			return nil, fmt.Errorf("endpoint_cache_ttl: %q is not a %s endpoint (one of: %s)", k, acct.Provider, strings.Join(p.endpoints, ", "))
+		if !slices.Contains(names, k) {
+			return nil, fmt.Errorf("endpoint_cache_ttl: %q is not a %s endpoint (one of: %s)", k, acct.Provider, strings.Join(names, ", "))
 		}
 		epTTL[k] = v.D()
 	}
@@ -224,6 +175,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 		MaxConcurrency:    cmp.Or(acct.MaxConcurrency, cfg.Global.AccountMaxConcurrency), // config rejects negative ones
 		RequestsPerMinute: acct.RequestsPerMinute,
 		Secrets:           acct.Secrets(),
+		VendorMessage:     p.VendorMessage,
 		Metrics:           opt.Metrics,
 		Now:               opt.Now,
 		Transport:         opt.Transport,
@@ -233,7 +185,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 	}
 	opt.Metrics.Init(acct.Provider, acct.Name)
 	logger := log.With(opt.Logger, "provider", acct.Provider, "account", acct.Name)
-	s, err := p.build(acct, deps{client: client, logger: logger, now: opt.Now})
+	s, err := p.Build(acct, provider.Deps{Client: client, Logger: logger, Now: opt.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -255,10 +207,10 @@ func (e *Exporter) health(t *target, err error, duration float64) [healthSlots][
 	out := h.lines
 	// One buffer for the three lines: a value takes at most 24 bytes.
 	b := make([]byte, 0, len(h.up)+len(h.duration)+len(h.lastSuccess)+3*25)
-	line := func(f *family, prefix []byte, v float64) {
+	line := func(f *provider.Family, prefix []byte, v float64) {
 		start := len(b)
 		b = expo.AppendValue(append(b, prefix...), v)
-		out[f.health] = b[start:len(b):len(b)]
+		out[f.Health] = b[start:len(b):len(b)]
 	}
 	line(upFamily, h.up, up)
 	line(scrapeDurationFamily, h.duration, duration)
@@ -269,13 +221,13 @@ func (e *Exporter) health(t *target, err error, duration float64) [healthSlots][
 }
 
 // runScraper turns a panic in a provider into an error of that account.
-func runScraper(ctx context.Context, s Scraper, em *Emitter) (err error) {
+func runScraper(ctx context.Context, s provider.Scraper, em *provider.Emitter) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("collector panicked: %v\n%s", r, debug.Stack())
 		}
 	}()
-	return errors.Join(s.Scrape(ctx, em), em.err())
+	return errors.Join(s.Scrape(ctx, em), em.Err())
 }
 
 // logFailure logs each distinct failure of an account, then stays quiet

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,13 +18,13 @@ import (
 // one expires or the scraper has work due, a scrape writes the same.
 type rendered struct {
 	until time.Time
-	lines lines
+	lines provider.Lines
 }
 
 // scraped is what one scrape writes of an account, unchanged once rendered:
 // its billing lines and its health lines (by health slot).
 type scraped struct {
-	billing lines
+	billing provider.Lines
 	health  [healthSlots][]byte
 }
 
@@ -67,12 +68,12 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 	}
 	wg.Wait()
 	var fams []expo.Family
-	for _, f := range byName {
+	for _, f := range catalog {
 		of := func(s *scraped) []byte {
-			if f.health >= 0 {
-				return s.health[f.health]
+			if f.Health >= 0 {
+				return s.health[f.Health]
 			}
-			return s.billing.of(f)
+			return s.billing.Of(f)
 		}
 		i := 0
 		for i < len(per) && len(of(&per[i])) == 0 {
@@ -81,7 +82,7 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 		if i == len(per) {
 			continue // no account has series of f
 		}
-		fams = append(fams, expo.Family{Name: f.name, Text: f.header,
+		fams = append(fams, expo.Family{Name: f.Name, Text: f.Header,
 			Series: func(w *bufio.Writer) {
 				for i := range per {
 					w.Write(of(&per[i]))
@@ -107,9 +108,9 @@ func (e *Exporter) reuse(t *target) (scraped, bool) {
 func (e *Exporter) renderTarget(ctx context.Context, t *target) scraped {
 	start := time.Now()
 	var reads scrape.Reads
-	em := newEmitter(t.acct.Provider, t.acct.Name)
+	em := provider.NewEmitter(t.acct.Provider, t.acct.Name)
 	err := runScraper(scrape.Recording(ctx, &reads), t.scraper, em)
-	billing := em.lines()
+	billing := em.Lines()
 	var r *rendered
 	if until, ok := reads.Until(); ok && err == nil {
 		if due := t.scraper.Due(); !due.IsZero() && due.Before(until) {

@@ -149,25 +149,26 @@ const (
 
 var accountName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 
-// Load reads, expands and validates the file at path.
-func Load(path string) (*Config, error) { return LoadShard(path, Unsharded) }
+// Load reads, expands and validates the file at path for accounts of ps.
+func Load(path string, ps Providers) (*Config, error) { return LoadShard(path, Unsharded, ps) }
 
 // Parse decodes b strictly (unknown keys are errors), fills defaults, reads
-// secret files and validates every account. lookupEnv resolves ${VAR} in
-// the secrets.
-func Parse(b []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
-	return ParseShard(b, lookupEnv, Unsharded)
+// secret files and validates every account against ps. lookupEnv resolves
+// ${VAR} in the secrets.
+func Parse(b []byte, lookupEnv func(string) (string, bool), ps Providers) (*Config, error) {
+	return ParseShard(b, lookupEnv, Unsharded, ps)
 }
 
-// Validate fills defaults, resolves secrets and checks every account, as
-// Parse does; code that builds a Config itself (the demo) must call it.
-func (c *Config) Validate(lookupEnv func(string) (string, bool)) error {
-	return c.validate(lookupEnv, Unsharded)
+// Validate fills defaults, resolves secrets and checks every account
+// against ps, as Parse does; code that builds a Config itself (the demo)
+// must call it.
+func (c *Config) Validate(lookupEnv func(string) (string, bool), ps Providers) error {
+	return c.validate(lookupEnv, Unsharded, ps)
 }
 
 // validate is Validate for the replica serving s: the secrets of other
 // shards' accounts are placeholders (see resolver).
-func (c *Config) validate(lookupEnv func(string) (string, bool), s Shard) error {
+func (c *Config) validate(lookupEnv func(string) (string, bool), s Shard, ps Providers) error {
 	if err := c.Global.fill(); err != nil {
 		return err
 	}
@@ -175,7 +176,7 @@ func (c *Config) validate(lookupEnv func(string) (string, bool), s Shard) error 
 	for i := range c.Accounts {
 		a := &c.Accounts[i]
 		where := fmt.Sprintf("accounts[%d] %q", i, a.Name)
-		if err := a.validate(resolver{lookupEnv: lookupEnv, elsewhere: !s.Owns(a.Name)}); err != nil {
+		if err := a.validate(resolver{lookupEnv: lookupEnv, elsewhere: !s.Owns(a.Name)}, ps); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
 		if j, dup := seen[a.Name]; dup {
@@ -210,8 +211,8 @@ func (g *Global) fill() error {
 	return nil
 }
 
-func (a *Account) validate(r resolver) error {
-	if unknown := a.unknownSettings(); len(unknown) > 0 {
+func (a *Account) validate(r resolver, ps Providers) error {
+	if unknown := a.unknownSettings(ps); len(unknown) > 0 {
 		return fmt.Errorf("%s: unknown field", strings.Join(unknown, ", "))
 	}
 	if a.Name == "" {
@@ -220,14 +221,14 @@ func (a *Account) validate(r resolver) error {
 	if !accountName.MatchString(a.Name) {
 		return fmt.Errorf("name: %q may only hold letters, digits and _ . : -", a.Name)
 	}
-	p, ok := providers[a.Provider]
+	p, ok := ps.lookup(a.Provider)
 	if !ok {
-		return fmt.Errorf("provider: %q is unknown (one of %s)", a.Provider, strings.Join(Providers(), ", "))
+		return fmt.Errorf("provider: %q is unknown (one of %s)", a.Provider, strings.Join(ps.names(), ", "))
 	}
 	if err := checkBaseURL(a.BaseURL); err != nil {
 		return fmt.Errorf("base_url: %w", err)
 	}
-	if err := a.decodeOptions(p); err != nil {
+	if err := a.decodeOptions(p, ps); err != nil {
 		return err
 	}
 	var err error

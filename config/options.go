@@ -11,53 +11,77 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Provider is what a provider's file in the collector package, the only
-// list of providers, tells config about its accounts.
+// Provider is what config needs to know of a provider: its name and the
+// account keys only it reads. The list of providers lives in the
+// collector package, which passes it to Load and Validate.
 type Provider struct {
+	Name string
 	// Options returns a pointer to a new struct of the account keys only
-	// this provider reads, each field named by its yaml tag (no fields if
-	// it reads none). Validate decodes an account's keys into it (a key it
+	// this provider reads, each field named by its yaml tag; nil if it
+	// reads none. Validate decodes an account's keys into it (a key it
 	// lacks is an error) and leaves it in Account.Options. A Secret field
 	// is resolved as api_key is, from the string field <key>_file if that
 	// is set; such a secret stands in for api_key.
 	Options func() any
 	// Check validates the account after its Options are decoded and its
-	// secrets resolved.
+	// secrets resolved; nil if any values will do.
 	Check func(*Account) error
 }
 
-// registered is a provider with the keys of its Options.
-type registered struct {
-	Provider
-	keys []string
+// Providers is every provider a config may name.
+type Providers []Provider
+
+func (ps Providers) lookup(name string) (Provider, bool) {
+	for _, p := range ps {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Provider{}, false
 }
 
-var providers = map[string]registered{}
+// names lists the providers, sorted.
+func (ps Providers) names() []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Name
+	}
+	slices.Sort(out)
+	return out
+}
 
-// RegisterProvider adds a provider; call it from init. It panics on
-// Options whose keys cannot all be checked: every field needs a yaml key,
-// and no field may hold a struct, whose keys the strict check would not see.
-func RegisterProvider(name string, p Provider) {
-	var t reflect.Type
-	if p.Options != nil {
-		t = reflect.TypeOf(p.Options())
+// keys lists the yaml keys of p's Options. Every field needs a key, and
+// none may hold a struct, whose keys the strict check would not see.
+func (p Provider) keys() ([]string, error) {
+	if p.Options == nil {
+		return nil, nil
 	}
+	t := reflect.TypeOf(p.Options())
 	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
-		panic(fmt.Sprintf("config: provider %s: Options must return a pointer to a struct, not %v", name, t))
+		return nil, fmt.Errorf("provider %s: Options must return a pointer to a struct, not %v", p.Name, t)
 	}
-	r := registered{Provider: p}
+	var keys []string
 	for _, f := range reflect.VisibleFields(t.Elem()) {
 		key := yamlKey(f)
 		if key == "" || !flat(f.Type) {
-			panic(fmt.Sprintf("config: provider %s: option %s needs a yaml key and a value without structs", name, f.Name))
+			return nil, fmt.Errorf("provider %s: option %s needs a yaml key and a value without structs", p.Name, f.Name)
 		}
-		r.keys = append(r.keys, key)
+		keys = append(keys, key)
 	}
-	providers[name] = r
+	return keys, nil
 }
 
-// Providers lists the registered providers, sorted.
-func Providers() []string { return slices.Sorted(maps.Keys(providers)) }
+// readers lists the providers that read key.
+func (ps Providers) readers(key string) []string {
+	var out []string
+	for _, p := range ps {
+		if keys, _ := p.keys(); slices.Contains(keys, key) {
+			out = append(out, p.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 func yamlKey(f reflect.StructField) string {
 	key, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
@@ -97,22 +121,11 @@ func (s Settings) MarshalText() ([]byte, error) {
 	return []byte(strings.Join(slices.Sorted(maps.Keys(s)), ", ")), nil
 }
 
-// readers lists the providers that read key.
-func readers(key string) []string {
-	var out []string
-	for _, name := range Providers() {
-		if slices.Contains(providers[name].keys, key) {
-			out = append(out, name)
-		}
-	}
-	return out
-}
-
 // unknownSettings lists the keys no provider reads.
-func (a *Account) unknownSettings() []string {
+func (a *Account) unknownSettings(ps Providers) []string {
 	var out []string
 	for _, k := range slices.Sorted(maps.Keys(a.Settings)) {
-		if len(readers(k)) == 0 {
+		if len(ps.readers(k)) == 0 {
 			out = append(out, k)
 		}
 	}
@@ -122,12 +135,23 @@ func (a *Account) unknownSettings() []string {
 // decodeOptions moves the account's Settings into Options, a new value of
 // p's unless code set one; a key p does not read is an error naming the
 // providers that do.
-func (a *Account) decodeOptions(p registered) error {
+func (a *Account) decodeOptions(p Provider, ps Providers) error {
+	known, err := p.keys()
+	if err != nil {
+		return err
+	}
 	keys := slices.Sorted(maps.Keys(a.Settings))
 	for _, k := range keys {
-		if !slices.Contains(p.keys, k) {
-			return fmt.Errorf("%s: only applies to provider %s", k, strings.Join(readers(k), ", "))
+		if !slices.Contains(known, k) {
+			return fmt.Errorf("%s: only applies to provider %s", k, strings.Join(ps.readers(k), ", "))
 		}
+	}
+	if p.Options == nil {
+		if a.Options != nil {
+			return fmt.Errorf("options: provider %s reads none, got %T", a.Provider, a.Options)
+		}
+		a.Settings = nil
+		return nil
 	}
 	if a.Options == nil {
 		a.Options = p.Options()

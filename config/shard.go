@@ -51,12 +51,12 @@ func (s Shard) String() string { return fmt.Sprintf("%d of %d", s.Index, s.Total
 // as Load checks it, but the secrets of other shards' accounts are neither
 // read nor required (their key files need not exist here); those accounts
 // are then left out of Accounts and listed in Elsewhere.
-func LoadShard(path string, s Shard) (*Config, error) {
+func LoadShard(path string, s Shard, ps Providers) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
-	c, err := ParseShard(b, os.LookupEnv, s)
+	c, err := ParseShard(b, os.LookupEnv, s, ps)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -64,7 +64,7 @@ func LoadShard(path string, s Shard) (*Config, error) {
 }
 
 // ParseShard is Parse for the replica serving s (see LoadShard).
-func ParseShard(b []byte, lookupEnv func(string) (string, bool), s Shard) (*Config, error) {
+func ParseShard(b []byte, lookupEnv func(string) (string, bool), s Shard, ps Providers) (*Config, error) {
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func ParseShard(b []byte, lookupEnv func(string) (string, bool), s Shard) (*Conf
 		}
 		return nil, fmt.Errorf("parsing YAML: %w", err)
 	}
-	if err := c.validate(lookupEnv, s); err != nil {
+	if err := c.validate(lookupEnv, s, ps); err != nil {
 		return nil, err
 	}
 	return c.Sharded(s), nil

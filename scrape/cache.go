@@ -5,13 +5,20 @@ import (
 	"net/http"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
+// entry is an answer as the cache holds it. Only body stands for it:
+// every reader decodes its own value from it, so that no provider can
+// change what another scrape reads.
 type entry struct {
 	body      []byte
-	decoded   any // body decoded by checkShape, a pointer of the caller's type; read-only
 	fetchedAt time.Time
+	// decoded is body decoded by checkShape, a pointer of the caller's
+	// type, handed to the one reader that takes it first: a fresh answer
+	// is decoded once, never shared.
+	decoded atomic.Pointer[any]
 }
 
 // Reads records what one scrape read through the account's client:
@@ -89,7 +96,9 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		if err == nil {
 			// A body of the wrong shape is a failed refresh: caching it
 			// would replace the last good answer with one nobody can read.
-			e.decoded, err = c.checkShape(ep.Name, body, out)
+			var v any
+			v, err = c.checkShape(ep.Name, body, out)
+			e.decoded.Store(&v)
 		}
 		if err == nil && ttl > 0 {
 			e.fetchedAt = c.opt.Now()
@@ -121,12 +130,12 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 	return false, err
 }
 
-// fill copies the entry's decoded value into out when out has its type
-// (providers only read what GetJSON fills, so sharing it between scrapes
-// is safe), else decodes the body: a warm scrape decodes no JSON.
+// fill moves the entry's decoded value into out if no reader took it yet
+// and out has its type, else decodes the body into out: what a provider
+// reads is its own, whatever it does with it.
 func (c *Client) fill(endpoint string, e *entry, out any) (bool, error) {
-	if e.decoded != nil && reflect.TypeOf(e.decoded) == reflect.TypeOf(out) && !reflect.ValueOf(out).IsNil() {
-		reflect.ValueOf(out).Elem().Set(reflect.ValueOf(e.decoded).Elem())
+	if d := e.decoded.Swap(nil); d != nil && reflect.TypeOf(*d) == reflect.TypeOf(out) && !reflect.ValueOf(out).IsNil() {
+		reflect.ValueOf(out).Elem().Set(reflect.ValueOf(*d).Elem())
 		return true, nil
 	}
 	err := c.decode(endpoint, e.body, out)

@@ -32,10 +32,38 @@ type Endpoint struct {
 	// overrides, e.g. "customer/balance". It must not hold ids.
 	Name string
 	// Path is appended to the account's base URL; it may carry a query.
+	// In a provider's endpoint table it may hold placeholders in braces,
+	// one path segment each, that With fills.
 	Path string
 	// TTL overrides the account's cache TTL for data that changes rarely
 	// (plan lists, currencies). Zero means the account default.
 	TTL time.Duration
+}
+
+// With fills the placeholders of ep's path, in order, with ids, each
+// escaped as one path segment.
+func (ep Endpoint) With(ids ...string) Endpoint {
+	rest, path := ep.Path, ""
+	for _, id := range ids {
+		start, end := strings.IndexByte(rest, '{'), strings.IndexByte(rest, '}')
+		if start < 0 || end < start {
+			break
+		}
+		path += rest[:start] + PathSegment(id)
+		rest = rest[end+1:]
+	}
+	ep.Path = path + rest
+	return ep
+}
+
+// PathSegment puts an id into a URL path as one segment: escaped, and
+// with "." and ".." spelled %2E, so that no id from a config or a
+// vendor's answer can send the token to another path.
+func PathSegment(id string) string {
+	if strings.Trim(id, ".") == "" {
+		return strings.ReplaceAll(id, ".", "%2E")
+	}
+	return url.PathEscape(id)
 }
 
 // Options configures a Client for one account.
@@ -56,6 +84,9 @@ type Options struct {
 
 	// Secrets are scrubbed from every error text this client produces.
 	Secrets []string
+	// VendorMessage finds the vendor's message in an error body ("" if
+	// none); nil quotes the body.
+	VendorMessage func(body []byte) string
 
 	Metrics   *Metrics          // nil = not instrumented
 	Transport http.RoundTripper // nil = a pooled default
@@ -217,7 +248,7 @@ func (c *Client) do(ctx context.Context, r Request) (_ []byte, err error) {
 			snippet = append(snippet[:errorSnippetBytes], "…"...)
 		}
 		// Scrub before vendorMessage collapses whitespace inside a secret.
-		msg := vendorMessage([]byte(c.scrub(string(snippet))))
+		msg := c.vendorMessage([]byte(c.scrub(string(snippet))))
 		if to := redirectTarget(resp); to != "" && resp.StatusCode/100 == 3 {
 			msg = strings.TrimSuffix("redirect to "+to+" (not followed); "+msg, "; ")
 		}

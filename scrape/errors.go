@@ -1,9 +1,7 @@
 package scrape
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -121,25 +119,11 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// vendorMessage pulls a human message out of the error bodies the three
-// vendors send: DocSpace {"error":{"message"}}, Acefone {"message"},
-// Qovery {"error","detail"}. Anything else is quoted, shortened.
-func vendorMessage(b []byte) string {
-	var v struct {
-		Error   json.RawMessage `json:"error"`
-		Message string          `json:"message"`
-		Detail  string          `json:"detail"`
-	}
-	if json.Unmarshal(b, &v) == nil {
-		var nested struct {
-			Message string `json:"message"`
-		}
-		var flat string
-		// "error" is an object or a string: one of these fails, and
-		// leaves its value empty.
-		json.Unmarshal(v.Error, &nested)
-		json.Unmarshal(v.Error, &flat)
-		if m := cmp.Or(v.Detail, v.Message, nested.Message, flat); m != "" {
+// vendorMessage is the message of an error body: what the provider's
+// parser finds in it, else the body itself, shortened.
+func (c *Client) vendorMessage(b []byte) string {
+	if c.opt.VendorMessage != nil {
+		if m := c.opt.VendorMessage(b); m != "" {
 			return shorten(m)
 		}
 	}

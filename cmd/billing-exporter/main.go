@@ -22,7 +22,6 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/config"
-	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -54,15 +53,12 @@ type flags struct {
 	shard           shardFlags
 }
 
-func init() {
+func main() {
 	// Builds without the Makefile's ldflags (go run, go install) still
 	// send a version in the User-Agent and build_info.
 	if version.Version == "" {
 		version.Version = "dev"
 	}
-}
-
-func main() {
 	// Once per process: flights of one run may outlive it, and the tests
 	// call run many times.
 	scrape.Version = version.Version
@@ -117,9 +113,11 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 
 	// load is what a reload calls again: the demo's in-memory config, or
 	// the file.
-	load := func() (*config.Config, error) { return config.LoadShard(f.configFile, shard) }
+	load := func() (*config.Config, error) {
+		return config.LoadShard(f.configFile, shard, collector.ConfigProviders())
+	}
 	if f.demo {
-		demo, err := sandbox.StartDemo(nil)
+		demo, err := collector.StartDemo(nil)
 		if err != nil {
 			level.Error(logger).Log("msg", "cannot start the demo", "err", err)
 			return 1

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"fmt"
 	"math"
 	"time"
 
@@ -9,7 +8,9 @@ import (
 )
 
 // Demo is the built-in simulation behind --demo: fake vendor APIs on
-// loopback and a config pointing at them with made-up keys.
+// loopback and a config pointing at them with made-up keys. Each
+// provider's Demo mounts its fakes on Server; collector.StartDemo
+// gathers their accounts into Config.
 type Demo struct {
 	Server *Server
 	Config *config.Config
@@ -21,31 +22,24 @@ type Demo struct {
 // healthy demo account looks like it runs dry within a week.
 const demoDrift = 0.0005
 
-// StartDemo starts the simulation. now is the clock that moves balances
-// and places due dates (time.Now outside tests).
-func StartDemo(now func() time.Time) (*Demo, error) {
+// NewDemo starts the fakes' server. now is the clock that moves balances
+// and places due dates (time.Now if nil).
+func NewDemo(now func() time.Time) *Demo {
 	if now == nil {
 		now = time.Now
 	}
-	d := &Demo{Server: NewServer(), start: now(), now: now}
-	cfg := &config.Config{}
-
-	for _, f := range fakes {
-		cfg.Accounts = append(cfg.Accounts, f.demo(d)...)
-	}
-	// Short cache so that the demo's graphs move.
-	cfg.Global.CacheTTL = config.Duration(5 * time.Second)
-	if err := cfg.Validate(func(string) (string, bool) { return "", false }); err != nil {
-		d.Close()
-		return nil, fmt.Errorf("demo config: %w", err)
-	}
-	d.Config = cfg
-	return d, nil
+	return &Demo{Server: NewServer(), start: now(), now: now}
 }
 
-// drift returns start lowered by rate×demoDrift per second since the demo
+// Start is when the demo began: due dates are placed relative to it.
+func (d *Demo) Start() time.Time { return d.start }
+
+// Now is the demo's clock.
+func (d *Demo) Now() time.Time { return d.now() }
+
+// Drift returns start lowered by rate×demoDrift per second since the demo
 // began, with a small wiggle, never below zero.
-func (d *Demo) drift(start, rate float64) float64 {
+func (d *Demo) Drift(start, rate float64) float64 {
 	s := d.now().Sub(d.start).Seconds()
 	v := start - rate*demoDrift*s*(1+0.1*math.Sin(s/60))
 	return math.Round(math.Max(v, 0)*100) / 100

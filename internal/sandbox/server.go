@@ -1,7 +1,7 @@
-// Package sandbox fakes the vendors' billing APIs on loopback, for the
-// tests and for --demo. The fakes follow the vendors' API references, odd
-// corners included: omitted nulls, numbers as strings, zone-less dates,
-// error bodies. Nothing here reaches a network.
+// Package sandbox is where the fakes of the vendors' billing APIs run, for
+// the tests and for --demo: one loopback server hosting every fake under a
+// path prefix, canned replies and fault injection. Each provider's fake
+// lives in its folder under collector/. Nothing here reaches a network.
 package sandbox
 
 import (
@@ -111,7 +111,8 @@ type Reply struct {
 	Header map[string]string
 }
 
-func (rep Reply) write(w http.ResponseWriter) {
+// Write sends the reply.
+func (rep Reply) Write(w http.ResponseWriter) {
 	status := rep.Status
 	if status == 0 {
 		status = http.StatusOK
@@ -144,13 +145,15 @@ func (rep Reply) write(w http.ResponseWriter) {
 	_, _ = w.Write(b)
 }
 
-// replies is a concurrency-safe table of canned answers by endpoint name.
-type replies struct {
+// Replies is a concurrency-safe table of canned answers by endpoint name
+// or path, for a fake to embed.
+type Replies struct {
 	mu sync.Mutex
 	m  map[string]Reply
 }
 
-func (r *replies) set(endpoint string, rep Reply) {
+// Set makes rep the answer of endpoint.
+func (r *Replies) Set(endpoint string, rep Reply) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.m == nil {
@@ -159,7 +162,8 @@ func (r *replies) set(endpoint string, rep Reply) {
 	r.m[endpoint] = rep
 }
 
-func (r *replies) get(endpoint string) (Reply, bool) {
+// Get is the answer of endpoint, if one was set.
+func (r *Replies) Get(endpoint string) (Reply, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rep, ok := r.m[endpoint]

@@ -37,6 +37,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector/docspace"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/scripts/internal/e2eapi"
@@ -304,7 +305,7 @@ func exporterSeries(u string) map[string]float64 {
 func vendor(names []string) *sandbox.Server {
 	srv := sandbox.NewServer()
 	for _, n := range names {
-		srv.Mount("/docspace/"+n, sandbox.NewDocSpace(apiKey))
+		srv.Mount("/docspace/"+n, docspace.NewFake(apiKey))
 	}
 	return srv
 }

@@ -1,4 +1,7 @@
-package collector
+// Package docspace reads ONLYOFFICE DocSpace's portal billing:
+// GET /api/2.0/portal/payment/* with an API key sent as
+// "Authorization: Bearer sk-…" (a bare key gets 401).
+package docspace
 
 import (
 	"cmp"
@@ -10,71 +13,72 @@ import (
 	"strings"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/scrape"
 )
 
-// ONLYOFFICE DocSpace: GET /api/2.0/portal/payment/* with an API key sent
-// as "Authorization: Bearer sk-…" (a bare key gets 401).
-
 var (
-	planTrialFamily = newFamily("billing_plan_trial",
-		"1 if the current DocSpace plan is a trial (quota trial).", "plan")
-	planPriceFamily = newFamily("billing_plan_price",
-		"Price of the current DocSpace plan (quota price.value) in its currency.", "plan", "currency")
-	availablePlanPriceFamily = newListFamily("billing_available_plan_price",
-		"Price of each plan the DocSpace portal can buy (quotas), in its currency.", "plan", "currency")
-	quotaLimitFamily = newFamily("billing_quota_limit",
-		"DocSpace quota feature limit (quota features of type size in bytes, count as a count). Unlimited (-1) features have no series.", "feature", "type")
-	quotaUsedFamily = newFamily("billing_quota_used",
-		"DocSpace quota feature usage (quota features used.value; bytes for size, a count for count).", "feature", "type")
-	topupEnabledFamily = newFamily("billing_topup_enabled",
-		"1 if DocSpace automatic top-up is on (topupsettings enabled).")
-	topupMinFamily = newFamily("billing_topup_min_balance",
-		"Balance under which DocSpace tops up automatically (topupsettings minBalance). Absent until a currency is configured.", "currency")
-	topupTargetFamily = newFamily("billing_topup_target_balance",
-		"Balance an automatic DocSpace top-up restores (topupsettings upToBalance). Absent until a currency is configured.", "currency")
-	paymentMethodFamily = newFamily("billing_payment_method_status",
-		"DocSpace payment method (customerinfo paymentMethodStatus): 0 none, 1 set, 2 expired.")
-	lastCreditAmountFamily = newFamily("billing_last_credit_amount",
-		"Amount of the last credit (top-up) of the DocSpace balance (customer/balance lastCredit).", "currency")
-	lastCreditTimeFamily = newFamily("billing_last_credit_timestamp_seconds",
-		"When the DocSpace balance was last credited, Unix time (customer/balance lastCredit.date).")
-	currencyInfoFamily = newListFamily("billing_supported_currency_info",
-		"Currencies the DocSpace portal can pay in (currencies), value 1. symbol is the sign, e.g. $.", "country", "symbol", "name")
+	planTrialFamily = provider.NewFamily("billing_plan_trial",
+		"1 if the current plan is a trial.", "plan")
+	planPriceFamily = provider.NewFamily("billing_plan_price",
+		"Price of the current plan in its currency.", "plan", "currency")
+	availablePlanPriceFamily = provider.NewListFamily("billing_available_plan_price",
+		"Price of each plan the account can buy, in its currency.", "plan", "currency")
+	quotaLimitFamily = provider.NewFamily("billing_quota_limit",
+		"Quota feature limit (size features in bytes, count features as a count). Unlimited features have no series.", "feature", "type")
+	quotaUsedFamily = provider.NewFamily("billing_quota_used",
+		"Quota feature usage (bytes for size features, a count for count features).", "feature", "type")
+	paymentMethodFamily = provider.NewFamily("billing_payment_method_status",
+		"Payment method: 0 none, 1 set, 2 expired.")
+	lastCreditAmountFamily = provider.NewFamily("billing_last_credit_amount",
+		"Amount of the last credit (top-up) of the balance.", "currency")
+	lastCreditTimeFamily = provider.NewFamily("billing_last_credit_timestamp_seconds",
+		"When the balance was last credited, Unix time.")
+	currencyInfoFamily = provider.NewListFamily("billing_supported_currency_info",
+		"Currencies the account can pay in, value 1. symbol is the sign, e.g. $.", "country", "symbol", "name")
 )
 
-// DocSpace endpoints. Plans and currencies change rarely: an hour's cache.
+// The endpoint table. Plans and currencies change rarely: an hour's cache.
 var (
-	docspaceCustomerInfo = scrape.Endpoint{Name: "customerinfo", Path: "/api/2.0/portal/payment/customerinfo?refresh=true"}
-	docspaceBalance      = scrape.Endpoint{Name: "customer/balance", Path: "/api/2.0/portal/payment/customer/balance?refresh=true"}
-	docspaceQuota        = scrape.Endpoint{Name: "quota", Path: "/api/2.0/portal/payment/quota?refresh=true"}
-	docspaceQuotas       = scrape.Endpoint{Name: "quotas", Path: "/api/2.0/portal/payment/quotas", TTL: time.Hour}
-	docspaceTopUp        = scrape.Endpoint{Name: "topupsettings", Path: "/api/2.0/portal/payment/topupsettings"}
-	docspaceCurrencies   = scrape.Endpoint{Name: "currencies", Path: "/api/2.0/portal/payment/currencies", TTL: time.Hour}
+	CustomerInfo = scrape.Endpoint{Name: "customerinfo", Path: "/api/2.0/portal/payment/customerinfo?refresh=true"}
+	Balance      = scrape.Endpoint{Name: "customer/balance", Path: "/api/2.0/portal/payment/customer/balance?refresh=true"}
+	Quota        = scrape.Endpoint{Name: "quota", Path: "/api/2.0/portal/payment/quota?refresh=true"}
+	Quotas       = scrape.Endpoint{Name: "quotas", Path: "/api/2.0/portal/payment/quotas", TTL: time.Hour}
+	TopUp        = scrape.Endpoint{Name: "topupsettings", Path: "/api/2.0/portal/payment/topupsettings"}
+	Currencies   = scrape.Endpoint{Name: "currencies", Path: "/api/2.0/portal/payment/currencies", TTL: time.Hour}
 )
 
-func init() {
-	endpoints := []string{docspaceCustomerInfo.Name, docspaceBalance.Name, docspaceQuota.Name, docspaceQuotas.Name,
-		docspaceTopUp.Name, docspaceCurrencies.Name}
-	registerProvider("docspace", endpoints, nil, func(acct *config.Account, _ *noOptions, d deps) (Scraper, error) {
+// Provider describes DocSpace to the engine.
+var Provider = provider.Descriptor{
+	Name:      "docspace",
+	Endpoints: []scrape.Endpoint{CustomerInfo, Balance, Quota, Quotas, TopUp, Currencies},
+	Families: []*provider.Family{planTrialFamily, planPriceFamily, availablePlanPriceFamily, quotaLimitFamily, quotaUsedFamily,
+		paymentMethodFamily, lastCreditAmountFamily, lastCreditTimeFamily, currencyInfoFamily},
+	Build: func(acct *config.Account, d provider.Deps) (provider.Scraper, error) {
 		key := string(acct.APIKey)
-		d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })
-		return &docspace{client: d.client}, nil
-	})
+		d.Client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })
+		return &scraper{client: d.Client}, nil
+	},
+	VendorMessage: vendorMessage,
+	Demo:          demo,
+	Fixture: func(i int) (http.Handler, config.Secret) {
+		key := Key(0xbe00000 + i)
+		return NewFake(key), config.Secret(key)
+	},
 }
 
-type docspace struct{ client *scrape.Client }
+type scraper struct{ client *scrape.Client }
 
 // Due: nothing but cached answers makes its values.
-func (*docspace) Due() time.Time { return time.Time{} }
+func (*scraper) Due() time.Time { return time.Time{} }
 
 // envelope is the DocSpace response wrapper; a null payload omits response.
-type docspaceEnvelope[T any] struct {
+type envelope[T any] struct {
 	Response *T `json:"response"`
 }
 
-type docspaceQuotaDoc struct {
+type quotaDoc struct {
 	ID    scrape.String `json:"id"`
 	Title string        `json:"title"`
 	Price *struct {
@@ -94,14 +98,14 @@ type docspaceQuotaDoc struct {
 	DueDate scrape.Time `json:"dueDate"`
 }
 
-func (q *docspaceQuotaDoc) plan() string {
+func (q *quotaDoc) plan() string {
 	if q.Title != "" {
 		return q.Title
 	}
 	return "id " + string(q.ID)
 }
 
-func (q *docspaceQuotaDoc) currency() string {
+func (q *quotaDoc) currency() string {
 	if q.Price == nil {
 		return ""
 	}
@@ -109,10 +113,10 @@ func (q *docspaceQuotaDoc) currency() string {
 }
 
 type (
-	docspaceInfo struct {
+	customerInfo struct {
 		PaymentMethodStatus scrape.Float `json:"paymentMethodStatus"`
 	}
-	docspaceBalanceDoc struct {
+	balanceDoc struct {
 		SubAccounts []struct {
 			Currency string       `json:"currency"`
 			Amount   scrape.Float `json:"amount"`
@@ -123,35 +127,35 @@ type (
 			Amount   scrape.Float `json:"amount"`
 		} `json:"lastCredit"`
 	}
-	docspaceTopUpDoc struct {
+	topUpDoc struct {
 		Enabled     scrape.Bool  `json:"enabled"`
 		MinBalance  scrape.Float `json:"minBalance"`
 		UpToBalance scrape.Float `json:"upToBalance"`
 		Currency    string       `json:"currency"`
 	}
-	docspaceCurrency struct {
+	currency struct {
 		ISOCountryCode     string `json:"isoCountryCode"`
 		ISOCurrencySymbol  string `json:"isoCurrencySymbol"`
 		CurrencyNativeName string `json:"currencyNativeName"`
 	}
 )
 
-func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
+func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 	var (
-		info       docspaceEnvelope[docspaceInfo]
-		bal        docspaceEnvelope[docspaceBalanceDoc]
-		quota      docspaceEnvelope[docspaceQuotaDoc]
-		quotas     docspaceEnvelope[[]docspaceQuotaDoc]
-		topup      docspaceEnvelope[docspaceTopUpDoc]
-		currencies docspaceEnvelope[[]docspaceCurrency]
+		info       envelope[customerInfo]
+		bal        envelope[balanceDoc]
+		quota      envelope[quotaDoc]
+		quotas     envelope[[]quotaDoc]
+		topup      envelope[topUpDoc]
+		currencies envelope[[]currency]
 	)
 	ok := e.FetchAll(ctx, d.client,
-		Read{Endpoint: docspaceCustomerInfo, Out: &info, Answered: billingNotConfigured},
-		Read{Endpoint: docspaceBalance, Out: &bal, Answered: billingNotConfigured},
-		Read{Endpoint: docspaceQuota, Out: &quota},
-		Read{Endpoint: docspaceQuotas, Out: &quotas},
-		Read{Endpoint: docspaceTopUp, Out: &topup},
-		Read{Endpoint: docspaceCurrencies, Out: &currencies},
+		provider.Read{Endpoint: CustomerInfo, Out: &info, Answered: billingNotConfigured},
+		provider.Read{Endpoint: Balance, Out: &bal, Answered: billingNotConfigured},
+		provider.Read{Endpoint: Quota, Out: &quota},
+		provider.Read{Endpoint: Quotas, Out: &quotas},
+		provider.Read{Endpoint: TopUp, Out: &topup},
+		provider.Read{Endpoint: Currencies, Out: &currencies},
 	)
 
 	if ok[0] && info.Response != nil {
@@ -160,7 +164,7 @@ func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
 	if ok[1] && bal.Response != nil {
 		for _, sa := range bal.Response.SubAccounts {
 			if sa.Currency != "" {
-				e.GaugeIf(balanceFamily, sa.Amount, strings.ToUpper(sa.Currency))
+				e.GaugeIf(provider.Balance, sa.Amount, strings.ToUpper(sa.Currency))
 			}
 		}
 		if lc := bal.Response.LastCredit; lc != nil {
@@ -173,9 +177,9 @@ func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
 	if ok[2] && quota.Response != nil {
 		q := quota.Response
 		plan := q.plan()
-		e.Gauge(planInfoFamily, 1, plan)
+		e.Gauge(provider.PlanInfo, 1, plan)
 		e.Bool(planTrialFamily, q.Trial, plan)
-		e.Time(planDueFamily, q.DueDate, time.UTC, plan)
+		e.Time(provider.PlanDue, q.DueDate, time.UTC, plan)
 		if cur := q.currency(); cur != "" {
 			e.GaugeIf(planPriceFamily, q.Price.Value, plan, cur)
 		}
@@ -201,13 +205,13 @@ func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
 	}
 	if ok[4] && topup.Response != nil {
 		t := topup.Response
-		e.Bool(topupEnabledFamily, t.Enabled)
+		e.Bool(provider.TopupEnabled, t.Enabled)
 		// Never-configured settings have no currency and zero amounts:
 		// a threshold without a currency cannot be compared to a balance.
 		if t.Currency != "" {
 			cur := strings.ToUpper(t.Currency)
-			e.GaugeIf(topupMinFamily, t.MinBalance, cur)
-			e.GaugeIf(topupTargetFamily, t.UpToBalance, cur)
+			e.GaugeIf(provider.TopupMin, t.MinBalance, cur)
+			e.GaugeIf(provider.TopupTarget, t.UpToBalance, cur)
 		}
 	}
 	if ok[5] && currencies.Response != nil {
@@ -242,3 +246,14 @@ func currencyCode(iso, sign string) string {
 }
 
 var isoCode = regexp.MustCompile(`^[A-Za-z]{3}$`)
+
+// vendorMessage reads DocSpace's error body, {"error": {"message"}}.
+func vendorMessage(b []byte) string {
+	var v struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(b, &v)
+	return v.Error.Message
+}

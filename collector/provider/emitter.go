@@ -1,4 +1,4 @@
-package collector
+package provider
 
 import (
 	"bytes"
@@ -38,13 +38,13 @@ type emitted struct {
 
 // sample is one series emitted, to be written as a line of text.
 type sample struct {
-	f      *family
+	f      *Family
 	values []string
 	v      float64
 }
 
 type seriesKey struct {
-	f      *family
+	f      *Family
 	labels string
 }
 
@@ -55,7 +55,7 @@ func (e *Emitter) ForOrganization(name, id string) *Emitter {
 }
 
 // Gauge emits f with value v and f's own labels in order.
-func (e *Emitter) Gauge(f *family, v float64, labels ...string) {
+func (e *Emitter) Gauge(f *Family, v float64, labels ...string) {
 	// Not a value anyone can compare: absent rather than NaN or ±Inf
 	// (minutes × 60 of an absurd count overflows).
 	if len(labels) == f.labels && (math.IsNaN(v) || math.IsInf(v, 0)) {
@@ -71,9 +71,9 @@ func (e *Emitter) Gauge(f *family, v float64, labels ...string) {
 
 // values is every label value of a series of f: provider and account,
 // labels, and the organization pair of org-scoped families.
-func (e *Emitter) values(f *family, labels []string) ([]string, error) {
+func (e *Emitter) values(f *Family, labels []string) ([]string, error) {
 	if len(labels) != f.labels {
-		return nil, fmt.Errorf("internal: %s wants %d labels, got %d", f.name, f.labels, len(labels))
+		return nil, fmt.Errorf("internal: %s wants %d labels, got %d", f.Name, f.labels, len(labels))
 	}
 	values := make([]string, 0, 4+len(labels))
 	values = append(values, e.provider, e.account)
@@ -83,23 +83,23 @@ func (e *Emitter) values(f *family, labels []string) ([]string, error) {
 	}
 	for i, lv := range values {
 		if !utf8.ValidString(lv) {
-			return nil, fmt.Errorf("%s: label %s=%q is not valid UTF-8", f.name, f.names[i], lv)
+			return nil, fmt.Errorf("%s: label %s=%q is not valid UTF-8", f.Name, f.Names[i], lv)
 		}
 	}
 	return values, nil
 }
 
-// prefix is the line of f's series without labels of its own up to its
-// value, for lines rendered anew.
-func (e *Emitter) prefix(f *family) []byte {
-	return expo.AppendPrefix(nil, f.name, f.names, []string{e.provider, e.account}, f.order)
+// Prefix is the line of f's series without labels of its own up to its
+// value, for lines the engine renders anew.
+func (e *Emitter) Prefix(f *Family) []byte {
+	return expo.AppendPrefix(nil, f.Name, f.Names, []string{e.provider, e.account}, f.order)
 }
 
 // add records a series unless it was emitted before. The same series
 // again with the same value (an organization listed twice) is dropped
 // quietly; with another value the answer is ambiguous, which is a failure
 // of the account. The first value stays.
-func (s *emitted) add(f *family, values []string, v float64) {
+func (s *emitted) add(f *Family, values []string, v float64) {
 	key := seriesKey{f, strings.Join(values, "\xff")}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -112,28 +112,28 @@ func (s *emitted) add(f *family, values []string, v float64) {
 	if old != v {
 		pairs := make([]string, 0, len(values)-2)
 		for i := 2; i < len(values); i++ {
-			pairs = append(pairs, fmt.Sprintf("%s=%q", f.names[i], values[i]))
+			pairs = append(pairs, fmt.Sprintf("%s=%q", f.Names[i], values[i]))
 		}
 		s.errs = append(s.errs, fmt.Errorf("%s account %q: the vendor sent %s{%s} twice with different values (%g, %g); kept the first",
-			values[0], values[1], f.name, strings.Join(pairs, ","), old, v))
+			values[0], values[1], f.Name, strings.Join(pairs, ","), old, v))
 	}
 }
 
 // GaugeIf emits f only when the value was present upstream.
-func (e *Emitter) GaugeIf(f *family, v scrape.Float, labels ...string) {
+func (e *Emitter) GaugeIf(f *Family, v scrape.Float, labels ...string) {
 	if v.Valid {
 		e.Gauge(f, v.V, labels...)
 	}
 }
 
-// scaled is f × k, converting a value present upstream to base units.
-func scaled(f scrape.Float, k float64) scrape.Float {
+// Scaled is f × k, converting a value present upstream to base units.
+func Scaled(f scrape.Float, k float64) scrape.Float {
 	f.V *= k
 	return f
 }
 
 // Bool emits 1 or 0 when the value was present upstream.
-func (e *Emitter) Bool(f *family, v scrape.Bool, labels ...string) {
+func (e *Emitter) Bool(f *Family, v scrape.Bool, labels ...string) {
 	if v.Valid {
 		e.Gauge(f, v.Float64(), labels...)
 	}
@@ -141,7 +141,7 @@ func (e *Emitter) Bool(f *family, v scrape.Bool, labels ...string) {
 
 // Time emits f as Unix time, reading a zone-less value in loc, when the
 // value was present upstream.
-func (e *Emitter) Time(f *family, v scrape.Time, loc *time.Location, labels ...string) {
+func (e *Emitter) Time(f *Family, v scrape.Time, loc *time.Location, labels ...string) {
 	if v.Valid {
 		e.Gauge(f, v.Unix(loc), labels...)
 	}
@@ -189,26 +189,28 @@ func (e *Emitter) Fetch(ctx context.Context, c *scrape.Client, r Read) bool {
 	return ok
 }
 
-func newEmitter(provider, account string) *Emitter {
+// NewEmitter starts an account's scrape (the engine calls it).
+func NewEmitter(provider, account string) *Emitter {
 	return &Emitter{provider: provider, account: account, shared: &emitted{series: map[seriesKey]float64{}}}
 }
 
-func (e *Emitter) err() error {
+// Err joins every failure recorded.
+func (e *Emitter) Err() error {
 	e.shared.mu.Lock()
 	defer e.shared.mu.Unlock()
 	return errors.Join(e.shared.errs...)
 }
 
-// lines renders the samples as text lines, by family.
-func (e *Emitter) lines() lines {
+// Lines renders the samples as text lines, by family.
+func (e *Emitter) Lines() Lines {
 	e.shared.mu.Lock()
 	defer e.shared.mu.Unlock()
 	samples := e.shared.samples
 	slices.SortStableFunc(samples, func(a, b sample) int { return a.f.idx - b.f.idx })
 	var text []byte
-	at := make([]uint32, len(families)+1)
+	at := make([]uint32, Count()+1)
 	for _, s := range samples {
-		text = expo.AppendPrefix(text, s.f.name, s.f.names, s.values, s.f.order)
+		text = expo.AppendPrefix(text, s.f.Name, s.f.Names, s.values, s.f.order)
 		text = expo.AppendValue(text, s.v)
 		at[s.f.idx+1] = uint32(len(text))
 	}
@@ -216,18 +218,18 @@ func (e *Emitter) lines() lines {
 		at[i] = max(at[i], at[i-1]) // a family without series ends where the one before does
 	}
 	// Kept for as long as they stand: without the slack of appending.
-	return lines{text: bytes.Clone(text), at: at}
+	return Lines{text: bytes.Clone(text), at: at}
 }
 
-// lines is an account's series lines, family after family in index
+// Lines is an account's series lines, family after family in index
 // order: one buffer and where each family's lines end, rather than a
 // slice per family (about a kilobyte per account at 44 families).
-type lines struct {
+type Lines struct {
 	text []byte
 	at   []uint32 // family i's lines are text[at[i]:at[i+1]]
 }
 
-// of is family f's lines, nil if none.
-func (l lines) of(f *family) []byte {
+// Of is family f's lines, nil if none.
+func (l Lines) Of(f *Family) []byte {
 	return l.text[l.at[f.idx]:l.at[f.idx+1]]
 }

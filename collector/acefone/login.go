@@ -1,4 +1,4 @@
-package collector
+package acefone
 
 import (
 	"time"
@@ -35,7 +35,7 @@ func (l *tokenLifetime) UnmarshalJSON(b []byte) error {
 }
 
 // currentToken is the token requests are sent with now.
-func (a *acefone) currentToken() string {
+func (a *scraper) currentToken() string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.token
@@ -44,7 +44,7 @@ func (a *acefone) currentToken() string {
 // rejected records a 401 to a request sent with tok. Only the first scrape
 // to report a token discards it; the others find its successor in place
 // and use that, so concurrent scrapes cause one login, not one each.
-func (a *acefone) rejected(tok string) {
+func (a *scraper) rejected(tok string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if tok == a.token {
@@ -54,11 +54,11 @@ func (a *acefone) rejected(tok string) {
 }
 
 // accepted records an answer to the current token: logins work again.
-func (a *acefone) accepted() {
+func (a *scraper) accepted() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.failures > 1 {
-		level.Info(a.logger).Log("msg", "Acefone accepts the login again; backoff over")
+		level.Info(a.Logger).Log("msg", "Acefone accepts the login again; backoff over")
 	}
 	a.failures, a.notBefore = 0, time.Time{}
 }
@@ -66,14 +66,14 @@ func (a *acefone) accepted() {
 // failedLocked counts a failed login or a rejected token (a.mu held). The
 // first in a row may be cured by a login at once (a token revoked by a
 // vendor restart); each further one puts off the next login.
-func (a *acefone) failedLocked() {
+func (a *scraper) failedLocked() {
 	a.failures++
 	if a.failures < 2 {
 		return
 	}
-	a.notBefore = a.now().Add(min(loginBackoffMin<<min(a.failures-2, 6), loginBackoffMax)) // the shift cannot overflow
+	a.notBefore = a.Now().Add(min(loginBackoffMin<<min(a.failures-2, 6), loginBackoffMax)) // the shift cannot overflow
 	if a.failures == 2 {
-		level.Warn(a.logger).Log("msg", "Acefone refuses the login or its tokens again; logging in at most once per backoff, doubling up to "+loginBackoffMax.String(),
+		level.Warn(a.Logger).Log("msg", "Acefone refuses the login or its tokens again; logging in at most once per backoff, doubling up to "+loginBackoffMax.String(),
 			"next_login", a.notBefore.UTC().Format(time.RFC3339))
 	}
 }

@@ -1,4 +1,8 @@
-package collector
+// Package acefone reads Acefone's billing: GET /v1/billing/dashboard (and
+// /v1/billing/due_charges when the dashboard leaves the due amount or date
+// empty), with a long-lived API token or a 1-hour login token, sent as
+// "Authorization: Bearer <token>".
+package acefone
 
 import (
 	"bytes"
@@ -13,46 +17,59 @@ import (
 	"sync"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/scrape"
 )
 
-// Acefone: GET /v1/billing/dashboard (and /v1/billing/due_charges when the
-// dashboard leaves the due amount or date empty), with a long-lived API
-// token or a 1-hour login token, sent as "Authorization: Bearer <token>".
-
 var (
-	creditLimitFamily = newFamily("billing_credit_limit",
-		"Credit limit of the Acefone account (dashboard credit_limit).", "currency")
-	dueChargesFamily = newFamily("billing_due_charges",
-		"Charges due on the Acefone account (dashboard due_charges, else due_charges total_due_amount).", "currency")
-	nextBillingFamily = newFamily("billing_next_billing_timestamp_seconds",
-		"Start of the next Acefone billing cycle, Unix time (dashboard next_billing_date).")
-	dueFamily = newFamily("billing_due_timestamp_seconds",
-		"When the Acefone due charges must be settled, Unix time (dashboard due_date, else the soonest pending due_charges entry). Absent when there is none.")
-	autoChargeFamily = newFamily("billing_auto_charge_enabled",
-		"1 if Acefone charges the account automatically (dashboard auto_charge).")
-	accountInfoFamily = newFamily("billing_account_info",
-		"Acefone billing type and cycle (dashboard billing_type, billing_cycle), value 1.", "billing_type", "billing_cycle")
+	nextBillingFamily = provider.NewFamily("billing_next_billing_timestamp_seconds",
+		"Start of the next billing cycle, Unix time.")
+	dueFamily = provider.NewFamily("billing_due_timestamp_seconds",
+		"When the due charges must be settled, Unix time. Absent when there is none.")
+	autoChargeFamily = provider.NewFamily("billing_auto_charge_enabled",
+		"1 if the vendor charges the account automatically.")
+	accountInfoFamily = provider.NewFamily("billing_account_info",
+		"Billing type and cycle of the account, value 1.", "billing_type", "billing_cycle")
 	// Acefone counts call minutes; Prometheus wants base units, so these are
 	// seconds (minutes × 60) and promlint stays clean.
-	callRemainingFamily = newFamily("billing_plan_call_remaining_seconds",
-		"Call time left on an active Acefone plan (dashboard plans.active[].minutes_remaining × 60).", "plan")
-	callConsumedFamily = newFamily("billing_plan_call_consumed_seconds",
-		"Call time used on an active Acefone plan (dashboard plans.active[].minutes_consumed × 60).", "plan")
-	callAssignedFamily = newFamily("billing_plan_call_assigned_seconds",
-		"Call time included in an active Acefone plan (dashboard plans.active[].minutes_assigned × 60).", "plan")
-	subscriptionChargeFamily = newFamily("billing_subscription_charge_per_month",
-		"Monthly charge of active Acefone subscriptions, summed per name (dashboard subscriptions charge or charge_per_month).", "subscription", "currency")
+	callRemainingFamily = provider.NewFamily("billing_plan_call_remaining_seconds",
+		"Call time left on an active plan.", "plan")
+	callConsumedFamily = provider.NewFamily("billing_plan_call_consumed_seconds",
+		"Call time used on an active plan.", "plan")
+	callAssignedFamily = provider.NewFamily("billing_plan_call_assigned_seconds",
+		"Call time included in an active plan.", "plan")
+	subscriptionChargeFamily = provider.NewFamily("billing_subscription_charge_per_month",
+		"Monthly charge of active subscriptions, summed per name.", "subscription", "currency")
 )
 
+// The endpoint table.
 var (
-	acefoneDashboard  = scrape.Endpoint{Name: "billing/dashboard", Path: "/v1/billing/dashboard"}
-	acefoneDueCharges = scrape.Endpoint{Name: "billing/due_charges", Path: "/v1/billing/due_charges"}
+	Dashboard  = scrape.Endpoint{Name: "billing/dashboard", Path: "/v1/billing/dashboard"}
+	DueCharges = scrape.Endpoint{Name: "billing/due_charges", Path: "/v1/billing/due_charges"}
 )
 
-// acefoneOptions are the account keys only Acefone reads.
-type acefoneOptions struct {
+// Provider describes Acefone to the engine.
+var Provider = provider.Descriptor{
+	Name:      "acefone",
+	Endpoints: []scrape.Endpoint{Dashboard, DueCharges},
+	Families: []*provider.Family{nextBillingFamily, dueFamily, autoChargeFamily, accountInfoFamily,
+		callRemainingFamily, callConsumedFamily, callAssignedFamily, subscriptionChargeFamily},
+	Options: func() any { return new(Options) },
+	Check:   func(a *config.Account) error { return check(provider.OptionsOf[Options](a)) },
+	Build: func(acct *config.Account, d provider.Deps) (provider.Scraper, error) {
+		return build(acct, provider.OptionsOf[Options](acct), d)
+	},
+	VendorMessage: vendorMessage,
+	Demo:          demo,
+	Fixture: func(i int) (http.Handler, config.Secret) {
+		key := fmt.Sprintf("acefone-bench-token-%04d", i)
+		return NewFake(key, "", ""), config.Secret(key)
+	},
+}
+
+// Options are the account keys only Acefone reads.
+type Options struct {
 	// A login with username and password instead of a long-lived token.
 	Username     string        `yaml:"username,omitempty"`
 	Password     config.Secret `yaml:"password,omitempty"`
@@ -61,25 +78,21 @@ type acefoneOptions struct {
 	Timezone string `yaml:"timezone,omitempty"`
 }
 
-func init() {
-	registerProvider("acefone", []string{acefoneDashboard.Name, acefoneDueCharges.Name}, checkAcefone, newAcefone)
-}
-
-// checkAcefone: a login needs both username and password; the time zone
+// check: a login needs both username and password; the time zone
 // must be one Go knows.
-func checkAcefone(o *acefoneOptions) error {
+func check(o *Options) error {
 	switch {
 	case o.Username != "" && o.Password == "":
 		return errors.New("password: missing (username needs password or password_file)")
 	case o.Username == "" && o.Password != "":
 		return errors.New("username: missing (password needs username)")
 	}
-	_, err := acefoneZone(o)
+	_, err := zone(o)
 	return err
 }
 
-// acefoneZone is the zone of the account's zone-less dates.
-func acefoneZone(o *acefoneOptions) (*time.Location, error) {
+// zone is the zone of the account's zone-less dates.
+func zone(o *Options) (*time.Location, error) {
 	loc, err := time.LoadLocation(o.Timezone) // "" is UTC
 	if err != nil {
 		return nil, fmt.Errorf("timezone: %q is not an IANA time zone", o.Timezone)
@@ -87,26 +100,26 @@ func acefoneZone(o *acefoneOptions) (*time.Location, error) {
 	return loc, nil
 }
 
-func newAcefone(acct *config.Account, o *acefoneOptions, d deps) (Scraper, error) {
-	loc, err := acefoneZone(o)
+func build(acct *config.Account, o *Options, d provider.Deps) (provider.Scraper, error) {
+	loc, err := zone(o)
 	if err != nil {
 		return nil, err
 	}
-	a := &acefone{deps: d, loc: loc}
+	a := &scraper{Deps: d, loc: loc}
 	if o.Username != "" {
-		a.login = &acefoneLogin{username: o.Username, password: string(o.Password)}
+		a.login = &credentials{username: o.Username, password: string(o.Password)}
 	} else {
 		a.token = string(acct.APIKey)
 	}
-	d.client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+a.currentToken()) })
+	d.Client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+a.currentToken()) })
 	return a, nil
 }
 
-type acefone struct {
-	deps
+type scraper struct {
+	provider.Deps
 	loc *time.Location // zone of zone-less dates
 
-	login *acefoneLogin // nil with a long-lived API token
+	login *credentials // nil with a long-lived API token
 
 	mu      sync.Mutex // guards the fields below; held across logins so two scrapes never log in at once
 	token   string
@@ -117,14 +130,14 @@ type acefone struct {
 	notBefore time.Time
 }
 
-type acefoneLogin struct{ username, password string }
+type credentials struct{ username, password string }
 
 // tokenMargin renews a login token this long before it expires.
 const tokenMargin = 5 * time.Minute
 
 // Due is when the login token needs renewing, which a scrape does even
 // while the dashboard's cached answer is fresh (at once without a token).
-func (a *acefone) Due() time.Time {
+func (a *scraper) Due() time.Time {
 	if a.login == nil {
 		return time.Time{}
 	}
@@ -135,16 +148,16 @@ func (a *acefone) Due() time.Time {
 
 // ensureToken logs in or refreshes when the token is missing or about to
 // expire, unless a login backoff is running.
-func (a *acefone) ensureToken(ctx context.Context) error {
+func (a *scraper) ensureToken(ctx context.Context) error {
 	if a.login == nil {
 		return nil
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.token != "" && a.now().Add(tokenMargin).Before(a.expires) {
+	if a.token != "" && a.Now().Add(tokenMargin).Before(a.expires) {
 		return nil
 	}
-	if a.token != "" && a.now().Before(a.expires) {
+	if a.token != "" && a.Now().Before(a.expires) {
 		// Still valid: renew it; a failed refresh falls back to a login. The
 		// token goes by hand: the auth hook would take a.mu, which we hold.
 		refresh := scrape.Request{Method: http.MethodPost, Endpoint: "auth/refresh", Path: "/v1/auth/refresh", NoAuth: true,
@@ -153,8 +166,8 @@ func (a *acefone) ensureToken(ctx context.Context) error {
 			return nil
 		}
 	}
-	if a.now().Before(a.notBefore) {
-		return a.client.Errorf("auth/login", 0, scrape.ReasonAuth, "not logging in before %s: %d failed logins or rejected tokens in a row",
+	if a.Now().Before(a.notBefore) {
+		return a.Client.Errorf("auth/login", 0, scrape.ReasonAuth, "not logging in before %s: %d failed logins or rejected tokens in a row",
 			a.notBefore.UTC().Format(time.RFC3339), a.failures)
 	}
 	a.token, a.expires = "", time.Time{}
@@ -167,40 +180,40 @@ func (a *acefone) ensureToken(ctx context.Context) error {
 }
 
 // authenticate sends a login or refresh (a.mu held) and stores the token.
-func (a *acefone) authenticate(ctx context.Context, r scrape.Request) error {
+func (a *scraper) authenticate(ctx context.Context, r scrape.Request) error {
 	var ans struct {
 		Success     scrape.Bool   `json:"success"`
 		AccessToken string        `json:"access_token"`
 		ExpiresIn   tokenLifetime `json:"expires_in"`
 	}
-	if err := a.client.Do(ctx, r, &ans); err != nil {
+	if err := a.Client.Do(ctx, r, &ans); err != nil {
 		return err
 	}
 	if ans.AccessToken == "" || (ans.Success.Valid && !ans.Success.V) {
-		return a.client.Errorf(r.Endpoint, 200, scrape.ReasonAuth, "answer carries no access_token")
+		return a.Client.Errorf(r.Endpoint, 200, scrape.ReasonAuth, "answer carries no access_token")
 	}
-	a.client.AddSecret(ans.AccessToken)
-	a.token, a.expires = ans.AccessToken, a.now().Add(cmp.Or(time.Duration(ans.ExpiresIn), time.Hour))
+	a.Client.AddSecret(ans.AccessToken)
+	a.token, a.expires = ans.AccessToken, a.Now().Add(cmp.Or(time.Duration(ans.ExpiresIn), time.Hour))
 	return nil
 }
 
-// acefoneDashboardDoc is GET /v1/billing/dashboard, typed tolerantly: the
+// dashboardDoc is GET /v1/billing/dashboard, typed tolerantly: the
 // vendor's own samples disagree with its tables on numbers and dates.
-type acefoneDashboardDoc struct {
-	Balance         scrape.Float                      `json:"balance"`
-	CreditLimit     scrape.Float                      `json:"credit_limit"`
-	DueCharges      scrape.Float                      `json:"due_charges"`
-	NextBillingDate scrape.Time                       `json:"next_billing_date"`
-	BillingCycle    scrape.String                     `json:"billing_cycle"`
-	AutoCharge      scrape.Bool                       `json:"auto_charge"`
-	BillingType     scrape.String                     `json:"billing_type"`
-	DueDate         scrape.Time                       `json:"due_date"`
-	Currency        string                            `json:"currency"`
-	Plans           acefoneLists[acefonePlan]         `json:"plans"`
-	Subscriptions   acefoneLists[acefoneSubscription] `json:"subscriptions"`
+type dashboardDoc struct {
+	Balance         scrape.Float        `json:"balance"`
+	CreditLimit     scrape.Float        `json:"credit_limit"`
+	DueCharges      scrape.Float        `json:"due_charges"`
+	NextBillingDate scrape.Time         `json:"next_billing_date"`
+	BillingCycle    scrape.String       `json:"billing_cycle"`
+	AutoCharge      scrape.Bool         `json:"auto_charge"`
+	BillingType     scrape.String       `json:"billing_type"`
+	DueDate         scrape.Time         `json:"due_date"`
+	Currency        string              `json:"currency"`
+	Plans           lists[plan]         `json:"plans"`
+	Subscriptions   lists[subscription] `json:"subscriptions"`
 }
 
-type acefonePlan struct {
+type plan struct {
 	ID               scrape.String `json:"id"`
 	Name             string        `json:"name"`
 	RenewOnDate      scrape.Time   `json:"renew_on_date"`
@@ -209,18 +222,18 @@ type acefonePlan struct {
 	MinutesAssigned  scrape.Float  `json:"minutes_assigned"`
 }
 
-type acefoneSubscription struct {
+type subscription struct {
 	Name           string       `json:"name"`
 	Title          string       `json:"title"` // the flat sample's name for it
 	Charge         scrape.Float `json:"charge"`
 	ChargePerMonth scrape.Float `json:"charge_per_month"`
 }
 
-// acefoneLists holds the active entries of a list sent either as
+// lists holds the active entries of a list sent either as
 // {"active": [...], "closed": [...]} or as a flat array (all active).
-type acefoneLists[T any] struct{ Active []T }
+type lists[T any] struct{ Active []T }
 
-func (l *acefoneLists[T]) UnmarshalJSON(b []byte) error {
+func (l *lists[T]) UnmarshalJSON(b []byte) error {
 	l.Active = nil
 	switch b = bytes.TrimSpace(b); {
 	case len(b) == 0 || string(b) == "null":
@@ -235,7 +248,7 @@ func (l *acefoneLists[T]) UnmarshalJSON(b []byte) error {
 	return scrape.TypeError(b, "list")
 }
 
-type acefoneDueChargesDoc struct {
+type dueChargesDoc struct {
 	TotalDueAmount scrape.Float `json:"total_due_amount"`
 	Data           []struct {
 		DueAmount     scrape.Float `json:"due_amount"`
@@ -244,13 +257,13 @@ type acefoneDueChargesDoc struct {
 	} `json:"data"`
 }
 
-func (a *acefone) Scrape(ctx context.Context, e *Emitter) error {
+func (a *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 	if err := a.ensureToken(ctx); err != nil {
 		return err
 	}
-	var dash acefoneDashboardDoc
+	var dash dashboardDoc
 	tok := a.currentToken()
-	ok, err := a.client.GetJSON(ctx, acefoneDashboard, &dash)
+	ok, err := a.Client.GetJSON(ctx, Dashboard, &dash)
 	if scrape.StatusOf(err) == http.StatusUnauthorized && a.login != nil {
 		// The token died early (revoked, server restart): log in once more.
 		a.rejected(tok)
@@ -258,7 +271,7 @@ func (a *acefone) Scrape(ctx context.Context, e *Emitter) error {
 			return errors.Join(err, lerr)
 		}
 		tok = a.currentToken()
-		ok, err = a.client.GetJSON(ctx, acefoneDashboard, &dash)
+		ok, err = a.Client.GetJSON(ctx, Dashboard, &dash)
 		if scrape.StatusOf(err) == http.StatusUnauthorized {
 			a.rejected(tok)
 		}
@@ -272,10 +285,10 @@ func (a *acefone) Scrape(ctx context.Context, e *Emitter) error {
 	return err
 }
 
-func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashboardDoc) {
+func (a *scraper) emitDashboard(ctx context.Context, e *provider.Emitter, d *dashboardDoc) {
 	cur := strings.ToUpper(strings.TrimSpace(d.Currency))
 	if cur == "" {
-		e.Fail(a.client.Errorf(acefoneDashboard.Name, 200, scrape.ReasonDecode, "field currency: missing; amounts not exported"))
+		e.Fail(a.Client.Errorf(Dashboard.Name, 200, scrape.ReasonDecode, "field currency: missing; amounts not exported"))
 	}
 	e.Time(nextBillingFamily, d.NextBillingDate, a.loc)
 	e.Bool(autoChargeFamily, d.AutoCharge)
@@ -285,8 +298,8 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 
 	due, dueDate := d.DueCharges, d.DueDate
 	if !due.Valid || (!dueDate.Valid && due.V > 0) {
-		var dc acefoneDueChargesDoc
-		if e.Fetch(ctx, a.client, Read{Endpoint: acefoneDueCharges, Out: &dc}) {
+		var dc dueChargesDoc
+		if e.Fetch(ctx, a.Client, provider.Read{Endpoint: DueCharges, Out: &dc}) {
 			due = cmp.Or(due, dc.TotalDueAmount)
 			if !dueDate.Valid {
 				dueDate = soonestPending(dc, a.loc)
@@ -296,19 +309,19 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 	e.Time(dueFamily, dueDate, a.loc)
 
 	for _, p := range uniquePlanNames(d.Plans.Active) {
-		e.Gauge(planInfoFamily, 1, p.label)
-		e.Time(planDueFamily, p.RenewOnDate, a.loc, p.label)
-		e.GaugeIf(callRemainingFamily, scaled(p.MinutesRemaining, 60), p.label)
-		e.GaugeIf(callConsumedFamily, scaled(p.MinutesConsumed, 60), p.label)
-		e.GaugeIf(callAssignedFamily, scaled(p.MinutesAssigned, 60), p.label)
+		e.Gauge(provider.PlanInfo, 1, p.label)
+		e.Time(provider.PlanDue, p.RenewOnDate, a.loc, p.label)
+		e.GaugeIf(callRemainingFamily, provider.Scaled(p.MinutesRemaining, 60), p.label)
+		e.GaugeIf(callConsumedFamily, provider.Scaled(p.MinutesConsumed, 60), p.label)
+		e.GaugeIf(callAssignedFamily, provider.Scaled(p.MinutesAssigned, 60), p.label)
 	}
 
 	if cur == "" {
 		return // the amounts below need it
 	}
-	e.GaugeIf(balanceFamily, d.Balance, cur)
-	e.GaugeIf(creditLimitFamily, d.CreditLimit, cur)
-	e.GaugeIf(dueChargesFamily, due, cur)
+	e.GaugeIf(provider.Balance, d.Balance, cur)
+	e.GaugeIf(provider.CreditLimit, d.CreditLimit, cur)
+	e.GaugeIf(provider.DueCharges, due, cur)
 	charges := map[string]float64{}
 	for _, s := range d.Subscriptions.Active {
 		name := cmp.Or(s.Name, s.Title)
@@ -323,7 +336,7 @@ func (a *acefone) emitDashboard(ctx context.Context, e *Emitter, d *acefoneDashb
 }
 
 // soonestPending is the earliest due date of a pending due charge.
-func soonestPending(dc acefoneDueChargesDoc, loc *time.Location) scrape.Time {
+func soonestPending(dc dueChargesDoc, loc *time.Location) scrape.Time {
 	var best scrape.Time
 	for _, c := range dc.Data {
 		if !c.DueDate.Valid || (c.PaymentStatus != "" && !strings.EqualFold(c.PaymentStatus, "Pending")) {
@@ -337,13 +350,13 @@ func soonestPending(dc acefoneDueChargesDoc, loc *time.Location) scrape.Time {
 }
 
 type labelledPlan struct {
-	acefonePlan
+	plan
 	label string
 }
 
 // uniquePlanNames labels plans by name, adding the id where two active
 // plans share a name, so that series never collide.
-func uniquePlanNames(plans []acefonePlan) []labelledPlan {
+func uniquePlanNames(plans []plan) []labelledPlan {
 	seen := map[string]int{}
 	for _, p := range plans {
 		seen[p.Name]++
@@ -359,4 +372,13 @@ func uniquePlanNames(plans []acefonePlan) []labelledPlan {
 	slices.SortStableFunc(out, func(a, b labelledPlan) int { return strings.Compare(a.label, b.label) })
 	// Same name and same id twice: keep the first.
 	return slices.CompactFunc(out, func(a, b labelledPlan) bool { return a.label == b.label })
+}
+
+// vendorMessage reads Acefone's error body, {"success": false, "message"}.
+func vendorMessage(b []byte) string {
+	var v struct {
+		Message string `json:"message"`
+	}
+	_ = json.Unmarshal(b, &v)
+	return v.Message
 }
