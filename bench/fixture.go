@@ -18,13 +18,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector"
+	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/config"
-	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 )
 
 // Latency delays every request of a fake by Mean ± Jitter (uniform), as a
@@ -85,8 +87,14 @@ func (l *Latency) Stats() (int64, time.Duration) {
 type Mix []string
 
 var (
-	// Mixed is scenario 1's mix: every provider that has a fake, in turn.
-	Mixed = Mix(sandbox.Providers())
+	// Mixed is scenario 1's mix: every provider, in turn.
+	Mixed = func() Mix {
+		var m Mix
+		for _, p := range collector.Providers {
+			m = append(m, p.Name)
+		}
+		return m
+	}()
 	// AcefoneOnly is scenario 5's fixture: json_exporter is wired to one
 	// vendor's dashboard, the way its users do by hand.
 	AcefoneOnly = Mix{"acefone"}
@@ -135,10 +143,11 @@ func NewFixture(n int, mix Mix, lat *Latency) *Fixture {
 		p := mix[i%len(mix)]
 		name := fmt.Sprintf("%s-%04d", p, i)
 		acct := Account{Account: config.Account{Name: name, Provider: p}}
-		h, key, err := sandbox.FixtureAccount(p, i)
-		if err != nil {
-			panic("bench: " + err.Error())
+		at := slices.IndexFunc(collector.Providers, func(d *provider.Descriptor) bool { return d.Name == p })
+		if at < 0 {
+			panic("bench: no provider " + p)
 		}
+		h, key := collector.Providers[at].Fixture(i)
 		acct.APIKey = key
 		if lat != nil {
 			h = lat.Wrap(h)
@@ -201,7 +210,7 @@ var BenchGlobal = Global{Timeout: 5 * time.Minute, CacheTTL: time.Hour,
 
 // Config is the fixture as a validated config.Config.
 func (f *Fixture) Config(g Global) (*config.Config, error) {
-	return config.Parse([]byte(f.YAML(g)), func(string) (string, bool) { return "", false })
+	return config.Parse([]byte(f.YAML(g)), func(string) (string, bool) { return "", false }, collector.ConfigProviders())
 }
 
 // YAML renders the exporter's config.yml for the fixture. config.Config

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/billing-exporter/billing-exporter/collector/qovery"
 )
 
 // notesMarker separates the generated report from hand-written notes
@@ -123,7 +123,7 @@ func (r *report) write(path string) error {
 	w("## Setup\n\n")
 	w("- Fixture: the sandbox fakes of internal/sandbox on one loopback server, one fake per account with its own credentials, ")
 	w("every request delayed by %s ± %s (uniform). Mixed fixtures assign %s in turn; ", *flagLatency, *flagJitter, strings.Join(Mixed, ", "))
-	w("a DocSpace account reads 6 endpoints, an Acefone account 1 (its dashboard), a Qovery account 1 organization list + 6 per-organization endpoints + %d cluster costs.\n", sandbox.QoveryFixtureClusters)
+	w("a DocSpace account reads 6 endpoints, an Acefone account 1 (its dashboard), a Qovery account 1 organization list + 6 per-organization endpoints + %d cluster costs.\n", qovery.FixtureClusters)
 	w("- Exporter: `go build ./cmd/billing-exporter` of the tree above, run as its own process with a generated config: ")
 	w("max_concurrency %d, account_max_concurrency %d, timeout %s (a request may wait behind a whole cold scrape for a slot), cache_ttl %s unless a row says otherwise; ",
 		BenchGlobal.MaxConcurrency, BenchGlobal.AccountMaxConcurrency, BenchGlobal.Timeout, BenchGlobal.CacheTTL)

@@ -1,4 +1,4 @@
-package collector
+package collector_test
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector/collectortest"
+	"github.com/billing-exporter/billing-exporter/collector/docspace"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 )
@@ -28,23 +30,23 @@ func upstreamCalls(t *testing.T, scrapers, rounds int) int {
 	cfg := &config.Config{Global: config.Global{CacheTTL: config.Duration(5 * time.Minute)}}
 	for _, name := range []string{"a", "b"} {
 		cfg.Accounts = append(cfg.Accounts, config.Account{Name: name, Provider: "docspace",
-			BaseURL: srv.Mount("/"+name, sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey})
+			BaseURL: srv.Mount("/"+name, docspace.NewFake(docspaceKey)), APIKey: docspaceKey})
 	}
-	h := newHarness(t, cfg)
+	h := collectortest.New(t, cfg)
 	for i := 0; i < rounds; i++ {
 		var wg sync.WaitGroup
 		for s := 0; s < scrapers; s++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				h.scrapeWithin(10 * time.Second)
+				h.ScrapeWithin(10 * time.Second)
 			}()
 		}
 		wg.Wait()
-		if up := h.value("billing_up", map[string]string{"account": "a"}); up != 1 {
+		if up := h.Value("billing_up", map[string]string{"account": "a"}); up != 1 {
 			t.Fatalf("round %d: billing_up = %v", i, up)
 		}
-		h.clock.Advance(15 * time.Second)
+		h.Clock.Advance(15 * time.Second)
 	}
 	return len(srv.Requests())
 }
@@ -77,21 +79,21 @@ func TestNeverAnsweredExportsNoValues(t *testing.T) {
 				w.WriteHeader(http.StatusServiceUnavailable)
 				return true
 			})
-			acct, _ := faultProviders[p].account(t, srv, "a")
+			acct, _ := faultAccounts()[p].account(t, srv, "a")
 			retries := 0
-			h := newHarness(t, &config.Config{Global: config.Global{Retries: &retries}, Accounts: []config.Account{acct}})
-			h.scrape()
-			for _, mf := range h.snapshot() {
+			h := collectortest.New(t, &config.Config{Global: config.Global{Retries: &retries}, Accounts: []config.Account{acct}})
+			h.Scrape()
+			for _, mf := range h.Snapshot() {
 				switch name := mf.GetName(); {
 				case name == "billing_up", name == "billing_scrape_duration_seconds", strings.HasPrefix(name, "billing_upstream_"):
 				case strings.HasPrefix(name, "billing_"):
 					t.Errorf("%s exported before any answer: %v", name, mf.GetMetric())
 				}
 			}
-			if up := h.value("billing_up", nil); up != 0 {
+			if up := h.Value("billing_up", nil); up != 0 {
 				t.Errorf("billing_up = %v", up)
 			}
-			if n := h.count("billing_last_success_timestamp_seconds", nil); n != 0 {
+			if n := h.Count("billing_last_success_timestamp_seconds", nil); n != 0 {
 				t.Errorf("last success exported before any success")
 			}
 		})
@@ -106,34 +108,34 @@ func TestStaleValuesWithinMaxStale(t *testing.T) {
 	t.Cleanup(srv.Close)
 	retries := 0
 	cfg := &config.Config{Global: config.Global{Retries: &retries, CacheTTL: config.Duration(5 * time.Minute), MaxStale: config.Duration(time.Hour)},
-		Accounts: []config.Account{{Name: "a", Provider: "docspace", BaseURL: srv.Mount("/a", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey}}}
-	h := newHarness(t, cfg)
-	h.scrape()
-	first := h.value("billing_last_success_timestamp_seconds", nil)
-	if want := float64(h.clock.Now().Unix()); first != want {
+		Accounts: []config.Account{{Name: "a", Provider: "docspace", BaseURL: srv.Mount("/a", docspace.NewFake(docspaceKey)), APIKey: docspaceKey}}}
+	h := collectortest.New(t, cfg)
+	h.Scrape()
+	first := h.Value("billing_last_success_timestamp_seconds", nil)
+	if want := float64(h.Clock.Now().Unix()); first != want {
 		t.Errorf("billing_last_success_timestamp_seconds = %v, want the scrape's time %v", first, want)
 	}
 	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
 		w.WriteHeader(http.StatusBadGateway)
 		return true
 	})
-	h.clock.Advance(30 * time.Minute)
-	h.scrape()
-	if up := h.value("billing_up", nil); up != 0 {
+	h.Clock.Advance(30 * time.Minute)
+	h.Scrape()
+	if up := h.Value("billing_up", nil); up != 0 {
 		t.Errorf("billing_up = %v during the outage, want 0", up)
 	}
-	if v := h.value("billing_balance", map[string]string{"currency": "USD"}); v != 1500.75 {
+	if v := h.Value("billing_balance", map[string]string{"currency": "USD"}); v != 1500.75 {
 		t.Errorf("stale balance = %v, want the last good 1500.75", v)
 	}
-	if v := h.value("billing_last_success_timestamp_seconds", nil); v != first {
+	if v := h.Value("billing_last_success_timestamp_seconds", nil); v != first {
 		t.Errorf("last success moved during the outage: %v -> %v", first, v)
 	}
-	if h.value("billing_upstream_cache_lookups_total", map[string]string{"result": "stale"}) == 0 {
+	if h.Value("billing_upstream_cache_lookups_total", map[string]string{"result": "stale"}) == 0 {
 		t.Error("no stale lookup counted")
 	}
-	h.clock.Advance(31 * time.Minute) // 61 minutes after the last good answer
-	h.scrape()
-	if n := h.count("billing_balance", nil); n != 0 {
+	h.Clock.Advance(31 * time.Minute) // 61 minutes after the last good answer
+	h.Scrape()
+	if n := h.Count("billing_balance", nil); n != 0 {
 		t.Errorf("balance still exported past max_stale (%d series)", n)
 	}
 }
@@ -147,15 +149,15 @@ func TestCacheTTLOverrides(t *testing.T) {
 	t.Cleanup(srv.Close)
 	two := config.Duration(2 * time.Minute)
 	cfg := &config.Config{Global: config.Global{CacheTTL: config.Duration(5 * time.Minute)}, Accounts: []config.Account{
-		{Name: "plain", Provider: "docspace", BaseURL: srv.Mount("/plain", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey},
-		{Name: "custom", Provider: "docspace", BaseURL: srv.Mount("/custom", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey,
+		{Name: "plain", Provider: "docspace", BaseURL: srv.Mount("/plain", docspace.NewFake(docspaceKey)), APIKey: docspaceKey},
+		{Name: "custom", Provider: "docspace", BaseURL: srv.Mount("/custom", docspace.NewFake(docspaceKey)), APIKey: docspaceKey,
 			CacheTTL: &two, EndpointCacheTTL: map[string]config.Duration{
 				"customer/balance": config.Duration(30 * time.Second), "quotas": config.Duration(10 * time.Minute)}},
 	}}
-	h := newHarness(t, cfg)
+	h := collectortest.New(t, cfg)
 	for i := 0; i < 80; i++ { // 20 minutes of 15 s scrapes
-		h.scrape()
-		h.clock.Advance(15 * time.Second)
+		h.Scrape()
+		h.Clock.Advance(15 * time.Second)
 	}
 	count := map[string]int{}
 	for _, r := range srv.Requests() {
@@ -213,12 +215,12 @@ func TestConcurrencyLimitsFromConfig(t *testing.T) {
 		cfg := &config.Config{Global: g}
 		for _, name := range []string{"a", "b", "c"} {
 			cfg.Accounts = append(cfg.Accounts, config.Account{Name: name, Provider: "docspace",
-				BaseURL: srv.Mount("/"+name, sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey, MaxConcurrency: accts[name]})
+				BaseURL: srv.Mount("/"+name, docspace.NewFake(docspaceKey)), APIKey: docspaceKey, MaxConcurrency: accts[name]})
 		}
-		h := newHarness(t, cfg)
-		h.scrape()
+		h := collectortest.New(t, cfg)
+		h.Scrape()
 		for _, name := range []string{"a", "b", "c"} {
-			if up := h.value("billing_up", map[string]string{"account": name}); up != 1 {
+			if up := h.Value("billing_up", map[string]string{"account": name}); up != 1 {
 				t.Errorf("%s: billing_up = %v", name, up)
 			}
 		}
@@ -248,16 +250,16 @@ func TestRequestsPerMinuteFromConfig(t *testing.T) {
 	t.Cleanup(srv.Close)
 	timeout := config.Duration(time.Second)
 	cfg := &config.Config{Accounts: []config.Account{{Name: "a", Provider: "docspace", Timeout: &timeout,
-		BaseURL: srv.Mount("/a", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey, RequestsPerMinute: 6}}}
-	h := newHarness(t, cfg)
-	h.scrapeWithin(5 * time.Second)
+		BaseURL: srv.Mount("/a", docspace.NewFake(docspaceKey)), APIKey: docspaceKey, RequestsPerMinute: 6}}}
+	h := collectortest.New(t, cfg)
+	h.ScrapeWithin(5 * time.Second)
 	if n := len(srv.Requests()); n != 1 {
 		t.Errorf("%d requests reached the vendor, want 1 (6 per minute, one at once)", n)
 	}
-	if n := h.value("billing_upstream_errors_total", map[string]string{"reason": "rate_limited"}); n != 5 {
+	if n := h.Value("billing_upstream_errors_total", map[string]string{"reason": "rate_limited"}); n != 5 {
 		t.Errorf("rate_limited errors: %v, want 5", n)
 	}
-	if up := h.value("billing_up", nil); up != 0 {
+	if up := h.Value("billing_up", nil); up != 0 {
 		t.Errorf("billing_up = %v", up)
 	}
 }
@@ -277,31 +279,31 @@ func TestScrapeDeadlineAnswersWithWhatItHas(t *testing.T) {
 	})
 	t.Cleanup(func() { close(release) })
 	cfg := &config.Config{Global: config.Global{Timeout: config.Duration(time.Minute)}, Accounts: []config.Account{
-		{Name: "slow", Provider: "docspace", BaseURL: srv.Mount("/slow", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey},
-		{Name: "fast", Provider: "docspace", BaseURL: srv.Mount("/fast", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey},
+		{Name: "slow", Provider: "docspace", BaseURL: srv.Mount("/slow", docspace.NewFake(docspaceKey)), APIKey: docspaceKey},
+		{Name: "fast", Provider: "docspace", BaseURL: srv.Mount("/fast", docspace.NewFake(docspaceKey)), APIKey: docspaceKey},
 	}}
-	h := newHarness(t, cfg)
+	h := collectortest.New(t, cfg)
 	// Not a speed target: far below the one-minute request timeout that
 	// the scrape would otherwise wait out.
-	if took := h.scrapeWithin(time.Second); took > 20*time.Second {
+	if took := h.ScrapeWithin(time.Second); took > 20*time.Second {
 		t.Errorf("the scrape took %v; its deadline was 1s", took)
 	}
-	if up := h.value("billing_up", map[string]string{"account": "slow"}); up != 0 {
+	if up := h.Value("billing_up", map[string]string{"account": "slow"}); up != 0 {
 		t.Errorf("slow: billing_up = %v", up)
 	}
-	if up := h.value("billing_up", map[string]string{"account": "fast"}); up != 1 {
+	if up := h.Value("billing_up", map[string]string{"account": "fast"}); up != 1 {
 		t.Errorf("fast: billing_up = %v", up)
 	}
-	if v := h.value("billing_balance", map[string]string{"account": "slow", "currency": "USD"}); v != 1500.75 {
+	if v := h.Value("billing_balance", map[string]string{"account": "slow", "currency": "USD"}); v != 1500.75 {
 		t.Errorf("slow account's balance = %v: endpoints that answered must be exported", v)
 	}
-	if n := h.count("billing_plan_info", map[string]string{"account": "slow"}); n != 0 {
+	if n := h.Count("billing_plan_info", map[string]string{"account": "slow"}); n != 0 {
 		t.Errorf("the endpoint that did not answer exports %d plan series", n)
 	}
-	if n := h.value("billing_upstream_errors_total", map[string]string{"account": "slow", "reason": "timeout"}); n != 1 {
+	if n := h.Value("billing_upstream_errors_total", map[string]string{"account": "slow", "reason": "timeout"}); n != 1 {
 		t.Errorf("timeout errors of the slow account: %v, want 1", n)
 	}
-	if logs := h.logs.String(); !strings.Contains(logs, "account=slow") || !strings.Contains(logs, "endpoint=quota") ||
+	if logs := h.Logs.String(); !strings.Contains(logs, "account=slow") || !strings.Contains(logs, "endpoint=quota") ||
 		!strings.Contains(logs, "reason=timeout") {
 		t.Errorf("the log does not name the account, endpoint and reason:\n%s", logs)
 	}
@@ -325,13 +327,13 @@ func TestMaxResponseBytesFromConfig(t *testing.T) {
 				return true
 			})
 			cfg := &config.Config{Global: config.Global{MaxResponseBytes: tc.limit}, Accounts: []config.Account{{Name: "a",
-				Provider: "docspace", BaseURL: srv.Mount("/a", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey}}}
-			h := newHarness(t, cfg)
-			h.scrape()
-			if up := h.value("billing_up", nil); up != tc.up {
+				Provider: "docspace", BaseURL: srv.Mount("/a", docspace.NewFake(docspaceKey)), APIKey: docspaceKey}}}
+			h := collectortest.New(t, cfg)
+			h.Scrape()
+			if up := h.Value("billing_up", nil); up != tc.up {
 				t.Errorf("billing_up = %v, want %v", up, tc.up)
 			}
-			if n := h.value("billing_upstream_errors_total", map[string]string{"reason": "too_large"}); (n > 0) != (tc.up == 0) {
+			if n := h.Value("billing_upstream_errors_total", map[string]string{"reason": "too_large"}); (n > 0) != (tc.up == 0) {
 				t.Errorf("too_large errors: %v", n)
 			}
 		})

@@ -1,4 +1,4 @@
-package collector
+package collector_test
 
 import (
 	"context"
@@ -10,37 +10,49 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector"
+	"github.com/billing-exporter/billing-exporter/collector/acefone"
+	"github.com/billing-exporter/billing-exporter/collector/collectortest"
+	"github.com/billing-exporter/billing-exporter/collector/docspace"
+	"github.com/billing-exporter/billing-exporter/collector/provider"
+	"github.com/billing-exporter/billing-exporter/collector/qovery"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/readme"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/scrape"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // panicky is a provider whose collector panics, to prove the fan-out
 // contains it.
 type panicky struct{}
 
-func (panicky) Scrape(context.Context, *Emitter) error { panic("boom") }
-func (panicky) Due() time.Time                         { return time.Time{} }
+func (panicky) Scrape(context.Context, *provider.Emitter) error { panic("boom") }
+func (panicky) Due() time.Time                                  { return time.Time{} }
 
 func TestPanicInOneAccountHidesNoOther(t *testing.T) {
 	srv := sandbox.NewServer()
 	t.Cleanup(srv.Close)
 	cfg := &config.Config{Accounts: []config.Account{
-		{Name: "a", Provider: "docspace", BaseURL: srv.Mount("/a", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey},
-		{Name: "b", Provider: "docspace", BaseURL: srv.Mount("/b", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey},
+		{Name: "a", Provider: "docspace", BaseURL: srv.Mount("/a", docspace.NewFake(docspaceKey)), APIKey: docspaceKey},
+		{Name: "b", Provider: "docspace", BaseURL: srv.Mount("/b", docspace.NewFake(docspaceKey)), APIKey: docspaceKey},
 	}}
-	h := newHarness(t, cfg)
-	h.exp.targets[0].scraper = panicky{}
-	h.scrape()
-	if up := h.value("billing_up", map[string]string{"account": "a"}); up != 0 {
+	h := collectortest.New(t, cfg)
+	collector.WrapScrapers(h.Exp, func(account string, s provider.Scraper) provider.Scraper {
+		if account == "a" {
+			return panicky{}
+		}
+		return s
+	})
+	h.Scrape()
+	if up := h.Value("billing_up", map[string]string{"account": "a"}); up != 0 {
 		t.Errorf("panicking account: billing_up = %v", up)
 	}
-	if up := h.value("billing_up", map[string]string{"account": "b"}); up != 1 {
+	if up := h.Value("billing_up", map[string]string{"account": "b"}); up != 1 {
 		t.Errorf("other account: billing_up = %v", up)
 	}
-	if !strings.Contains(h.logs.String(), "collector panicked: boom") {
-		t.Errorf("panic not logged:\n%s", h.logs.String())
+	if !strings.Contains(h.Logs.String(), "collector panicked: boom") {
+		t.Errorf("panic not logged:\n%s", h.Logs.String())
 	}
 }
 
@@ -55,18 +67,18 @@ func TestFailureLogsAreRateLimited(t *testing.T) {
 		return false
 	})
 	cfg := &config.Config{Accounts: []config.Account{{Name: "a", Provider: "docspace",
-		BaseURL: srv.Mount("/a", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey}}}
-	h := newHarness(t, cfg)
+		BaseURL: srv.Mount("/a", docspace.NewFake(docspaceKey)), APIKey: docspaceKey}}}
+	h := collectortest.New(t, cfg)
 	for i := 0; i < 10; i++ {
-		h.scrape()
-		h.clock.Advance(15 * time.Second)
+		h.Scrape()
+		h.Clock.Advance(15 * time.Second)
 	}
-	if n := strings.Count(h.logs.String(), "endpoint=currencies"); n != 1 {
+	if n := strings.Count(h.Logs.String(), "endpoint=currencies"); n != 1 {
 		t.Errorf("a dead endpoint was logged %d times in 10 scrapes within 5 minutes, want once", n)
 	}
-	h.clock.Advance(5 * time.Minute)
-	h.scrape()
-	if n := strings.Count(h.logs.String(), "endpoint=currencies"); n != 2 {
+	h.Clock.Advance(5 * time.Minute)
+	h.Scrape()
+	if n := strings.Count(h.Logs.String(), "endpoint=currencies"); n != 2 {
 		t.Errorf("after 5 minutes the failure was logged %d times in all, want 2", n)
 	}
 }
@@ -75,46 +87,46 @@ func TestReloadKeepsUnchangedAccountsCaches(t *testing.T) {
 	srv := sandbox.NewServer()
 	t.Cleanup(srv.Close)
 	acct := func(name string) config.Account {
-		return config.Account{Name: name, Provider: "docspace", BaseURL: srv.Mount("/"+name, sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey}
+		return config.Account{Name: name, Provider: "docspace", BaseURL: srv.Mount("/"+name, docspace.NewFake(docspaceKey)), APIKey: docspaceKey}
 	}
 	keep, drop, added := acct("keep"), acct("drop"), acct("new")
 	cfg := &config.Config{Global: config.Global{CacheTTL: config.Duration(time.Hour)}, Accounts: []config.Account{keep, drop}}
-	h := newHarness(t, cfg)
-	h.scrape()
+	h := collectortest.New(t, cfg)
+	h.Scrape()
 	before := len(srv.Requests())
 
 	next := &config.Config{Global: config.Global{CacheTTL: config.Duration(time.Hour)}, Accounts: []config.Account{keep, added}}
-	if err := next.Validate(func(string) (string, bool) { return "", false }); err != nil {
+	if err := next.Validate(func(string) (string, bool) { return "", false }, collector.ConfigProviders()); err != nil {
 		t.Fatal(err)
 	}
-	exp, err := h.exp.Reload(next)
+	exp, err := h.Exp.Reload(next)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(accountNames(exp), ","); got != "keep,new" {
 		t.Fatalf("accounts after reload = %s", got)
 	}
-	if exp.targets[0] != h.exp.targets[0] {
+	if !collector.SameTarget(exp, h.Exp, 0) {
 		t.Error("unchanged account was rebuilt: its cache is lost")
 	}
-	if h.count("billing_upstream_cache_lookups_total", map[string]string{"account": "drop"}) == 0 {
+	if h.Count("billing_upstream_cache_lookups_total", map[string]string{"account": "drop"}) == 0 {
 		t.Fatal("test setup: dropped account had no upstream series")
 	}
 	// Swap the harness over to the reloaded exporter.
-	h.use(exp)
-	h.scrape()
+	h.Use(exp)
+	h.Scrape()
 	if n := len(srv.Requests()) - before; n != 6 {
 		t.Errorf("reload made %d upstream requests, want 6 (only the new account's endpoints)", n)
 	}
-	if n := h.count("billing_up", map[string]string{"account": "drop"}); n != 0 {
+	if n := h.Count("billing_up", map[string]string{"account": "drop"}); n != 0 {
 		t.Error("removed account still exported")
 	}
-	if n := h.count("billing_upstream_cache_lookups_total", map[string]string{"account": "drop"}); n != 0 {
+	if n := h.Count("billing_upstream_cache_lookups_total", map[string]string{"account": "drop"}); n != 0 {
 		t.Error("removed account's upstream series still exported")
 	}
 
 	bad := &config.Config{Accounts: []config.Account{{Name: "x", Provider: "nope"}}}
-	if _, err := h.exp.Reload(bad); err == nil {
+	if _, err := h.Exp.Reload(bad); err == nil {
 		t.Error("reload accepted an unknown provider")
 	}
 }
@@ -124,17 +136,17 @@ func TestEndpointCacheTTLKeysAreEndpointNames(t *testing.T) {
 	defer srv.Close()
 	cfg := func(key string) *config.Config {
 		c := &config.Config{Accounts: []config.Account{{Name: "q", Provider: "qovery",
-			BaseURL: srv.Mount("/q/"+strings.ReplaceAll(key, "/", "-"), sandbox.NewQovery("tok")), APIKey: "tok",
+			BaseURL: srv.Mount("/q/"+strings.ReplaceAll(key, "/", "-"), qovery.NewFake("tok")), APIKey: "tok",
 			EndpointCacheTTL: map[string]config.Duration{key: config.Duration(time.Hour)}}}}
-		if err := c.Validate(func(string) (string, bool) { return "", false }); err != nil {
+		if err := c.Validate(func(string) (string, bool) { return "", false }, collector.ConfigProviders()); err != nil {
 			t.Fatal(err)
 		}
 		return c
 	}
-	if _, err := New(cfg("organization/invoice"), Options{}); err != nil {
+	if _, err := collector.New(cfg("organization/invoice"), collector.Options{}); err != nil {
 		t.Errorf("a real endpoint name is refused: %v", err)
 	}
-	_, err := New(cfg("invoice"), Options{})
+	_, err := collector.New(cfg("invoice"), collector.Options{})
 	if err == nil || !strings.Contains(err.Error(), `accounts[0] "q": endpoint_cache_ttl: "invoice" is not a qovery endpoint`) ||
 		!strings.Contains(err.Error(), "organization/invoice") {
 		t.Errorf("unknown endpoint name: %v; want the account, the field and the valid names", err)
@@ -145,8 +157,8 @@ func TestEndpointCacheTTLKeysAreEndpointNames(t *testing.T) {
 // be named in endpoint_cache_ttl.
 func TestCachedEndpointsListEveryEndpointRead(t *testing.T) {
 	h, _, _ := demoHarness(t, nil)
-	h.scrape()
-	mfs := h.snapshot()
+	h.Scrape()
+	mfs := h.Snapshot()
 	seen := 0
 	for _, mf := range mfs {
 		if mf.GetName() != "billing_upstream_requests_total" {
@@ -161,7 +173,7 @@ func TestCachedEndpointsListEveryEndpointRead(t *testing.T) {
 				continue
 			}
 			seen++
-			if !slices.Contains(providers[l["provider"]].endpoints, l["endpoint"]) {
+			if !slices.ContainsFunc(endpoints(l["provider"]), func(ep scrape.Endpoint) bool { return ep.Name == l["endpoint"] }) {
 				t.Errorf("%s endpoint %q is read but not in its provider's endpoints", l["provider"], l["endpoint"])
 			}
 		}
@@ -189,20 +201,20 @@ func TestFailureLogNamesEverythingOnce(t *testing.T) {
 	})
 	retries := 0
 	cfg := &config.Config{Global: config.Global{Retries: &retries}, Accounts: []config.Account{{Name: "a", Provider: "docspace",
-		BaseURL: srv.Mount("/a", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey}}}
-	h := newHarness(t, cfg)
+		BaseURL: srv.Mount("/a", docspace.NewFake(docspaceKey)), APIKey: docspaceKey}}}
+	h := collectortest.New(t, cfg)
 	for i := 0; i < 10; i++ {
-		h.scrape()
-		h.clock.Advance(15 * time.Second)
+		h.Scrape()
+		h.Clock.Advance(15 * time.Second)
 	}
 	var lines []string
-	for _, l := range strings.Split(h.logs.String(), "\n") {
+	for _, l := range strings.Split(h.Logs.String(), "\n") {
 		if strings.Contains(l, "endpoint=currencies") {
 			lines = append(lines, l)
 		}
 	}
 	if len(lines) != 1 || n.Load() < 2 {
-		t.Fatalf("%d failures logged in %d lines, want 1:\n%s", n.Load(), len(lines), h.logs.String())
+		t.Fatalf("%d failures logged in %d lines, want 1:\n%s", n.Load(), len(lines), h.Logs.String())
 	}
 	for _, want := range []string{"level=warn", "provider=docspace", "account=a", "endpoint=currencies", "status=500",
 		"reason=server", `detail="internal error, request id 1"`} {
@@ -218,29 +230,29 @@ func TestFailureLogNamesEverythingOnce(t *testing.T) {
 func TestDuplicateSeries(t *testing.T) {
 	srv := sandbox.NewServer()
 	t.Cleanup(srv.Close)
-	conflicting, repeated := sandbox.NewDocSpace(docspaceKey), sandbox.NewDocSpace(docspaceKey)
-	conflicting.Set(sandbox.DocSpaceBalance, sandbox.DocSpaceOK(map[string]any{"subAccounts": []any{
+	conflicting, repeated := docspace.NewFake(docspaceKey), docspace.NewFake(docspaceKey)
+	conflicting.Set(docspace.Balance.Name, docspace.OK(map[string]any{"subAccounts": []any{
 		map[string]any{"currency": "usd", "amount": 1}, map[string]any{"currency": "USD", "amount": 2}}}))
 	usd := map[string]any{"isoCountryCode": "US", "isoCurrencySymbol": "$", "currencyNativeName": "US Dollar"}
-	repeated.Set(sandbox.DocSpaceCurrencies, sandbox.DocSpaceOK([]any{usd, usd}))
-	h := newHarness(t, &config.Config{Accounts: []config.Account{
+	repeated.Set(docspace.Currencies.Name, docspace.OK([]any{usd, usd}))
+	h := collectortest.New(t, &config.Config{Accounts: []config.Account{
 		{Name: "conflicting", Provider: "docspace", BaseURL: srv.Mount("/c", conflicting), APIKey: docspaceKey},
 		{Name: "repeated", Provider: "docspace", BaseURL: srv.Mount("/r", repeated), APIKey: docspaceKey},
 	}})
-	h.scrape() // fails the test if the registry refuses a series
-	if up := h.value("billing_up", map[string]string{"account": "conflicting"}); up != 0 {
+	h.Scrape() // fails the test if the registry refuses a series
+	if up := h.Value("billing_up", map[string]string{"account": "conflicting"}); up != 0 {
 		t.Errorf("conflicting: billing_up = %v, want 0", up)
 	}
-	if v := h.value("billing_balance", map[string]string{"account": "conflicting", "currency": "USD"}); v != 1 {
+	if v := h.Value("billing_balance", map[string]string{"account": "conflicting", "currency": "USD"}); v != 1 {
 		t.Errorf("conflicting: balance %v, want the first value", v)
 	}
-	if !strings.Contains(h.logs.String(), `billing_balance{currency=\"USD\"} twice with different values (1, 2)`) {
-		t.Errorf("the log does not name the ambiguous series:\n%s", h.logs.String())
+	if !strings.Contains(h.Logs.String(), `billing_balance{currency=\"USD\"} twice with different values (1, 2)`) {
+		t.Errorf("the log does not name the ambiguous series:\n%s", h.Logs.String())
 	}
-	if up := h.value("billing_up", map[string]string{"account": "repeated"}); up != 1 {
+	if up := h.Value("billing_up", map[string]string{"account": "repeated"}); up != 1 {
 		t.Errorf("repeated: billing_up = %v, want 1", up)
 	}
-	if n := h.count("billing_supported_currency_info", map[string]string{"account": "repeated"}); n != 1 {
+	if n := h.Count("billing_supported_currency_info", map[string]string{"account": "repeated"}); n != 1 {
 		t.Errorf("repeated: %d currency series, want 1", n)
 	}
 }
@@ -260,8 +272,8 @@ func shortDuration(d time.Duration) string {
 func TestHelpSaysValuesMayBeCached(t *testing.T) {
 	for _, want := range []string{"cache_ttl old (default " + shortDuration(config.DefaultCacheTTL) + ")",
 		"max_stale (default " + shortDuration(config.DefaultMaxStale) + ")"} {
-		if !strings.Contains(cacheNote, want) {
-			t.Errorf("cacheNote %q does not say %q", cacheNote, want)
+		if !strings.Contains(provider.CacheNote, want) {
+			t.Errorf("provider.CacheNote %q does not say %q", provider.CacheNote, want)
 		}
 	}
 	// Families of the hourly endpoints (plan lists, currencies,
@@ -269,19 +281,19 @@ func TestHelpSaysValuesMayBeCached(t *testing.T) {
 	hourly := map[string]bool{"billing_available_plan_price": true, "billing_supported_currency_info": true,
 		"billing_deployment_restricted": true, "billing_info": true}
 	values := 0
-	for _, f := range families {
-		help := f.help
-		note := cacheNote
-		if hourly[f.name] {
-			note = listCacheNote
+	for _, f := range collector.Families() {
+		help := f.Help
+		note := provider.CacheNote
+		if hourly[f.Name] {
+			note = provider.ListCacheNote
 		}
 		switch {
-		case f.health >= 0:
-			if strings.Contains(help, cacheNote) || strings.Contains(help, listCacheNote) {
-				t.Errorf("%s describes the scrape itself, yet says it is cached", f.name)
+		case f.Health >= 0:
+			if strings.Contains(help, provider.CacheNote) || strings.Contains(help, provider.ListCacheNote) {
+				t.Errorf("%s describes the scrape itself, yet says it is cached", f.Name)
 			}
 		case !strings.Contains(help, note):
-			t.Errorf("%s: HELP does not say values may be cached, and for how long (%q): %s", f.name, note, help)
+			t.Errorf("%s: HELP does not say values may be cached, and for how long (%q): %s", f.Name, note, help)
 		default:
 			values++
 		}
@@ -297,14 +309,14 @@ func upstreamCallsPerHour(t *testing.T, acct func(srv *sandbox.Server) config.Ac
 	t.Helper()
 	srv := sandbox.NewServer()
 	t.Cleanup(srv.Close)
-	h := newHarness(t, &config.Config{Global: config.Global{CacheTTL: config.Duration(config.DefaultCacheTTL)},
+	h := collectortest.New(t, &config.Config{Global: config.Global{CacheTTL: config.Duration(config.DefaultCacheTTL)},
 		Accounts: []config.Account{acct(srv)}})
 	for i := 0; i < 240; i++ {
-		h.scrape()
-		if up := h.value("billing_up", nil); up != 1 {
-			t.Fatalf("billing_up = %v\n%s", up, h.logs.String())
+		h.Scrape()
+		if up := h.Value("billing_up", nil); up != 1 {
+			t.Fatalf("billing_up = %v\n%s", up, h.Logs.String())
 		}
-		h.clock.Advance(15 * time.Second)
+		h.Clock.Advance(15 * time.Second)
 	}
 	return len(srv.Requests())
 }
@@ -315,7 +327,7 @@ func TestReadmeProtectingVendorAPIs(t *testing.T) {
 	text := strings.Join(strings.Fields(readme.Section(t, "Protecting vendor APIs")), " ")
 	for _, want := range []string{
 		"`cache_ttl` (default " + shortDuration(config.DefaultCacheTTL) + ")",
-		"cluster lists for " + shortDuration(docspaceQuotas.TTL),
+		"cluster lists for " + shortDuration(docspace.Quotas.TTL),
 		"`global.max_concurrency` (" + fmt.Sprint(config.DefaultMaxConcurrency) + ")",
 		"`account_max_concurrency` (" + fmt.Sprint(config.DefaultAccountMaxConc) + ")",
 		"`max_stale` (default " + shortDuration(config.DefaultMaxStale) + ")",
@@ -333,20 +345,20 @@ func TestReadmeProtectingVendorAPIs(t *testing.T) {
 		acct             func(srv *sandbox.Server) config.Account
 	}{
 		{"docspace", "4 × 12 + 2 = 50", 50, func(srv *sandbox.Server) config.Account {
-			return config.Account{Name: "d", Provider: "docspace", BaseURL: srv.Mount("/d", sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey}
+			return config.Account{Name: "d", Provider: "docspace", BaseURL: srv.Mount("/d", docspace.NewFake(docspaceKey)), APIKey: docspaceKey}
 		}},
 		{"acefone", "| 12, at most", 12, func(srv *sandbox.Server) config.Account {
-			return config.Account{Name: "a", Provider: "acefone", BaseURL: srv.Mount("/a", sandbox.NewAcefone(acefoneKey, "", "")), APIKey: acefoneKey}
+			return config.Account{Name: "a", Provider: "acefone", BaseURL: srv.Mount("/a", acefone.NewFake(acefoneKey, "", "")), APIKey: acefoneKey}
 		}},
 		{"acefone without due data", "2 × 12 = 24", 24, func(srv *sandbox.Server) config.Account {
-			fake := sandbox.NewAcefone(acefoneKey, "", "")
-			dash := sandbox.AcefoneDashboardDoc()
+			fake := acefone.NewFake(acefoneKey, "", "")
+			dash := acefone.DashboardDoc()
 			delete(dash, "due_charges")
 			fake.Set("billing/dashboard", sandbox.Reply{Body: dash})
 			return config.Account{Name: "a", Provider: "acefone", BaseURL: srv.Mount("/a", fake), APIKey: acefoneKey}
 		}},
 		{"qovery", "1 + (4 + 2) × 12 + 2 = 75", 75, func(srv *sandbox.Server) config.Account {
-			return config.Account{Name: "q", Provider: "qovery", BaseURL: srv.Mount("/q", sandbox.NewQovery(qoveryToken, qoveryOrgs()[0])), APIKey: qoveryToken}
+			return fixtureAccount(t, srv, &qovery.Provider, "q")
 		}},
 	} {
 		t.Run(tc.provider, func(t *testing.T) {
@@ -357,5 +369,28 @@ func TestReadmeProtectingVendorAPIs(t *testing.T) {
 				t.Errorf("an hour of scrapes made %d upstream calls; README says %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// Every provider's series pass promlint side by side.
+func TestLintAllProviders(t *testing.T) {
+	srv := newServer(t)
+	cfg := &config.Config{}
+	for _, p := range collector.Providers {
+		cfg.Accounts = append(cfg.Accounts, fixtureAccount(t, srv, p, p.Name))
+	}
+	h := collectortest.New(t, cfg)
+	h.Scrape()
+	for _, p := range collector.Providers {
+		if up := h.Value("billing_up", map[string]string{"account": p.Name}); up != 1 {
+			t.Errorf("%s: billing_up = %v", p.Name, up)
+		}
+	}
+	problems, err := testutil.GatherAndLint(h.Reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
 	}
 }

@@ -1,8 +1,9 @@
-package collector
+package collector_test
 
 import (
 	"testing"
 
+	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/config"
 )
 
@@ -11,11 +12,11 @@ import (
 // checked here, against each provider's endpoints). New calls no vendor.
 func TestFullConfigBuildsCollectors(t *testing.T) {
 	t.Chdir("../config") // the file names its secret files relative to there
-	cfg, err := config.Load("testdata/full.yml")
+	cfg, err := config.Load("testdata/full.yml", collector.ConfigProviders())
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp, err := New(cfg, Options{})
+	exp, err := collector.New(cfg, collector.Options{})
 	if err != nil {
 		t.Fatalf("full.yml loads but does not build: %v", err)
 	}

@@ -1,4 +1,4 @@
-package collector
+package collector_test
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector"
+	"github.com/billing-exporter/billing-exporter/collector/collectortest"
 	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/internal/series"
@@ -26,7 +28,7 @@ import (
 // writes it. It serves /metrics on loopback.
 type demoExporter struct {
 	demo   *sandbox.Demo
-	exp    *Exporter
+	exp    *collector.Exporter
 	shared *prometheus.Registry
 	url    string
 	logs   *testlog.Buffer
@@ -34,14 +36,14 @@ type demoExporter struct {
 
 func startDemoExporter(t *testing.T, now func() time.Time) *demoExporter {
 	t.Helper()
-	demo, err := sandbox.StartDemo(now)
+	demo, err := collector.StartDemo(now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(demo.Close)
 	d := &demoExporter{demo: demo, shared: prometheus.NewRegistry(), logs: &testlog.Buffer{}}
-	NewSelfMetrics(d.shared)
-	d.exp, err = New(demo.Config, Options{Logger: log.NewLogfmtLogger(d.logs), Metrics: scrape.NewMetrics(d.shared), Now: now})
+	collector.NewSelfMetrics(d.shared)
+	d.exp, err = collector.New(demo.Config, collector.Options{Logger: log.NewLogfmtLogger(d.logs), Metrics: scrape.NewMetrics(d.shared), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +98,7 @@ func seriesValue(t *testing.T, body, s string) float64 {
 // with two currencies, one on a trial that ends in two days), and balances
 // that drift down as time passes.
 func TestDemoServesEveryProviderOverHTTP(t *testing.T) {
-	clock := newFakeClock()
+	clock := collectortest.NewClock()
 	d := startDemoExporter(t, clock.Now)
 	body := d.metrics(t)
 
@@ -155,10 +157,10 @@ func TestDemoServesEveryProviderOverHTTP(t *testing.T) {
 // testutil's lint over everything /metrics serves with all three providers
 // registered: billing families, upstream metrics, the exporter's own.
 func TestDemoWholeRegistryLint(t *testing.T) {
-	clock := newFakeClock()
+	clock := collectortest.NewClock()
 	d := startDemoExporter(t, clock.Now)
 	whole := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
-		return gatherParsed(context.Background(), d.exp, d.shared)
+		return collectortest.GatherParsed(context.Background(), d.exp, d.shared)
 	})
 	problems, err := testutil.GatherAndLint(whole)
 	if err != nil {
@@ -184,5 +186,29 @@ func TestDemoWholeRegistryLint(t *testing.T) {
 	}
 	if !providers["docspace"] || !providers["acefone"] {
 		t.Errorf("balances of %v only", providers)
+	}
+}
+
+// Every provider of the list has a demo account, on loopback.
+func TestDemoHasEveryProvider(t *testing.T) {
+	d, err := collector.StartDemo(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	accounts := map[string]int{}
+	for _, a := range d.Config.Accounts {
+		accounts[a.Provider]++
+		if !strings.HasPrefix(a.BaseURL, "http://127.0.0.1:") {
+			t.Errorf("%s: %s is not loopback", a.Name, a.BaseURL)
+		}
+	}
+	for _, p := range collector.Providers {
+		if accounts[p.Name] == 0 {
+			t.Errorf("provider %s has no demo account", p.Name)
+		}
+	}
+	if accounts["docspace"] != 2 {
+		t.Errorf("demo accounts per provider: %v", accounts)
 	}
 }

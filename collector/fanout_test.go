@@ -1,16 +1,17 @@
-package collector
+package collector_test
 
 import (
 	"context"
 	"fmt"
 	"net/http"
 	"runtime"
-	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector/collectortest"
+	"github.com/billing-exporter/billing-exporter/collector/docspace"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // TestScrapeFanOutIsBounded: while a hanging vendor holds every upstream
@@ -20,9 +21,12 @@ func TestScrapeFanOutIsBounded(t *testing.T) {
 	srv := sandbox.NewServer()
 	t.Cleanup(srv.Close)
 	release := make(chan struct{})
-	var inflight atomic.Int32
+	arrived := make(chan struct{}, 1<<12)
 	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
-		inflight.Add(1)
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -34,24 +38,23 @@ func TestScrapeFanOutIsBounded(t *testing.T) {
 	for i := range n {
 		name := fmt.Sprintf("acct-%03d", i)
 		cfg.Accounts = append(cfg.Accounts, config.Account{Name: name, Provider: "docspace",
-			BaseURL: srv.Mount("/"+name, sandbox.NewDocSpace(docspaceKey)), APIKey: docspaceKey})
+			BaseURL: srv.Mount("/"+name, docspace.NewFake(docspaceKey)), APIKey: docspaceKey})
 	}
-	h := newHarness(t, cfg)
+	h := collectortest.New(t, cfg)
 
 	before := runtime.NumGoroutine()
 	done := make(chan struct{})
 	go func() {
-		h.exp.render(context.Background())
+		_, _ = h.Exp.Gather(context.Background(), prometheus.NewRegistry())
 		close(done)
 	}()
-	for inflight.Load() < slots {
-		time.Sleep(time.Millisecond)
+	for range slots {
+		<-arrived
 	}
 	// Every chance for the scrape to start more accounts than it should.
-	for range 100 {
+	for range 1000 {
 		runtime.Gosched()
 	}
-	time.Sleep(20 * time.Millisecond)
 	// Bounded, about 120: each account in flight reads its endpoints
 	// concurrently. Unbounded, several per account: thousands.
 	if extra := runtime.NumGoroutine() - before; extra > n/2 {

@@ -49,3 +49,6 @@ var catalog = func() []*provider.Family {
 	slices.SortFunc(all, func(a, b *provider.Family) int { return strings.Compare(a.Name, b.Name) })
 	return slices.CompactFunc(all, func(a, b *provider.Family) bool { return a == b })
 }()
+
+// Families is every family the exporter may write, in name order.
+func Families() []*provider.Family { return catalog }

@@ -1,4 +1,4 @@
-package collector
+package collector_test
 
 import (
 	"regexp"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/readme"
 	"github.com/billing-exporter/billing-exporter/scrape"
@@ -117,10 +118,13 @@ func registeredMetrics(t *testing.T) map[string][]string {
 	t.Helper()
 	rec := &descRecorder{}
 	upstream := scrape.NewMetrics(rec)
-	NewSelfMetrics(rec)
-	RegisterShardMetrics(rec, config.Unsharded, func() int { return 0 })
+	collector.NewSelfMetrics(rec)
+	collector.RegisterShardMetrics(rec, config.Unsharded, func() int { return 0 })
 	out := map[string][]string{}
-	for _, d := range append(Families(), upstream.Families()...) {
+	for _, f := range collector.Families() {
+		out[f.Name] = f.Names
+	}
+	for _, d := range upstream.Families() {
 		out[d.Name] = d.Labels
 	}
 	for _, d := range rec.descs {
@@ -197,7 +201,7 @@ func TestReadmeDocumentsEveryRegisteredMetric(t *testing.T) {
 			t.Errorf("%s is registered but in no README metrics table", name)
 		}
 	}
-	for _, p := range append([]string{""}, config.Providers()...) {
+	for _, p := range append([]string{""}, providerNames()...) {
 		if len(readme.tables[p]) == 0 {
 			t.Errorf("README has no metrics table for provider %q", p)
 		}
@@ -214,8 +218,10 @@ func TestReadmeMetricSourcesNameAnEndpoint(t *testing.T) {
 			continue
 		}
 		var words []string
-		for _, ep := range providers[provider].endpoints {
-			words = append(words, regexp.QuoteMeta(ep), regexp.QuoteMeta(ep[strings.LastIndex(ep, "/")+1:]))
+		var names []string
+		for _, ep := range endpoints(provider) {
+			names = append(names, ep.Name)
+			words = append(words, regexp.QuoteMeta(ep.Name), regexp.QuoteMeta(ep.Name[strings.LastIndex(ep.Name, "/")+1:]))
 		}
 		if len(words) == 0 {
 			t.Errorf("README table for %q, a provider without endpoints", provider)
@@ -224,7 +230,7 @@ func TestReadmeMetricSourcesNameAnEndpoint(t *testing.T) {
 		endpoint := regexp.MustCompile(`(^|[^A-Za-z_])(` + strings.Join(words, "|") + `)([^A-Za-z_]|$)`)
 		for _, row := range rows {
 			if !endpoint.MatchString(row.source) {
-				t.Errorf("README %s (%s): source %q names none of the endpoints %v", strings.Join(row.names, ", "), provider, row.source, providers[provider].endpoints)
+				t.Errorf("README %s (%s): source %q names none of the endpoints %v", strings.Join(row.names, ", "), provider, row.source, names)
 			}
 		}
 	}
@@ -241,9 +247,9 @@ func TestReadmeProviderTablesMatchWhatTheDemoEmits(t *testing.T) {
 		}
 	}
 	h, demo, _ := demoHarness(t, nil)
-	h.scrape()
+	h.Scrape()
 	emitted := map[string]map[string]bool{}
-	for _, mf := range h.snapshot() {
+	for _, mf := range h.Snapshot() {
 		for _, m := range mf.GetMetric() {
 			for _, l := range m.GetLabel() {
 				if l.GetName() == "provider" && !health[mf.GetName()] {
@@ -256,11 +262,11 @@ func TestReadmeProviderTablesMatchWhatTheDemoEmits(t *testing.T) {
 		}
 	}
 	for _, a := range demo.Config.Accounts {
-		if up := h.value("billing_up", map[string]string{"account": a.Name}); up != 1 {
-			t.Fatalf("demo account %s: billing_up %v\n%s", a.Name, up, h.logs)
+		if up := h.Value("billing_up", map[string]string{"account": a.Name}); up != 1 {
+			t.Fatalf("demo account %s: billing_up %v\n%s", a.Name, up, h.Logs)
 		}
 	}
-	for _, provider := range config.Providers() {
+	for _, provider := range providerNames() {
 		documented := map[string]bool{}
 		for _, row := range readme.tables[provider] {
 			for _, n := range row.names {

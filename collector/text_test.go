@@ -1,4 +1,4 @@
-package collector
+package collector_test
 
 import (
 	"context"
@@ -6,27 +6,30 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector"
+	"github.com/billing-exporter/billing-exporter/collector/collectortest"
+	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 )
 
 // countingScraper counts the runs of a scraper, keeping its due.
 type countingScraper struct {
-	Scraper
+	provider.Scraper
 	runs atomic.Int64
 }
 
-func (c *countingScraper) Scrape(ctx context.Context, e *Emitter) error {
+func (c *countingScraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 	c.runs.Add(1)
 	return c.Scraper.Scrape(ctx, e)
 }
 
 // demoHarness is a harness on the demo's accounts, the demo's vendors
 // on the harness's clock, with each scraper counting its runs.
-func demoHarness(t *testing.T, edit func(*config.Config)) (*harness, *sandbox.Demo, map[string]*countingScraper) {
+func demoHarness(t *testing.T, edit func(*config.Config)) (*collectortest.Harness, *sandbox.Demo, map[string]*countingScraper) {
 	t.Helper()
-	clock := newFakeClock()
-	demo, err := sandbox.StartDemo(clock.Now)
+	clock := collectortest.NewClock()
+	demo, err := collector.StartDemo(clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,27 +38,26 @@ func demoHarness(t *testing.T, edit func(*config.Config)) (*harness, *sandbox.De
 	if edit != nil {
 		edit(&cfg)
 	}
-	h := newHarnessOn(t, &cfg, clock)
+	h := collectortest.NewOn(t, &cfg, clock)
 	runs := map[string]*countingScraper{}
-	for _, tg := range h.exp.targets {
-		c := &countingScraper{Scraper: tg.scraper}
-		tg.scraper = c
-		runs[tg.acct.Name] = c
-	}
+	collector.WrapScrapers(h.Exp, func(account string, s provider.Scraper) provider.Scraper {
+		runs[account] = &countingScraper{Scraper: s}
+		return runs[account]
+	})
 	return h, demo, runs
 }
 
 // step scrapes once and checks how often acct's scraper ran and whether
 // it was up.
-func (h *harness) step(what string, c *countingScraper, acct string, wantRuns int64, wantUp float64) {
-	h.t.Helper()
+func step(t *testing.T, h *collectortest.Harness, what string, c *countingScraper, acct string, wantRuns int64, wantUp float64) {
+	t.Helper()
 	before := c.runs.Load()
-	h.scrape()
+	h.Scrape()
 	if got := c.runs.Load() - before; got != wantRuns {
-		h.t.Errorf("%s: scraper ran %d times, want %d", what, got, wantRuns)
+		t.Errorf("%s: scraper ran %d times, want %d", what, got, wantRuns)
 	}
-	if up := h.value("billing_up", map[string]string{"account": acct}); up != wantUp {
-		h.t.Errorf("%s: billing_up %v, want %v", what, up, wantUp)
+	if up := h.Value("billing_up", map[string]string{"account": acct}); up != wantUp {
+		t.Errorf("%s: billing_up %v, want %v", what, up, wantUp)
 	}
 }
 
@@ -67,22 +69,22 @@ func TestTextReuseAndInvalidation(t *testing.T) {
 	main := runs["docspace-main"]
 	step := func(what string, wantRuns int64, wantUp float64) {
 		t.Helper()
-		h.step(what, main, "docspace-main", wantRuns, wantUp)
+		step(t, h, what, main, "docspace-main", wantRuns, wantUp)
 	}
 	hits := func() float64 {
-		v, _ := h.find("billing_upstream_cache_lookups_total", map[string]string{"account": "docspace-main", "result": "hit"})
+		v, _ := h.Find("billing_upstream_cache_lookups_total", map[string]string{"account": "docspace-main", "result": "hit"})
 		return v
 	}
 	balance := map[string]string{"account": "docspace-main", "currency": "USD"}
 
 	step("cold", 1, 1)
-	h0, cold := hits(), h.value("billing_balance", balance)
+	h0, cold := hits(), h.Value("billing_balance", balance)
 	step("warm", 0, 1)
 	h1 := hits()
 	if h1 != h0 {
 		t.Errorf("cache hits: a reused scrape counted %v", h1-h0)
 	}
-	if reused := h.value("billing_balance", balance); reused != cold {
+	if reused := h.Value("billing_balance", balance); reused != cold {
 		t.Errorf("reused balance %v, the scrape it reuses %v", reused, cold)
 	}
 	for name, c := range runs {
@@ -97,13 +99,13 @@ func TestTextReuseAndInvalidation(t *testing.T) {
 
 	// The cache expires: the scraper refreshes, and what it rendered from
 	// the answers it cached is what the next ones reuse.
-	h.clock.Advance(6 * time.Second)
+	h.Clock.Advance(6 * time.Second)
 	step("refresh", 1, 1)
 	step("reused again", 0, 1)
 
 	// A failure: stale answers, up 0, never reused.
 	demo.Server.SetFault(sandbox.FailUnder("/docspace/main"))
-	h.clock.Advance(6 * time.Second)
+	h.Clock.Advance(6 * time.Second)
 	step("failing", 1, 0)
 	step("still failing", 1, 0)
 	demo.Server.SetFault(nil)
@@ -119,12 +121,12 @@ func TestTextRunsAcefoneWhenTokenDue(t *testing.T) {
 	})
 	step := func(what string, want int64) {
 		t.Helper()
-		h.step(what, runs["acefone-uk"], "acefone-uk", want, 1)
+		step(t, h, what, runs["acefone-uk"], "acefone-uk", want, 1)
 	}
 	step("cold", 1)
 	step("warm", 1)
 	step("reused", 0)
-	h.clock.Advance(56 * time.Minute) // within tokenMargin of the token's end
+	h.Clock.Advance(56 * time.Minute) // within tokenMargin of the token's end
 	step("token due", 1)
 	step("after renewal", 1)
 	step("reused again", 0)

@@ -32,7 +32,7 @@ func env(name string) (string, bool) {
 
 func parse(t *testing.T, doc string) (*Config, error) {
 	t.Helper()
-	return Parse([]byte(doc), env)
+	return Parse([]byte(doc), env, testProviders)
 }
 
 // account wraps the lines of one account (indented by four) in a file.
@@ -199,7 +199,7 @@ func TestSecretNeverPrints(t *testing.T) {
 	raw := Account{Name: "d", Provider: "acefone", BaseURL: "https://api.acefone.in", APIKey: s,
 		Settings: Settings{"username": Setting("u"), "password": Setting(fileKey)}}
 	c := &Config{Accounts: []Account{raw}}
-	if err := c.Validate(env); err != nil {
+	if err := c.Validate(env, testProviders); err != nil {
 		t.Fatal(err)
 	}
 	a := c.Accounts[0]
@@ -227,7 +227,7 @@ func TestSecretNeverPrints(t *testing.T) {
 }
 
 func TestSummary(t *testing.T) {
-	c, err := Load("testdata/full.yml")
+	c, err := Load("testdata/full.yml", testProviders)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestSummary(t *testing.T) {
 }
 
 func TestLoadFull(t *testing.T) {
-	c, err := Load("testdata/full.yml")
+	c, err := Load("testdata/full.yml", testProviders)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,18 +305,18 @@ func TestExampleConfig(t *testing.T) {
 	for _, f := range []string{"/run/secrets/docspace", "/run/secrets/acefone-in-password", "/run/secrets/acefone", "/run/secrets/qovery"} {
 		doc = strings.ReplaceAll(doc, f+"\n", "testdata/docspace.key\n")
 	}
-	if _, err := Parse([]byte(doc), env); err != nil {
+	if _, err := Parse([]byte(doc), env, testProviders); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestLoadErrors(t *testing.T) {
-	_, err := Load("testdata/bad-base-url.yml")
+	_, err := Load("testdata/bad-base-url.yml", testProviders)
 	want := `testdata/bad-base-url.yml: accounts[1] "docspace-main": base_url: "portal.onlyoffice.com" must start with https:// (or http://)`
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}
-	_, err = Load("testdata/missing.yml")
+	_, err = Load("testdata/missing.yml", testProviders)
 	if want := "reading config: open testdata/missing.yml: no such file or directory"; err == nil || err.Error() != want {
 		t.Errorf("got %v", err)
 	}
@@ -325,7 +325,7 @@ func TestLoadErrors(t *testing.T) {
 // Validate is what the demo calls on a Config it builds itself.
 func TestValidateBuiltConfig(t *testing.T) {
 	c := &Config{Accounts: []Account{{Name: "demo", Provider: "docspace", BaseURL: "http://127.0.0.1:1", APIKey: "k"}}}
-	if err := c.Validate(env); err != nil {
+	if err := c.Validate(env, testProviders); err != nil {
 		t.Fatal(err)
 	}
 	if c.Global.Timeout.D() != DefaultTimeout {

@@ -30,7 +30,7 @@ func TestHardeningLoadErrors(t *testing.T) {
 			`api_key: "sk-abc"`, "timeout: 0s"), `accounts[0] "d": timeout: 0 would leave`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse([]byte(tc.doc), env)
+			_, err := Parse([]byte(tc.doc), env, testProviders)
 			if err == nil {
 				t.Fatalf("loaded; want an error containing %q", tc.want)
 			}
@@ -48,7 +48,7 @@ func TestHardeningLoadErrors(t *testing.T) {
 func TestOrganizationIDUUIDLoads(t *testing.T) {
 	doc := account("name: q", "provider: qovery", "base_url: https://api.qovery.com", "api_key: qov-token",
 		"organization_id: 0d3d1f62-53a4-4b0e-9b59-6a5e3c1d2f4a")
-	if _, err := Parse([]byte(doc), env); err != nil {
+	if _, err := Parse([]byte(doc), env, testProviders); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -58,7 +58,7 @@ func TestOrganizationIDUUIDLoads(t *testing.T) {
 func TestZeroDurationsSwitchOff(t *testing.T) {
 	docspace := account("name: d", "provider: docspace", "base_url: https://portal.onlyoffice.com", `api_key: "sk-abc"`,
 		"cache_ttl: 0s", "endpoint_cache_ttl: {quota: 0s}")
-	c, err := Parse([]byte("global:\n  cache_ttl: 0s\n  max_stale: 0\n"+docspace), env)
+	c, err := Parse([]byte("global:\n  cache_ttl: 0s\n  max_stale: 0\n"+docspace), env, testProviders)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestZeroDurationsSwitchOff(t *testing.T) {
 		}
 	}
 	// Left out: the defaults.
-	c, err = Parse([]byte(account("name: d", "provider: docspace", "base_url: https://portal.onlyoffice.com", `api_key: "sk-abc"`)), env)
+	c, err = Parse([]byte(account("name: d", "provider: docspace", "base_url: https://portal.onlyoffice.com", `api_key: "sk-abc"`)), env, testProviders)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,11 +78,11 @@ func TestZeroDurationsSwitchOff(t *testing.T) {
 		t.Errorf("defaults: cache_ttl %v max_stale %v timeout %v", c.Global.CacheTTL.D(), c.Global.MaxStale.D(), c.Global.Timeout.D())
 	}
 	// The summary says 0s, and reads back as off.
-	c, _ = Parse([]byte("global:\n  cache_ttl: 0s\n"+docspace), env)
+	c, _ = Parse([]byte("global:\n  cache_ttl: 0s\n"+docspace), env, testProviders)
 	if !strings.Contains(c.Summary(), "cache_ttl: 0s") {
 		t.Errorf("summary:\n%s", c.Summary())
 	}
-	back, err := Parse([]byte(c.Summary()), env)
+	back, err := Parse([]byte(c.Summary()), env, testProviders)
 	if err != nil || back.Global.CacheTTL.D() != 0 || back.Global.MaxStale.D() != time.Hour {
 		t.Errorf("summary read back: %v, cache_ttl %v", err, back.Global.CacheTTL.D())
 	}

@@ -6,11 +6,10 @@ import (
 	"testing"
 )
 
-// Options whose keys the strict check could not all see are refused when
-// the provider registers, not when a config happens to use them.
-func TestRegisterProviderRefusesUncheckableOptions(t *testing.T) {
+// Options whose keys the strict check could not all see are refused
+// whichever key an account sets, even none.
+func TestUncheckableOptionsAreRefused(t *testing.T) {
 	for name, options := range map[string]func() any{
-		"none":          nil,
 		"not a pointer": func() any { return struct{}{} },
 		"untagged":      func() any { return &struct{ Region string }{} },
 		"nested struct": func() any {
@@ -24,17 +23,11 @@ func TestRegisterProviderRefusesUncheckableOptions(t *testing.T) {
 			}{}
 		},
 	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: registered", name)
-				}
-			}()
-			RegisterProvider("test", Provider{Options: options})
-		}()
-	}
-	if _, ok := providers["test"]; ok {
-		t.Error("a refused provider is in the registry")
+		ps := append(Providers{{Name: "test", Options: options}}, testProviders...)
+		c := &Config{Accounts: []Account{{Name: "t", Provider: "test", BaseURL: "https://t.example.com", APIKey: "k"}}}
+		if err := c.Validate(env, ps); err == nil || !strings.Contains(err.Error(), "provider test: ") {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
 
@@ -42,8 +35,8 @@ func TestRegisterProviderRefusesUncheckableOptions(t *testing.T) {
 func TestOptionsOfAnotherType(t *testing.T) {
 	c := &Config{Accounts: []Account{{Name: "q", Provider: "qovery", BaseURL: "https://api.qovery.com", APIKey: "k",
 		Options: &struct{}{}}}}
-	err := c.Validate(env)
-	if err == nil || !strings.HasPrefix(err.Error(), `accounts[0] "q": options: provider qovery reads *collector.qoveryOptions, got *struct {}`) {
+	err := c.Validate(env, testProviders)
+	if err == nil || !strings.HasPrefix(err.Error(), `accounts[0] "q": options: provider qovery reads *qovery.Options, got *struct {}`) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -60,11 +53,14 @@ type widgetOptions struct {
 // printed and required as api_key is.
 func TestProviderWithItsOwnKeys(t *testing.T) {
 	var checked *widgetOptions
-	RegisterProvider("widget", Provider{Options: func() any { return &widgetOptions{} }, Check: func(a *Account) error {
+	ps := append(Providers{{Name: "widget", Options: func() any { return &widgetOptions{} }, Check: func(a *Account) error {
 		checked = a.Options.(*widgetOptions)
 		return nil
-	}})
-	t.Cleanup(func() { delete(providers, "widget") })
+	}}}, testProviders...)
+	parse := func(t *testing.T, doc string) (*Config, error) {
+		t.Helper()
+		return Parse([]byte(doc), env, ps)
+	}
 	widget := func(lines ...string) string {
 		return account(append([]string{"name: w", "provider: widget", "base_url: https://widget.example.com"}, lines...)...)
 	}
@@ -105,7 +101,7 @@ func TestProviderWithItsOwnKeys(t *testing.T) {
 	if s.Owns("w") || s.Owns("other2") {
 		t.Fatal("test names on shard 1; pick others")
 	}
-	if c, err := ParseShard([]byte(doc), env, s); err != nil || len(c.Elsewhere) != 2 {
+	if c, err := ParseShard([]byte(doc), env, s, ps); err != nil || len(c.Elsewhere) != 2 {
 		t.Fatalf("other shards' tokens: %v", err)
 	}
 }

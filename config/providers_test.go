@@ -1,5 +1,9 @@
 package config_test
 
-// Providers register themselves from their files in the collector
-// package; the config tests validate accounts of each of them.
-import _ "github.com/billing-exporter/billing-exporter/collector"
+import (
+	"github.com/billing-exporter/billing-exporter/collector"
+	"github.com/billing-exporter/billing-exporter/config"
+)
+
+// The config tests validate accounts of the real providers.
+func init() { config.SetTestProviders(collector.ConfigProviders()) }

@@ -110,10 +110,10 @@ func shardedFile(t *testing.T, n int, mine Shard) string {
 func TestLoadShardWithoutOtherShardsSecrets(t *testing.T) {
 	mine := Shard{Index: 1, Total: 3}
 	path := shardedFile(t, 20, mine)
-	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "api_key_file: cannot read") {
+	if _, err := Load(path, testProviders); err == nil || !strings.Contains(err.Error(), "api_key_file: cannot read") {
 		t.Fatalf("Load of the whole file: err = %v, want a missing key file", err)
 	}
-	c, err := LoadShard(path, mine)
+	c, err := LoadShard(path, mine, testProviders)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestLoadShardWithoutOtherShardsSecrets(t *testing.T) {
 	}
 	// A missing key of this shard's own account is still an error.
 	other := shardedFile(t, 20, Shard{Index: 2, Total: 3})
-	if _, err := LoadShard(other, mine); err == nil || !strings.Contains(err.Error(), "api_key_file: cannot read") {
+	if _, err := LoadShard(other, mine, testProviders); err == nil || !strings.Contains(err.Error(), "api_key_file: cannot read") {
 		t.Fatalf("own key file missing: err = %v", err)
 	}
 }
@@ -159,7 +159,7 @@ func TestParseShardChecksOtherShardsAccounts(t *testing.T) {
 			doc := "accounts:\n" +
 				"  - name: customer-00\n    provider: docspace\n    base_url: https://a.example.com\n    api_key: k\n" +
 				"  - name: customer-01\n    base_url: https://b.example.com\n    " + tc.account + "\n"
-			c, err := ParseShard([]byte(doc), env, mine)
+			c, err := ParseShard([]byte(doc), env, mine, testProviders)
 			if tc.want == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -177,11 +177,11 @@ func TestParseShardChecksOtherShardsAccounts(t *testing.T) {
 	// This shard's own password file must exist, as Load requires.
 	own := "accounts:\n  - name: customer-00\n    provider: acefone\n    base_url: https://a.example.com\n" +
 		"    username: u\n    password_file: /nonexistent\n"
-	if _, err := ParseShard([]byte(own), env, mine); err == nil ||
+	if _, err := ParseShard([]byte(own), env, mine, testProviders); err == nil ||
 		err.Error() != `accounts[0] "customer-00": password_file: cannot read "/nonexistent": no such file or directory` {
 		t.Fatalf("own password file missing: err = %v", err)
 	}
-	if _, err := ParseShard([]byte("accounts: []\n"), env, Shard{Index: 2, Total: 2}); err == nil {
+	if _, err := ParseShard([]byte("accounts: []\n"), env, Shard{Index: 2, Total: 2}, testProviders); err == nil {
 		t.Fatal("index 2 of 2 accepted")
 	}
 }

@@ -299,7 +299,7 @@ func TestConfigMapIsTheExampleConfig(t *testing.T) {
 		}
 	}
 	local := strings.ReplaceAll(text, KeysDir+"/", dir+"/")
-	cfg, err := config.Parse([]byte(local), func(string) (string, bool) { return "", false })
+	cfg, err := config.Parse([]byte(local), func(string) (string, bool) { return "", false }, collector.ConfigProviders())
 	if err != nil {
 		t.Fatalf("%s: %s does not load: %v", d.file, ConfigKey, err)
 	}

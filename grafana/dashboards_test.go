@@ -303,7 +303,10 @@ func exportedMetrics(t *testing.T) map[string]bool {
 	collector.NewSelfMetrics(d)
 	upstream := scrape.NewMetrics(d)
 	names := map[string]bool{"up": true}
-	for _, f := range append(collector.Families(), upstream.Families()...) {
+	for _, f := range collector.Families() {
+		names[f.Name] = true
+	}
+	for _, f := range upstream.Families() {
 		names[f.Name] = true
 	}
 	for _, c := range d.cs {

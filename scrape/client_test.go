@@ -2,6 +2,7 @@ package scrape
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -441,10 +442,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 func TestVendorMessage(t *testing.T) {
 	long := strings.Repeat("é", 200)
 	for _, tc := range []struct{ name, body, want string }{
-		{"docspace", `{"error":{"message":"Access denied","type":"System.Security.SecurityException","stack":"   at ...","hresult":-2146233078},"status":1,"statusCode":403}`, "Access denied"},
-		{"acefone", `{"success": false, "message": "Invalid credentials"}`, "Invalid credentials"},
-		{"qovery", `{"status": 400, "error": "Bad Request", "detail": "organization does not exist"}`, "organization does not exist"},
-		{"flat error", `{"error": "invalid_token"}`, "invalid_token"},
+		{"the provider's parser", `{"message": "Invalid credentials"}`, "Invalid credentials"},
 		{"plain text", "  upstream\n\tconnect error  ", "upstream connect error"},
 		{"html", `<html><head><title>502</title></head></html>`, "HTML error page"},
 		{"empty", ``, ""},
@@ -452,7 +450,14 @@ func TestVendorMessage(t *testing.T) {
 		{"long", long, strings.Repeat("é", 80) + "…"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := vendorMessage([]byte(tc.body)); got != tc.want {
+			c := &Client{opt: Options{VendorMessage: func(b []byte) string {
+				var v struct {
+					Message string `json:"message"`
+				}
+				_ = json.Unmarshal(b, &v)
+				return v.Message
+			}}}
+			if got := c.vendorMessage([]byte(tc.body)); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})

@@ -1,7 +1,9 @@
 package scrape
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -177,13 +179,14 @@ func newClient(t *testing.T, f *fake, mod func(*Options)) *testClient {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(transport.CloseIdleConnections)
 	opt := Options{
-		Provider:  testProvider,
-		Account:   testAccount,
-		BaseURL:   f.srv.URL + "/",
-		Timeout:   5 * time.Second,
-		Secrets:   []string{optionSecret},
-		Metrics:   m,
-		Transport: transport,
+		Provider:      testProvider,
+		Account:       testAccount,
+		BaseURL:       f.srv.URL + "/",
+		Timeout:       5 * time.Second,
+		Secrets:       []string{optionSecret},
+		VendorMessage: testVendorMessage,
+		Metrics:       m,
+		Transport:     transport,
 	}
 	if mod != nil {
 		mod(&opt)
@@ -215,4 +218,18 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// testVendorMessage reads the message of the error bodies the tests'
+// fakes send, {"message"} or {"error": {"message"}}, as a provider's
+// parser would.
+func testVendorMessage(b []byte) string {
+	var v struct {
+		Message string `json:"message"`
+		Error   struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(b, &v)
+	return cmp.Or(v.Message, v.Error.Message)
 }

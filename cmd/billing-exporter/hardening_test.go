@@ -20,7 +20,7 @@ import (
 )
 
 // The server-side cases of the attack run, one per row: each fails while
-// its defect is there (the collector-side ones are collector.TestAttacks).
+// its defect is there (the collector-side ones are in collector and its provider folders).
 func TestServerAttacks(t *testing.T) {
 	for _, tc := range []struct {
 		name string

@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector/docspace"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/billing-exporter/billing-exporter/internal/testlog"
@@ -166,7 +167,7 @@ func (p *portals) config(names ...string) string {
 	for _, n := range names {
 		url, ok := p.urls[n]
 		if !ok {
-			url = p.Mount("/docspace/"+n, sandbox.NewDocSpace(docspaceKey))
+			url = p.Mount("/docspace/"+n, docspace.NewFake(docspaceKey))
 			p.urls[n] = url
 		}
 		fmt.Fprintf(&b, "  - name: %s\n    provider: docspace\n    base_url: %s\n    api_key: %q\n", n, url, docspaceKey)

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector/docspace"
 	"github.com/billing-exporter/billing-exporter/config"
-	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/internal/series"
 )
 
@@ -31,7 +31,7 @@ func shardedPortals(t *testing.T, srv *portals, n int, s config.Shard) (file str
 	b.WriteString("accounts:\n")
 	for i := range n {
 		name := fmt.Sprintf("customer-%02d", i)
-		url := srv.Mount("/docspace/"+name, sandbox.NewDocSpace(docspaceKey))
+		url := srv.Mount("/docspace/"+name, docspace.NewFake(docspaceKey))
 		key := filepath.Join(dir, name+".key")
 		if s.Owns(name) {
 			writeFile(t, key, docspaceKey)

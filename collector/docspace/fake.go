@@ -75,7 +75,6 @@ func QuotaBusiness() map[string]any {
 	}
 }
 
-
 // NoBilling makes the portal answer as a self-hosted one without billing.
 func (d *Fake) NoBilling() {
 	rep := ErrorReply(http.StatusForbidden, "Tariff service is not configured")

@@ -233,3 +233,14 @@ type Lines struct {
 func (l Lines) Of(f *Family) []byte {
 	return l.text[l.at[f.idx]:l.at[f.idx+1]]
 }
+
+// Each calls f with every series emitted so far, in emitting order, for
+// tests that hold the text to another exposition.
+func (e *Emitter) Each(f func(fam *Family, v float64, values []string)) {
+	e.shared.mu.Lock()
+	samples := slices.Clone(e.shared.samples)
+	e.shared.mu.Unlock()
+	for _, s := range samples {
+		f(s.f, s.v, s.values)
+	}
+}

@@ -32,24 +32,24 @@ var families atomic.Int64
 // NewFamily declares a billing family of the given labels, beyond
 // provider and account.
 func NewFamily(name, help string, labels ...string) *Family {
-	return newFamily(name, help+cacheNote, false, -1, labels)
+	return newFamily(name, help+CacheNote, false, -1, labels)
 }
 
 // NewOrgFamily is NewFamily for a value per organization.
 func NewOrgFamily(name, help string, labels ...string) *Family {
-	return newFamily(name, help+cacheNote, true, -1, labels)
+	return newFamily(name, help+CacheNote, true, -1, labels)
 }
 
 // NewListFamily and NewListOrgFamily are for values read from endpoints
 // cached for an hour by default because they change rarely (plan lists,
 // currencies, organization details).
 func NewListFamily(name, help string, labels ...string) *Family {
-	return newFamily(name, help+listCacheNote, false, -1, labels)
+	return newFamily(name, help+ListCacheNote, false, -1, labels)
 }
 
 // NewListOrgFamily is NewListFamily for a value per organization.
 func NewListOrgFamily(name, help string, labels ...string) *Family {
-	return newFamily(name, help+listCacheNote, true, -1, labels)
+	return newFamily(name, help+ListCacheNote, true, -1, labels)
 }
 
 // NewHealthFamily is for a family that describes the scrape, not cached
@@ -58,13 +58,13 @@ func NewHealthFamily(slot int, name, help string, labels ...string) *Family {
 	return newFamily(name, help, false, slot, labels)
 }
 
-// cacheNote ends the HELP of every billing value, as the exporter
+// CacheNote ends the HELP of every billing value, as the exporter
 // guidelines ask of exporters that do not fetch at each scrape.
-const cacheNote = " Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail."
+const CacheNote = " Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail."
 
-// listCacheNote is cacheNote for the hourly endpoints (scrape.Client's
+// ListCacheNote is CacheNote for the hourly endpoints (scrape.Client's
 // ttl: an endpoint's own TTL applies unless the account's cache_ttl is longer).
-const listCacheNote = " Served from a cache up to 1h old (or cache_ttl if longer), or up to max_stale (default 1h) while refreshes fail."
+const ListCacheNote = " Served from a cache up to 1h old (or cache_ttl if longer), or up to max_stale (default 1h) while refreshes fail."
 
 func newFamily(name, help string, org bool, health int, labels []string) *Family {
 	all := append([]string{"provider", "account"}, labels...)

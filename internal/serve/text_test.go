@@ -10,7 +10,6 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/internal/expo"
-	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,7 +20,7 @@ import (
 // the demo's number of accounts.
 func demoHandler(t *testing.T) (http.Handler, int) {
 	t.Helper()
-	demo, err := sandbox.StartDemo(nil)
+	demo, err := collector.StartDemo(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
