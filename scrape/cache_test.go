@@ -360,3 +360,41 @@ func TestReadsUntil(t *testing.T) {
 		t.Error("a call to the vendor, yet a time to stand until")
 	}
 }
+
+// What a reader decodes is its own: writing into it, as a provider may,
+// changes nothing another reader of the same cached answer gets, whether
+// it read first (and got the value decoded on arrival) or later.
+func TestCachedAnswerIsTheReadersOwn(t *testing.T) {
+	type doc struct {
+		Items []struct {
+			ID   string `json:"id"`
+			Seen bool   `json:"-"`
+		} `json:"items"`
+	}
+	f := newFake(t, ok(`{"items": [{"id": "a"}, {"id": "b"}]}`))
+	c := cachedClient(t, f, newClock(), nil)
+	read := func() doc {
+		t.Helper()
+		var d doc
+		if usable, err := c.GetJSON(context.Background(), balance, &d); err != nil || !usable || len(d.Items) != 2 {
+			t.Fatalf("usable=%v err=%v items=%v", usable, err, d.Items)
+		}
+		return d
+	}
+	first := read()
+	first.Items[0].ID, first.Items[1].Seen = "changed", true
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			d := read()
+			if d.Items[0].ID != "a" || d.Items[1].Seen {
+				t.Errorf("a later reader got %+v: another reader's writes", d.Items)
+			}
+			d.Items[0].ID = "changed again" // races with the others if shared
+		})
+	}
+	wg.Wait()
+	if f.count() != 1 {
+		t.Errorf("%d requests; the readers should share one cached answer", f.count())
+	}
+}
