@@ -2,6 +2,7 @@ package collector_test
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"net/http"
 	"strings"
@@ -16,17 +17,14 @@ import (
 )
 
 // upstreamCalls runs rounds of `scrapers` concurrent scrapes, 15 s apart on
-// the test clock, against slow DocSpace fakes, and counts vendor requests.
+// the test clock, against DocSpace fakes, and counts vendor requests.
+// Whether concurrent scrapes overlap (and share one request) or not (and
+// find a warm cache), the count is the same; scrape's TestCoalescing holds
+// the overlap itself.
 func upstreamCalls(t *testing.T, scrapers, rounds int) int {
 	t.Helper()
 	srv := sandbox.NewServer()
 	t.Cleanup(srv.Close)
-	// Every answer takes a while, so that concurrent scrapes overlap and
-	// must share one request rather than find a warm cache.
-	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
-		time.Sleep(20 * time.Millisecond)
-		return false
-	})
 	cfg := &config.Config{Global: config.Global{CacheTTL: config.Duration(5 * time.Minute)}}
 	for _, name := range []string{"a", "b"} {
 		cfg.Accounts = append(cfg.Accounts, config.Account{Name: name, Provider: "docspace",
@@ -178,13 +176,39 @@ func TestCacheTTLOverrides(t *testing.T) {
 	}
 }
 
-// holdAndCount is a fault that passes every request on after hold, and
-// records the most requests in flight at once, in all and per account
-// (the first path segment).
+// holdAndCount is a fault that records the most requests in flight at
+// once, in all and per account (the first path segment). It holds every
+// request until the exporter cannot send another one: the global cap, or
+// every account's cap, is reached (counting only requests still to come),
+// so that the maximum is what the caps allow, on any machine.
 type holdAndCount struct {
-	hold     time.Duration
+	caps     map[string]int // "" is the global cap
+	left     map[string]int // requests still to come or in flight, "" in all
 	mu       sync.Mutex
-	now, max map[string]int // "" is the total
+	gate     chan struct{} // closed when the requests in flight saturate the caps
+	now, max map[string]int
+}
+
+func newHoldAndCount(caps, requests map[string]int) *holdAndCount {
+	c := &holdAndCount{caps: caps, left: map[string]int{}, gate: make(chan struct{}), now: map[string]int{}, max: map[string]int{}}
+	for acct, n := range requests {
+		c.left[acct] += n
+		c.left[""] += n
+	}
+	return c
+}
+
+// saturatedLocked: no further request can start before one ends.
+func (c *holdAndCount) saturatedLocked() bool {
+	if c.now[""] >= min(c.caps[""], c.left[""]) {
+		return true
+	}
+	for acct, left := range c.left {
+		if acct != "" && c.now[acct] < min(c.caps[acct], left) {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *holdAndCount) fault(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
@@ -194,11 +218,18 @@ func (c *holdAndCount) fault(w http.ResponseWriter, r *http.Request, next http.H
 		c.now[k]++
 		c.max[k] = max(c.max[k], c.now[k])
 	}
+	gate := c.gate
+	if c.saturatedLocked() {
+		close(c.gate)
+		c.gate = make(chan struct{})
+	}
 	c.mu.Unlock()
-	time.Sleep(c.hold)
+	<-gate
 	c.mu.Lock()
-	c.now[""]--
-	c.now[acct]--
+	for _, k := range []string{"", acct} {
+		c.now[k]--
+		c.left[k]--
+	}
 	c.mu.Unlock()
 	return false
 }
@@ -210,7 +241,14 @@ func TestConcurrencyLimitsFromConfig(t *testing.T) {
 	run := func(t *testing.T, g config.Global, accts map[string]int) map[string]int {
 		srv := sandbox.NewServer()
 		t.Cleanup(srv.Close)
-		c := &holdAndCount{hold: 30 * time.Millisecond, now: map[string]int{}, max: map[string]int{}}
+		// Each DocSpace account reads its six endpoints once.
+		caps := map[string]int{"": cmp.Or(g.MaxConcurrency, config.DefaultMaxConcurrency)}
+		requests := map[string]int{}
+		for _, name := range []string{"a", "b", "c"} {
+			caps[name] = cmp.Or(accts[name], g.AccountMaxConcurrency, config.DefaultAccountMaxConc)
+			requests[name] = len(docspace.Provider.Endpoints)
+		}
+		c := newHoldAndCount(caps, requests)
 		srv.SetFault(c.fault)
 		cfg := &config.Config{Global: g}
 		for _, name := range []string{"a", "b", "c"} {
