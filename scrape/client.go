@@ -156,9 +156,8 @@ func New(opt Options) (*Client, error) {
 
 // defaultTransport keeps as many idle connections per host as requests
 // may be in flight (the default max_concurrency): accounts of one vendor
-// share its API host, and a smaller pool closed most connections after
-// each burst and dialled (TLS-handshook) them again at the next one, about
-// 10% of the exporter's CPU in bench/.
+// share its API host, and a smaller pool closes most connections after
+// each burst and dials (and TLS-handshakes) them again at the next one.
 var defaultTransport = func() http.RoundTripper {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 32

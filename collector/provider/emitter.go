@@ -223,7 +223,7 @@ func (e *Emitter) Lines() Lines {
 
 // Lines is an account's series lines, family after family in index
 // order: one buffer and where each family's lines end, rather than a
-// slice per family (about a kilobyte per account at 44 families).
+// slice header per family and account.
 type Lines struct {
 	text []byte
 	at   []uint32 // family i's lines are text[at[i]:at[i+1]]

@@ -10,8 +10,8 @@ import (
 )
 
 // CounterVec is a counter vector that writes itself in the text format:
-// each series keeps its line prefix, so a scrape appends ~16,000 upstream
-// counters at N = 1000 without building a protobuf message per series.
+// each series keeps its line prefix, so a scrape appends the upstream
+// counters of every account without building a protobuf message per series.
 type CounterVec struct {
 	name       string
 	header     []byte // HELP and TYPE lines, written once
@@ -61,8 +61,8 @@ func (f *CounterVec) WithLabelValues(values ...string) *Counter {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if c = f.series[string(key)]; c == nil {
-		// The key is the series' only copy of its values: at N = 10,000
-		// there are some 160,000 series.
+		// The key is the series' only copy of its values: there are some
+		// sixteen series per account.
 		c = &Counter{key: string(key), prefix: AppendPrefix(nil, f.name, f.labels, values, f.labelOrder)}
 		f.series[c.key] = c
 		f.order = nil

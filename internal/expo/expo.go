@@ -1,8 +1,8 @@
 // Package expo writes the Prometheus text exposition format (0.0.4) by
 // hand, for the series the exporter renders without client_golang's
-// per-series protobuf objects, checks and sorting (6–7 µs a series through
-// a Registry; a pre-rendered line costs a copy). All of the exporter's
-// text-format writing is here.
+// per-series protobuf objects, checks and sorting (a pre-rendered line
+// costs a copy; see ADR 0010). All of the exporter's text-format writing
+// is here.
 package expo
 
 import (

@@ -17,7 +17,7 @@ import (
 
 // Text serves /metrics: collector.Exporter.Gather under the scrape's
 // deadline, gzipped when asked, in the text format written by hand, which
-// at N = 1000 is several times cheaper than a client_golang Registry
+// is several times cheaper than a client_golang Registry
 // (docs/adr/0010-metrics-written-by-hand.md).
 func Text(current func() *collector.Exporter, shared prometheus.Gatherer, opt Options) http.Handler {
 	logger := orNop(opt.Logger)
@@ -55,8 +55,8 @@ func writeText(w http.ResponseWriter, r *http.Request, fams []expo.Family, logge
 	}
 }
 
-// BestSpeed: at N = 1000 the answer is some 7 MB of text; default
-// compression spent more CPU on it than rendering does.
+// BestSpeed: the answer grows with the accounts, and default compression
+// spends more CPU on it than rendering does.
 var gzipPool = sync.Pool{New: func() any {
 	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
 	return gz
