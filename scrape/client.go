@@ -49,17 +49,17 @@ func (ep Endpoint) With(ids ...string) Endpoint {
 		if start < 0 || end < start {
 			break
 		}
-		path += rest[:start] + PathSegment(id)
+		path += rest[:start] + pathSegment(id)
 		rest = rest[end+1:]
 	}
 	ep.Path = path + rest
 	return ep
 }
 
-// PathSegment puts an id into a URL path as one segment: escaped, and
+// pathSegment puts an id into a URL path as one segment: escaped, and
 // with "." and ".." spelled %2E, so that no id from a config or a
 // vendor's answer can send the token to another path.
-func PathSegment(id string) string {
+func pathSegment(id string) string {
 	if strings.Trim(id, ".") == "" {
 		return strings.ReplaceAll(id, ".", "%2E")
 	}

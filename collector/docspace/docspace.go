@@ -63,7 +63,7 @@ var Provider = provider.Descriptor{
 	VendorMessage: vendorMessage,
 	Demo:          demo,
 	Fixture: func(i int) (http.Handler, config.Secret) {
-		key := Key(0xbe00000 + i)
+		key := fakeKey(0xbe00000 + i)
 		return NewFake(key), config.Secret(key)
 	},
 }

@@ -156,15 +156,15 @@ func copyMap(m map[string]any) map[string]any {
 	return out
 }
 
-// Key makes a key in DocSpace's format (sk- and 64 hex digits),
+// fakeKey makes a key in DocSpace's format (sk- and 64 hex digits),
 // valid only against the sandbox's own fakes.
-func Key(n int) string { return fmt.Sprintf("sk-%064x", n) }
+func fakeKey(n int) string { return fmt.Sprintf("sk-%064x", n) }
 
 // demo is a healthy paid portal and one on a trial running out.
 func demo(d *sandbox.Demo) []config.Account {
 	var accounts []config.Account
 	// A healthy paid portal with balances in two currencies.
-	mainKey := Key(0xde31)
+	mainKey := fakeKey(0xde31)
 	main := NewFake(mainKey)
 	main.Set(Balance.Name, OK(func() any {
 		return map[string]any{
@@ -186,7 +186,7 @@ func demo(d *sandbox.Demo) []config.Account {
 
 	// A portal on a trial that ends in two days, whose balance has fallen
 	// under its top-up minimum and whose storage is nearly full.
-	trialKey := Key(0xde32)
+	trialKey := fakeKey(0xde32)
 	trial := NewFake(trialKey)
 	trial.Set(CustomerInfo.Name, OK(map[string]any{"portalId": "portal-2", "paymentMethodStatus": 0}))
 	trial.Set(Balance.Name, OK(func() any {

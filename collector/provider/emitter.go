@@ -208,7 +208,7 @@ func (e *Emitter) Lines() Lines {
 	samples := e.shared.samples
 	slices.SortStableFunc(samples, func(a, b sample) int { return a.f.idx - b.f.idx })
 	var text []byte
-	at := make([]uint32, Count()+1)
+	at := make([]uint32, count()+1)
 	for _, s := range samples {
 		text = expo.AppendPrefix(text, s.f.Name, s.f.Names, s.values, s.f.order)
 		text = expo.AppendValue(text, s.v)

@@ -101,5 +101,5 @@ var (
 // Shared lists the families above, for the engine's catalog.
 var Shared = []*Family{Balance, PlanInfo, PlanDue, CurrentCost, CreditLimit, DueCharges, TopupEnabled, TopupMin, TopupTarget}
 
-// Count is how many families exist: every index is below it.
-func Count() int { return int(families.Load()) }
+// count is how many families exist: every index is below it.
+func count() int { return int(families.Load()) }
