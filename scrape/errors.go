@@ -17,6 +17,7 @@ import (
 // `reason` label of billing_upstream_errors_total, so the set is closed.
 type Reason string
 
+// The reasons, each with the failures it stands for.
 const (
 	ReasonAuth        Reason = "auth"         // 401: key missing, wrong or expired
 	ReasonForbidden   Reason = "forbidden"    // 403: key lacks rights, or unknown object
@@ -137,8 +138,8 @@ func vendorMessage(b []byte) string {
 		var flat string
 		// "error" is an object or a string: one of these fails, and
 		// leaves its value empty.
-		json.Unmarshal(v.Error, &nested)
-		json.Unmarshal(v.Error, &flat)
+		_ = json.Unmarshal(v.Error, &nested)
+		_ = json.Unmarshal(v.Error, &flat)
 		if m := cmp.Or(v.Detail, v.Message, nested.Message, flat); m != "" {
 			return shorten(m)
 		}
