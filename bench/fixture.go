@@ -131,7 +131,7 @@ func NewFixture(n int, mix Mix, lat *Latency) *Fixture {
 	if err != nil {
 		panic("bench: cannot listen on loopback: " + err.Error())
 	}
-	f.srv.Listener.Close()
+	_ = f.srv.Listener.Close()
 	f.srv.Listener = l
 	f.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {

@@ -158,7 +158,7 @@ func Get(client *http.Client, url string, gzipped bool, timeout time.Duration) (
 	if err != nil {
 		return Response{}, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	wire, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return Response{}, err

@@ -39,7 +39,7 @@ func Start(bin, logPath string, args ...string) (*Proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer logf.Close()
+	defer func() { _ = logf.Close() }() // the child has its own descriptor
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(bin, append(args, "--web.listen-address="+addr)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -54,7 +54,7 @@ func Start(bin, logPath string, args ...string) (*Proc, error) {
 	for {
 		resp, err := probe.Get(p.URL + "/")
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			return p, nil
 		}
 		select {
@@ -84,7 +84,7 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
@@ -147,7 +147,7 @@ func (p *Proc) Mem() (rss, hwm int64, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")

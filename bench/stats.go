@@ -27,6 +27,7 @@ func (s Sample) Median() float64 {
 	return (c[len(c)/2-1] + c[len(c)/2]) / 2
 }
 
+// Min is the smallest of the runs (NaN without runs).
 func (s Sample) Min() float64 {
 	if len(s) == 0 {
 		return math.NaN()
@@ -34,6 +35,7 @@ func (s Sample) Min() float64 {
 	return slices.Min(s)
 }
 
+// Max is the largest of the runs (NaN without runs).
 func (s Sample) Max() float64 {
 	if len(s) == 0 {
 		return math.NaN()

@@ -171,7 +171,7 @@ func TestStaleFallback(t *testing.T) {
 		t.Errorf("stale lookups: %v", c.lookups("stale"))
 	}
 	// The failure is not cached: the next scrape asks again.
-	c.GetJSON(context.Background(), balance, &balanceDoc{})
+	_, _ = c.GetJSON(context.Background(), balance, &balanceDoc{})
 	if f.count() != 3 {
 		t.Errorf("requests: %d, want 3", f.count())
 	}

@@ -235,11 +235,11 @@ func (c *Client) do(ctx context.Context, r Request) (_ []byte, err error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if resp != nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 		}
 		return nil, c.Errorf(r.Endpoint, 0, reasonForTransport(err), "%v", unwrapURLError(err))
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, errorSnippetBytes+1))
 		if len(snippet) > errorSnippetBytes {

@@ -199,24 +199,28 @@ func TestClientErrorsNotRetried(t *testing.T) {
 }
 
 // hijackClose drops the connection without an answer (a reset).
-func hijackClose(w http.ResponseWriter, r *http.Request) {
+func hijackClose(w http.ResponseWriter, _ *http.Request) {
 	conn, _, err := w.(http.Hijacker).Hijack()
 	if err != nil {
 		panic(err)
 	}
 	if tc, ok := conn.(*net.TCPConn); ok {
-		tc.SetLinger(0) // RST instead of FIN
+		if err := tc.SetLinger(0); err != nil { // RST instead of FIN
+			panic(err)
+		}
 	}
-	conn.Close()
+	_ = conn.Close()
 }
 
 // waitForCancel answers only when the client has gone.
-func waitForCancel(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+func waitForCancel(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 
 // dribble sends the start of a JSON document, then a byte a second.
 func dribble(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	io.WriteString(w, `{"amount": `)
+	if _, err := io.WriteString(w, `{"amount": `); err != nil {
+		return
+	}
 	w.(http.Flusher).Flush()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -235,7 +239,7 @@ func dribble(w http.ResponseWriter, r *http.Request) {
 
 // stream writes n bytes of a JSON array, stopping when the client goes.
 func stream(n int) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		chunk := []byte(strings.Repeat("1,", 16<<10))
 		if _, err := w.Write([]byte("[")); err != nil {
@@ -246,7 +250,7 @@ func stream(n int) http.HandlerFunc {
 				return
 			}
 		}
-		w.Write([]byte("1]"))
+		_, _ = w.Write([]byte("1]"))
 	}
 }
 
@@ -466,7 +470,7 @@ func TestVendorMessage(t *testing.T) {
 
 func TestRedirectNotFollowed(t *testing.T) {
 	var elsewhere atomic.Int64
-	other := newFake(t, func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) })
+	other := newFake(t, func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) })
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, other.srv.URL+"/steal", http.StatusFound)
 	})

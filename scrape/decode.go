@@ -24,6 +24,8 @@ type Float struct {
 	Valid bool
 }
 
+// UnmarshalJSON leaves f invalid for null and "", and refuses NaN and
+// infinities.
 func (f *Float) UnmarshalJSON(b []byte) error {
 	*f = Float{}
 	s, isString, null := scalar(b)
@@ -44,6 +46,7 @@ type Bool struct {
 	Valid bool
 }
 
+// UnmarshalJSON leaves v invalid for null and "", and refuses other words.
 func (v *Bool) UnmarshalJSON(b []byte) error {
 	*v = Bool{}
 	s, _, null := scalar(b)
@@ -73,6 +76,8 @@ func (v Bool) Float64() float64 {
 // String accepts a JSON string or number (ids are sent both ways).
 type String string
 
+// UnmarshalJSON keeps a number as its text, so that an id keeps every digit;
+// null is "".
 func (v *String) UnmarshalJSON(b []byte) error {
 	s, isString, null := scalar(b)
 	switch {
@@ -110,6 +115,8 @@ var timeLayouts = []string{
 	"2006-01-02",
 }
 
+// UnmarshalJSON leaves v invalid for the ways the APIs say "no date": null,
+// "", a number up to 0, "0000-00-00 00:00:00" and .NET's unset value.
 func (v *Time) UnmarshalJSON(b []byte) error {
 	*v = Time{}
 	s, isString, null := scalar(b)

@@ -15,6 +15,7 @@ import (
 // `reason` label of billing_upstream_errors_total, so the set is closed.
 type Reason string
 
+// The reasons, each with the failures it stands for.
 const (
 	ReasonAuth        Reason = "auth"         // 401: key missing, wrong or expired
 	ReasonForbidden   Reason = "forbidden"    // 403: key lacks rights, or unknown object

@@ -102,7 +102,7 @@ func sequence(hs ...http.HandlerFunc) http.HandlerFunc {
 }
 
 func reply(status int, body string, header ...string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, _ *http.Request) {
 		if len(header)%2 == 0 {
 			for i := 0; i < len(header); i += 2 {
 				w.Header().Set(header[i], header[i+1])
@@ -112,7 +112,7 @@ func reply(status int, body string, header ...string) http.HandlerFunc {
 			w.Header().Set("Content-Type", "application/json")
 		}
 		w.WriteHeader(status)
-		io.WriteString(w, body)
+		_, _ = io.WriteString(w, body)
 	}
 }
 

@@ -110,7 +110,9 @@ func TestSemaphoreNil(t *testing.T) {
 	}
 	s.Release()
 	full := NewSemaphore(1)
-	full.Acquire(context.Background())
+	if err := full.Acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := full.Acquire(ctx); err == nil {

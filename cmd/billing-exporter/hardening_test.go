@@ -79,7 +79,10 @@ func attackIdleConnections(t *testing.T) {
 				return
 			}
 			raw[i] = c
-			fmt.Fprintf(c, "GET /-/healthy HTTP/1.1\r\nHost: exporter\r\n\r\n")
+			if _, err := fmt.Fprintf(c, "GET /-/healthy HTTP/1.1\r\nHost: exporter\r\n\r\n"); err != nil {
+				errs <- err
+				return
+			}
 			br := bufio.NewReader(c)
 			resp, err := http.ReadResponse(br, nil)
 			if err != nil {
@@ -87,7 +90,7 @@ func attackIdleConnections(t *testing.T) {
 				return
 			}
 			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			conns[i] = br
 		}()
 	}
@@ -95,7 +98,7 @@ func attackIdleConnections(t *testing.T) {
 	t.Cleanup(func() {
 		for _, c := range raw {
 			if c != nil {
-				c.Close()
+				_ = c.Close()
 			}
 		}
 	})
@@ -118,9 +121,12 @@ func attackIdleConnections(t *testing.T) {
 	closed := make(chan error, n)
 	for i := range n {
 		go func() {
-			raw[i].SetReadDeadline(time.Now().Add(patience))
+			if err := raw[i].SetReadDeadline(time.Now().Add(patience)); err != nil {
+				closed <- fmt.Errorf("setting the read deadline: %w", err)
+				return
+			}
 			_, err := conns[i].ReadByte()
-			raw[i].Close()
+			_ = raw[i].Close()
 			closed <- err
 		}()
 	}
@@ -151,7 +157,7 @@ func attackHugeTimeoutHeader(t *testing.T) {
 			p := newPortals(t)
 			cfgFile := filepath.Join(t.TempDir(), "config.yml")
 			writeFile(t, cfgFile, p.config("slow"))
-			p.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+			p.SetFault(func(_ http.ResponseWriter, _ *http.Request, _ http.Handler) bool {
 				time.Sleep(400 * time.Millisecond)
 				return false
 			})
@@ -162,7 +168,7 @@ func attackHugeTimeoutHeader(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer resp.Body.Close()
+			defer func() { _ = resp.Body.Close() }()
 			body, _ := io.ReadAll(resp.Body)
 			if v, ok := series.Sample(string(body), `billing_up{account="slow",provider="docspace"}`); !ok || v != 1 {
 				t.Errorf("billing_up = %v (%v): the scrape did not get --scrape.max-timeout\n%s", v, ok, e.logs)
@@ -192,7 +198,7 @@ func attackReadyDuringShutdown(t *testing.T) {
 		if err != nil {
 			break // the listener closed
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		saw503 = resp.StatusCode == http.StatusServiceUnavailable
 	}
 	if !saw503 {

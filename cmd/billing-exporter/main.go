@@ -97,17 +97,17 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	f, err := parseFlags(args, stdout, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", exporterName, err)
+		_, _ = fmt.Fprintf(stderr, "%s: %v\n", exporterName, err)
 		return 2
 	}
 	if f.showVersion {
-		fmt.Fprintln(stdout, version.Print(exporterName))
+		_, _ = fmt.Fprintln(stdout, version.Print(exporterName))
 		return 0
 	}
 	bridge, logger := newLoggers(stderr, f.logFormat, f.logLevel)
 	shard, err := f.shard.shard()
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", exporterName, err)
+		_, _ = fmt.Fprintf(stderr, "%s: %v\n", exporterName, err)
 		return 2
 	}
 
@@ -134,10 +134,10 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 			_, err = collector.New(cfg, collector.Options{})
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "configuration invalid: %v\n", err)
+			_, _ = fmt.Fprintf(stderr, "configuration invalid: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "configuration valid: %d accounts\n%s", len(cfg.Accounts), cfg.Summary())
+		_, _ = fmt.Fprintf(stdout, "configuration valid: %d accounts\n%s", len(cfg.Accounts), cfg.Summary())
 		if shard.Total > 1 {
 			printShards(stdout, cfg, shard)
 		}

@@ -42,8 +42,12 @@ func TestMain(m *testing.M) {
 		if os.Getenv(childEnv+"_SOCKET") == "1" {
 			// What systemd sets for an activated service: the parent
 			// passed the socket as fd 3, but only the child knows its pid.
-			os.Setenv("LISTEN_PID", strconv.Itoa(os.Getpid()))
-			os.Setenv("LISTEN_FDS", "1")
+			if err := os.Setenv("LISTEN_PID", strconv.Itoa(os.Getpid())); err != nil {
+				panic(err)
+			}
+			if err := os.Setenv("LISTEN_FDS", "1"); err != nil {
+				panic(err)
+			}
 		}
 		os.Exit(run(args, os.Stdout, os.Stderr, nil))
 	}
@@ -107,7 +111,7 @@ func get(t *testing.T, c *http.Client, url string) (int, string) {
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
@@ -118,7 +122,7 @@ func post(t *testing.T, url string) (int, string) {
 	if err != nil {
 		t.Fatalf("POST %s: %v", url, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
@@ -338,7 +342,7 @@ func TestTLSAndBasicAuth(t *testing.T) {
 		if resp.StatusCode == 200 {
 			t.Error("plain HTTP served metrics on a TLS listener")
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 	// Basic auth covers every path, the health endpoints included (README:
 	// probes need credentials).
@@ -347,7 +351,7 @@ func TestTLSAndBasicAuth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("GET %s without credentials: %d, want 401", p, resp.StatusCode)
 		}
@@ -371,7 +375,7 @@ func TestTLSAndBasicAuth(t *testing.T) {
 				t.Fatal(err)
 			}
 			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode != tc.want {
 				t.Fatalf("status %d, want %d", resp.StatusCode, tc.want)
 			}
@@ -499,8 +503,11 @@ func childWith(t *testing.T, setup func(*exec.Cmd), args ...string) (*exec.Cmd, 
 
 func exitCode(t *testing.T, cmd *exec.Cmd) int {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait() // the exit code is read from cmd.ProcessState
+		close(done)
+	}()
 	select {
 	case <-done:
 		return cmd.ProcessState.ExitCode()
@@ -579,7 +586,7 @@ func TestSIGTERMFinishesInFlightScrape(t *testing.T) {
 	cfgFile := filepath.Join(t.TempDir(), "config.yml")
 	writeFile(t, cfgFile, srv.config("slow"))
 	arrived := make(chan struct{}, 16)
-	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	srv.SetFault(func(_ http.ResponseWriter, _ *http.Request, _ http.Handler) bool {
 		select {
 		case arrived <- struct{}{}:
 		default:
@@ -602,7 +609,7 @@ func TestSIGTERMFinishesInFlightScrape(t *testing.T) {
 			got <- result{err: err}
 			return
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		b, err := io.ReadAll(resp.Body)
 		got <- result{code: resp.StatusCode, body: string(b), err: err}
 	}()
@@ -662,8 +669,12 @@ func TestSystemdSocketActivation(t *testing.T) {
 		c.Env = append(c.Env, childEnv+"_SOCKET=1")
 	}, "--demo", "--web.systemd-socket")
 	// Only the child holds the socket now.
-	file.Close()
-	ln.Close()
+	if err := file.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	if got := waitListening(t, logs, nil); got != addr {
 		t.Errorf("listening on %s, want the activated socket %s", got, addr)

@@ -62,8 +62,8 @@ func printShards(w io.Writer, cfg *config.Config, s config.Shard) {
 	for name, i := range cfg.Elsewhere {
 		shards[name] = i
 	}
-	fmt.Fprintf(w, "shards (--shard.total=%d; this replica serves shard %d, %d accounts):\n", s.Total, s.Index, len(cfg.Accounts))
+	_, _ = fmt.Fprintf(w, "shards (--shard.total=%d; this replica serves shard %d, %d accounts):\n", s.Total, s.Index, len(cfg.Accounts))
 	for _, name := range slices.Sorted(maps.Keys(shards)) {
-		fmt.Fprintf(w, "  %s: %d\n", name, shards[name])
+		_, _ = fmt.Fprintf(w, "  %s: %d\n", name, shards[name])
 	}
 }

@@ -240,7 +240,7 @@ func TestProbeAnswersWithinItsScrapeTimeout(t *testing.T) {
 	hang := make(chan struct{})
 	release := sync.OnceFunc(func() { close(hang) })
 	t.Cleanup(release)
-	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	srv.SetFault(func(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 		select {
 		case <-hang:
 		case <-r.Context().Done():
@@ -260,7 +260,7 @@ func TestProbeAnswersWithinItsScrapeTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatalf("/probe with a 2 s Prometheus timeout did not answer: %v", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	if v, ok := series.Sample(string(b), `billing_up{account="hanging",provider="docspace"}`); resp.StatusCode != http.StatusOK || !ok || v != 0 {
 		t.Errorf("/probe: %d, billing_up %v (present %v), want 200 and 0:\n%s", resp.StatusCode, v, ok, b)

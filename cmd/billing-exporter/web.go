@@ -51,22 +51,23 @@ func newHandler(rl *reloader, f *flags, shard config.Shard, logger log.Logger) (
 	running := func() (*collector.Exporter, *config.Config) { r := rl.current.Load(); return r.exp, r.cfg }
 	h.mux.Handle("/probe", serve.Probe(running, shard, opt))
 	h.mux.Handle("/sd", serve.SD(running, shard, logger))
-	h.mux.HandleFunc("/config", func(w http.ResponseWriter, r *http.Request) {
+	// A failed write to a client that hung up has no one to be reported to.
+	h.mux.HandleFunc("/config", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprint(w, rl.current.Load().cfg.Summary())
+		_, _ = fmt.Fprint(w, rl.current.Load().cfg.Summary())
 	})
-	h.mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, r *http.Request) {
+	h.mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "Healthy")
+		_, _ = fmt.Fprintln(w, "Healthy")
 	})
-	h.mux.HandleFunc("/-/ready", func(w http.ResponseWriter, r *http.Request) {
+	h.mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if !h.ready.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, "Shutting down")
+			_, _ = fmt.Fprintln(w, "Shutting down")
 			return
 		}
-		fmt.Fprintln(w, "Ready")
+		_, _ = fmt.Fprintln(w, "Ready")
 	})
 	h.mux.HandleFunc("/-/reload", func(w http.ResponseWriter, r *http.Request) {
 		switch {
@@ -80,7 +81,7 @@ func newHandler(rl *reloader, f *flags, shard config.Shard, logger log.Logger) (
 				http.Error(w, "failed to reload config: "+err.Error(), http.StatusInternalServerError)
 				return
 			}
-			fmt.Fprintln(w, "OK")
+			_, _ = fmt.Fprintln(w, "OK")
 		}
 	})
 	return h, nil

@@ -18,7 +18,7 @@ import (
 // minute.
 func TestScrapeAnswersWithinPrometheusTimeout(t *testing.T) {
 	release := make(chan struct{})
-	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	vendor := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -43,7 +43,7 @@ func TestScrapeAnswersWithinPrometheusTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatalf("/metrics with a 2 s Prometheus timeout did not answer: %v", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)

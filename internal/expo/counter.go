@@ -120,9 +120,10 @@ func (f *CounterVec) Family() (Family, bool) {
 		return Family{}, false
 	}
 	return Family{Name: f.name, Text: f.header, Series: func(w *bufio.Writer) {
+		// A failed write is kept by w and returned by Write's Flush.
 		for _, c := range order {
-			w.Write(c.prefix)
-			w.Write(AppendValue(w.AvailableBuffer(), float64(c.n.Load())))
+			_, _ = w.Write(c.prefix)
+			_, _ = w.Write(AppendValue(w.AvailableBuffer(), float64(c.n.Load())))
 		}
 	}}, true
 }

@@ -59,7 +59,7 @@ func TestMatchesExpfmt(t *testing.T) {
 // (client_golang refuses invalid UTF-8; so does the Emitter before us.)
 func FuzzMatchesExpfmt(f *testing.F) {
 	f.Add("help", "acct", `plan "x"`, 1.5)
-	f.Add("a\\b\nc", `a\"b`, "line\nbreak\\", -0.0)
+	f.Add("a\\b\nc", `a\"b`, "line\nbreak\\", 0.0)
 	f.Add("", "", "ü€😀", 1e-300)
 	f.Fuzz(func(t *testing.T, help, account, plan string, v float64) {
 		if !utf8.ValidString(help) || !utf8.ValidString(account) || !utf8.ValidString(plan) {

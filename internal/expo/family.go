@@ -32,7 +32,7 @@ func Write(w io.Writer, fams []Family) error {
 	bw.Reset(w)
 	defer bw.Reset(nil)
 	for _, f := range fams {
-		bw.Write(f.Text) // a failed write is kept by bw and returned by Flush
+		_, _ = bw.Write(f.Text) // a failed write is kept by bw and returned by Flush
 		if f.Series != nil {
 			f.Series(bw)
 		}

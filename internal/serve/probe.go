@@ -59,7 +59,7 @@ type targetGroup struct {
 func SD(current Running, s config.Shard, logger log.Logger) http.Handler {
 	logger = orNop(logger)
 	index, total := strconv.FormatUint(s.Index, 10), strconv.FormatUint(s.Total, 10)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		exp, _ := current()
 		groups := []targetGroup{}
 		for _, t := range exp.Targets() {

@@ -88,18 +88,18 @@ func freeport(args []string) error {
 		if err != nil {
 			return err
 		}
-		defer l.Close()
+		defer func() { _ = l.Close() }()
 		ports = append(ports, fmt.Sprint(l.Addr().(*net.TCPAddr).Port))
 	}
 	fmt.Println(strings.Join(ports, " "))
 	return nil
 }
 
-// shortfor writes a copy of a rule file whose every `for` is at most max,
+// shortfor writes a copy of a rule file whose every `for` is at most -max,
 // so the e2e test runs the shipped rules, not a second copy of them.
 func shortfor(args []string) error {
 	fs := flag.NewFlagSet("shortfor", flag.ContinueOnError)
-	max := fs.Duration("max", 5*time.Second, "longest for to keep")
+	longest := fs.Duration("max", 5*time.Second, "longest for to keep")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func shortfor(args []string) error {
 	if err != nil {
 		return err
 	}
-	out, n, err := shortenFor(raw, *max)
+	out, n, err := shortenFor(raw, *longest)
 	if err != nil {
 		return err
 	}
@@ -120,9 +120,9 @@ func shortfor(args []string) error {
 	return os.WriteFile(fs.Arg(1), out, 0o644)
 }
 
-// shortenFor lowers every rule's `for` above max to max and reports how
-// many rules have one.
-func shortenFor(raw []byte, max time.Duration) ([]byte, int, error) {
+// shortenFor lowers every rule's `for` above longest to longest and reports
+// how many rules have one.
+func shortenFor(raw []byte, longest time.Duration) ([]byte, int, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, 0, err
@@ -146,8 +146,8 @@ func shortenFor(raw []byte, max time.Duration) ([]byte, int, error) {
 					if err != nil {
 						return fmt.Errorf("line %d: for %q: %v", v.Line, v.Value, err)
 					}
-					if d > max {
-						v.Value = max.String()
+					if d > longest {
+						v.Value = longest.String()
 					}
 					n++
 				}

@@ -106,7 +106,7 @@ func receive(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var mu sync.Mutex
 	return http.ListenAndServe(*listen, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -122,7 +122,7 @@ func receive(args []string) error {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		fmt.Fprintln(w, "ok")
+		_, _ = fmt.Fprintln(w, "ok")
 	}))
 }
 
@@ -167,7 +167,7 @@ func readDeliveries(file string) (deliveries, error) {
 	if err != nil {
 		return d, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 2<<20)
 	for sc.Scan() {
@@ -341,7 +341,7 @@ func notifications(args []string) error {
 	}
 
 	if *instance != "" {
-		inhibited(d, *file, *prom, *am, *instance, *timeout)
+		inhibited(*file, *prom, *am, *instance, *timeout)
 	}
 
 	if *amtool != "" {
@@ -386,7 +386,7 @@ func notifications(args []string) error {
 // by its BillingExporterConfigReloadFailed: the target fires in
 // Prometheus and Alertmanager holds it as suppressed, the source is
 // delivered, and after a few group intervals the target has not been.
-func inhibited(d deliveries, file, prom, am, instance string, timeout time.Duration) {
+func inhibited(file, prom, am, instance string, timeout time.Duration) {
 	source := expectation{labels: map[string]string{"alertname": "BillingExporterConfigReloadFailed", "instance": instance}}
 	target := expectation{labels: map[string]string{"alertname": "BillingScrapeFailing", "instance": instance}}
 	err := e2eapi.Poll(timeout, func() (bool, error) {
@@ -409,13 +409,14 @@ func inhibited(d deliveries, file, prom, am, instance string, timeout time.Durat
 		fmt.Printf("FAIL: inhibition: %s: %v\n", target.name(), err)
 		return
 	}
-	if d, err = waitDelivered(file, source, timeout); err != nil {
+	if _, err = waitDelivered(file, source, timeout); err != nil {
 		fmt.Printf("FAIL: inhibition: the inhibiting %s: %v\n", source.name(), err)
 		return
 	}
 	// Several group_interval (1s) later, the target is still not delivered.
 	time.Sleep(5 * time.Second)
-	if d, err = readDeliveries(file); err != nil {
+	d, err := readDeliveries(file)
+	if err != nil {
 		fmt.Printf("FAIL: inhibition: %v\n", err)
 		return
 	}
@@ -462,7 +463,7 @@ func inhibitDown(args []string) error {
 	if err != nil {
 		return err
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("posting alerts: %s", resp.Status)
 	}
@@ -536,8 +537,8 @@ func emailCheck(d deliveries, amtool, tmpl string) {
 	f, err := os.CreateTemp("", "e2e-template-data-*.json")
 	if err == nil {
 		_, err = f.Write(data)
-		f.Close()
-		defer os.Remove(f.Name())
+		err = errors.Join(err, f.Close())
+		defer func() { _ = os.Remove(f.Name()) }()
 	}
 	if err != nil {
 		fmt.Printf("FAIL: e-mail template: %v\n", err)

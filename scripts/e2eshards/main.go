@@ -278,7 +278,7 @@ func exporterSeries(u string) map[string]float64 {
 	if err != nil {
 		fatalf("GET %s: %v", u, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := parser.TextToMetricFamilies(resp.Body)
 	if err != nil {
@@ -404,7 +404,7 @@ func startPrometheus(bin, dir string, index int, replicas []string) string {
 		if err != nil {
 			return false, nil
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK, nil
 	}); err != nil {
 		b, _ := os.ReadFile(filepath.Join(dir, "prometheus.log"))
@@ -418,7 +418,7 @@ func freeAddr() string {
 	if err != nil {
 		fatalf("%v", err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().String()
 }
 

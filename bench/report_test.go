@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,7 +48,7 @@ func machineInfo() string {
 				break
 			}
 		}
-		f.Close()
+		_ = f.Close()
 	}
 	fmt.Fprintf(&b, "- CPU: %s, `nproc` = %s\n", model, cmdOut("nproc"))
 	if mem := memTotal(); mem != "" {
@@ -97,7 +98,9 @@ func memTotal() string {
 	for _, line := range strings.Split(string(b), "\n") {
 		if strings.HasPrefix(line, "MemTotal:") {
 			var kb int64
-			fmt.Sscanf(strings.TrimPrefix(line, "MemTotal:"), "%d", &kb)
+			if _, err := fmt.Sscanf(strings.TrimPrefix(line, "MemTotal:"), "%d", &kb); err != nil {
+				return ""
+			}
 			return fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
 		}
 	}
@@ -262,28 +265,39 @@ func profileWarm(ip *InProc, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(filepath.Join(dir, "warm-cpu.pprof"))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := pprof.StartCPUProfile(f); err != nil {
-		return err
-	}
-	for i := 0; i < 200; i++ {
-		if _, err := ip.ScrapeDiscard(); err != nil {
-			pprof.StopCPUProfile()
+	err := writeProfile(filepath.Join(dir, "warm-cpu.pprof"), func(w io.Writer) error {
+		if err := pprof.StartCPUProfile(w); err != nil {
 			return err
 		}
-	}
-	pprof.StopCPUProfile()
-	h, err := os.Create(filepath.Join(dir, "warm-heap.pprof"))
+		defer pprof.StopCPUProfile()
+		for i := 0; i < 200; i++ {
+			if _, err := ip.ScrapeDiscard(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	defer h.Close()
-	runtime.GC()
-	return pprof.WriteHeapProfile(h)
+	return writeProfile(filepath.Join(dir, "warm-heap.pprof"), func(w io.Writer) error {
+		runtime.GC()
+		return pprof.WriteHeapProfile(w)
+	})
+}
+
+// writeProfile creates path and has write fill it. Close is checked: it is
+// the last place a failed write of the file can show.
+func writeProfile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // profileSide writes a CPU profile of scenario 5's "same work" row in
@@ -310,19 +324,16 @@ func profileSide(n int, dir string) error {
 	if _, err := ip.ScrapeDiscard(); err != nil { // log in, fill pools
 		return err
 	}
-	f, err := os.Create(filepath.Join(dir, "side-cpu.pprof"))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := pprof.StartCPUProfile(f); err != nil {
-		return err
-	}
-	defer pprof.StopCPUProfile()
-	for range 200 {
-		if _, err := ip.ScrapeDiscard(); err != nil {
+	return writeProfile(filepath.Join(dir, "side-cpu.pprof"), func(w io.Writer) error {
+		if err := pprof.StartCPUProfile(w); err != nil {
 			return err
 		}
-	}
-	return nil
+		defer pprof.StopCPUProfile()
+		for range 200 {
+			if _, err := ip.ScrapeDiscard(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
