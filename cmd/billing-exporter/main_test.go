@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/internal/fakeclock"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/billing-exporter/billing-exporter/internal/testlog"
@@ -397,6 +398,13 @@ func TestReloadOverHTTP(t *testing.T) {
 	dir := t.TempDir()
 	cfgFile := filepath.Join(dir, "config.yml")
 	writeFile(t, cfgFile, srv.config("alpha"))
+	// The reload timestamps read clk. The wall clock comes back only after
+	// the exporter has stopped: cleanups run last registered first, and
+	// start registers the stop after this one.
+	clk := fakeclock.At(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	wall := now
+	t.Cleanup(func() { now = wall })
+	now = clk.Now
 
 	e := start(t, "--config.file="+cfgFile, "--web.enable-lifecycle")
 	base := "http://" + e.addr
@@ -405,6 +413,9 @@ func TestReloadOverHTTP(t *testing.T) {
 		t.Fatalf("alpha not up before reload:\n%s", e.logs)
 	}
 	firstOK, _ := series.Sample(body, "billing_exporter_config_last_reload_success_timestamp_seconds")
+	if want := float64(clk.Now().Unix()); firstOK != want {
+		t.Errorf("success timestamp at start %v, want the clock's %v", firstOK, want)
+	}
 	alphaCalls := upstreamCalls(srv, "alpha")
 
 	if code, _ := get(t, nil, base+"/-/reload"); code != http.StatusMethodNotAllowed {
@@ -432,7 +443,7 @@ func TestReloadOverHTTP(t *testing.T) {
 	}
 
 	// A good file adds beta; alpha is unchanged and keeps its cache.
-	time.Sleep(10 * time.Millisecond) // the success timestamp must move
+	clk.Advance(time.Second) // the success timestamp must move
 	writeFile(t, cfgFile, srv.config("alpha", "beta"))
 	if code, msg := post(t, base+"/-/reload"); code != 200 {
 		t.Fatalf("good reload: %d %q", code, msg)
@@ -441,8 +452,8 @@ func TestReloadOverHTTP(t *testing.T) {
 	if v, _ := series.Sample(body, "billing_exporter_config_last_reload_successful"); v != 1 {
 		t.Errorf("last_reload_successful = %v after a good reload", v)
 	}
-	if ts, _ := series.Sample(body, "billing_exporter_config_last_reload_success_timestamp_seconds"); ts <= firstOK {
-		t.Errorf("success timestamp %v did not move past %v", ts, firstOK)
+	if ts, _ := series.Sample(body, "billing_exporter_config_last_reload_success_timestamp_seconds"); ts != firstOK+1 {
+		t.Errorf("success timestamp %v did not move to the reload's time %v", ts, firstOK+1)
 	}
 	if v, ok := series.Sample(body, `billing_up{account="beta",provider="docspace"}`); !ok || v != 1 {
 		t.Error("beta not scraped after reload")
