@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -53,21 +54,31 @@ func TestMain(m *testing.M) {
 var listeningRe = regexp.MustCompile(`msg="Listening on" address=(\S+)`)
 
 // waitListening returns the address the exporter logged it listens on.
-func waitListening(t *testing.T, logs fmt.Stringer, exited <-chan int) string {
+func waitListening(t *testing.T, logs *testlog.Buffer, exited <-chan int) string {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := listeningRe.FindStringSubmatch(logs.String()); m != nil {
-			return m[1]
+	return waitLog(t, logs, exited, listeningRe)[1]
+}
+
+// waitLog waits until logs hold a match of re and returns it (with its
+// submatches), woken by each write. exited, if not nil, reports that the
+// exporter stopped first.
+func waitLog(t *testing.T, logs *testlog.Buffer, exited <-chan int, re *regexp.Regexp) []string {
+	t.Helper()
+	timeout := time.NewTimer(15 * time.Second)
+	defer timeout.Stop()
+	for {
+		written := logs.Written() // before reading, so that no write is missed
+		if m := re.FindStringSubmatch(logs.String()); m != nil {
+			return m
 		}
 		select {
+		case <-written:
 		case code := <-exited:
-			t.Fatalf("exporter exited with %d before listening:\n%s", code, logs)
-		case <-time.After(20 * time.Millisecond):
+			t.Fatalf("exporter exited with %d before logging %s:\n%s", code, re, logs)
+		case <-timeout.C:
+			t.Fatalf("exporter did not log %s:\n%s", re, logs)
 		}
 	}
-	t.Fatalf("exporter did not log a listen address:\n%s", logs)
-	return ""
 }
 
 // exporter is one in-process run of the command.
@@ -527,53 +538,41 @@ func TestSIGHUPReloads(t *testing.T) {
 	cmd, logs := child(t, "--config.file="+cfgFile)
 	addr := waitListening(t, logs, nil)
 
-	// A file that does not load keeps alpha running.
+	// A file that does not load keeps alpha running. The reloader logs the
+	// outcome after counting it, so the line says /metrics shows it.
 	writeFile(t, cfgFile, srv.config("beta")+"    colour: blue\n")
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		_, body := get(t, nil, "http://"+addr+"/metrics")
-		if v, _ := series.Sample(body, `billing_exporter_config_reloads_total{result="failure",trigger="SIGHUP"}`); v == 1 {
-			if v, ok := series.Sample(body, "billing_exporter_config_last_reload_successful"); !ok || v != 0 {
-				t.Errorf("last_reload_successful = %v after a failed SIGHUP reload, want 0", v)
-			}
-			if v, ok := series.Sample(body, `billing_up{account="alpha",provider="docspace"}`); !ok || v != 1 {
-				t.Error("alpha not served after a failed SIGHUP reload")
-			}
-			if strings.Contains(body, `account="beta"`) {
-				t.Error("the file that failed to load was applied")
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("SIGHUP with a bad file was not counted as a failed reload:\n%s", logs)
-		}
-		time.Sleep(50 * time.Millisecond)
+	waitLog(t, logs, nil, regexp.MustCompile(`msg="reload failed[^"]*" trigger=SIGHUP`))
+	_, body := get(t, nil, "http://"+addr+"/metrics")
+	if v, _ := series.Sample(body, `billing_exporter_config_reloads_total{result="failure",trigger="SIGHUP"}`); v != 1 {
+		t.Errorf("reloads_total{SIGHUP,failure} = %v after a SIGHUP with a bad file, want 1", v)
+	}
+	if v, ok := series.Sample(body, "billing_exporter_config_last_reload_successful"); !ok || v != 0 {
+		t.Errorf("last_reload_successful = %v after a failed SIGHUP reload, want 0", v)
+	}
+	if v, ok := series.Sample(body, `billing_up{account="alpha",provider="docspace"}`); !ok || v != 1 {
+		t.Error("alpha not served after a failed SIGHUP reload")
+	}
+	if strings.Contains(body, `account="beta"`) {
+		t.Error("the file that failed to load was applied")
 	}
 
 	writeFile(t, cfgFile, srv.config("beta"))
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	deadline = time.Now().Add(15 * time.Second)
-	for {
-		_, body := get(t, nil, "http://"+addr+"/metrics")
-		_, beta := series.Sample(body, `billing_up{account="beta",provider="docspace"}`)
-		if beta && !strings.Contains(body, `account="alpha"`) {
-			if v, _ := series.Sample(body, `billing_exporter_config_reloads_total{result="success",trigger="SIGHUP"}`); v != 1 {
-				t.Errorf("reloads_total{SIGHUP,success} = %v", v)
-			}
-			if v, _ := series.Sample(body, "billing_exporter_config_last_reload_successful"); v != 1 {
-				t.Errorf("last_reload_successful = %v after a good SIGHUP reload", v)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("SIGHUP did not apply the new config:\n%s", logs)
-		}
-		time.Sleep(50 * time.Millisecond)
+	waitLog(t, logs, nil, regexp.MustCompile(`msg="configuration reloaded" trigger=SIGHUP`))
+	_, body = get(t, nil, "http://"+addr+"/metrics")
+	if _, beta := series.Sample(body, `billing_up{account="beta",provider="docspace"}`); !beta || strings.Contains(body, `account="alpha"`) {
+		t.Errorf("SIGHUP did not apply the new config:\n%s", body)
+	}
+	if v, _ := series.Sample(body, `billing_exporter_config_reloads_total{result="success",trigger="SIGHUP"}`); v != 1 {
+		t.Errorf("reloads_total{SIGHUP,success} = %v", v)
+	}
+	if v, _ := series.Sample(body, "billing_exporter_config_last_reload_successful"); v != 1 {
+		t.Errorf("last_reload_successful = %v after a good SIGHUP reload", v)
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -583,19 +582,28 @@ func TestSIGHUPReloads(t *testing.T) {
 	}
 }
 
-// A SIGTERM during a scrape lets that scrape finish, then exits 0.
+// A SIGTERM during a scrape lets that scrape finish, then exits 0. The
+// vendor answers only once the exporter has closed its listener, so the
+// scrape is still in flight when the shutdown waits for it.
 func TestSIGTERMFinishesInFlightScrape(t *testing.T) {
 	srv := newPortals(t)
 	cfgFile := filepath.Join(t.TempDir(), "config.yml")
 	writeFile(t, cfgFile, srv.config("slow"))
 	arrived := make(chan struct{}, 16)
+	hold := make(chan struct{})
+	release := sync.OnceFunc(func() { close(hold) })
+	t.Cleanup(release)
 	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
 		select {
 		case arrived <- struct{}{}:
 		default:
 		}
-		time.Sleep(1500 * time.Millisecond)
-		return false
+		select {
+		case <-hold:
+			return false
+		case <-r.Context().Done():
+			return true
+		}
 	})
 	cmd, logs := child(t, "--config.file="+cfgFile)
 	addr := waitListening(t, logs, nil)
@@ -624,6 +632,8 @@ func TestSIGTERMFinishesInFlightScrape(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	waitLog(t, logs, nil, regexp.MustCompile(`msg="listener closed`))
+	release()
 	r := <-got
 	if r.err != nil || r.code != 200 {
 		t.Fatalf("in-flight scrape: %d %v", r.code, r.err)
