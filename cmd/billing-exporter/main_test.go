@@ -221,6 +221,38 @@ func TestConfigCheck(t *testing.T) {
 	}
 }
 
+// --config.check refuses what would misbehave once running, naming the
+// account and the field, and prints the key nowhere.
+func TestConfigCheckRejects(t *testing.T) {
+	doc := newPortals(t).config("main")
+	qovery := strings.Replace(doc, "provider: docspace", "provider: qovery", 1)
+	for _, tc := range []struct{ name, doc, want string }{
+		{"organization_id that changes the URL path", qovery + "    organization_id: \"../../v1/auth/x?a=1#\"\n",
+			`accounts[0] "main": organization_id: "../../v1/auth/x?a=1#"`},
+		{"timeout 0s", doc + "    timeout: 0s\n", `accounts[0] "main": timeout: 0 would leave`},
+		{"key with a line break", strings.Replace(doc, fmt.Sprintf("api_key: %q", docspaceKey), `api_key: "sk-\nsecond-half-of-the-key"`, 1),
+			`accounts[0] "main": api_key: holds a control character`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfgFile := filepath.Join(t.TempDir(), "config.yml")
+			writeFile(t, cfgFile, tc.doc)
+			var out, errOut bytes.Buffer
+			if code := run([]string{"--config.check", "--config.file=" + cfgFile}, &out, &errOut, nil); code != 1 {
+				t.Fatalf("exit %d, want 1\n%s%s", code, out.String(), errOut.String())
+			}
+			msg := errOut.String()
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("error %q, want it to name %q", msg, tc.want)
+			}
+			for _, secret := range []string{docspaceKey, "second-half-of-the-key"} {
+				if strings.Contains(out.String()+msg, secret) {
+					t.Errorf("--config.check printed the key: %q", msg)
+				}
+			}
+		})
+	}
+}
+
 // The shipped example passes --config.check once its secret files exist.
 func TestExampleConfigChecks(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("..", "..", "config.yml"))
