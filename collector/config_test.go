@@ -12,7 +12,7 @@ import (
 // checked here, against each provider's endpoints). New calls no vendor.
 func TestFullConfigBuildsCollectors(t *testing.T) {
 	t.Chdir("../config") // the file names its secret files relative to there
-	cfg, err := config.Load("testdata/full.yml", collector.ConfigProviders())
+	cfg, err := config.LoadShard("testdata/full.yml", config.Unsharded, collector.ConfigProviders())
 	if err != nil {
 		t.Fatal(err)
 	}

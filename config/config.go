@@ -149,9 +149,6 @@ const (
 
 var accountName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 
-// Load reads, expands and validates the file at path for accounts of ps.
-func Load(path string, ps Providers) (*Config, error) { return LoadShard(path, Unsharded, ps) }
-
 // Parse decodes b strictly (unknown keys are errors), fills defaults, reads
 // secret files and validates every account against ps. lookupEnv resolves
 // ${VAR} in the secrets.

@@ -150,6 +150,77 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// refused wants Parse to refuse doc with an error containing want, and
+// without secret (if not empty) in it.
+func refused(t *testing.T, doc, want, secret string) {
+	t.Helper()
+	_, err := Parse([]byte(doc), env, testProviders)
+	if err == nil {
+		t.Fatalf("loaded; want an error containing %q", want)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q, want it to contain %q", err, want)
+	}
+	if secret != "" && strings.Contains(err.Error(), secret) {
+		t.Errorf("error prints the key: %q", err)
+	}
+}
+
+// A key that cannot travel in an HTTP header is refused, naming the
+// account and the position, never the key.
+func TestKeyWithControlCharacterRefused(t *testing.T) {
+	docspace := func(key string) string {
+		return account("name: d", "provider: docspace", "base_url: https://portal.onlyoffice.com", key)
+	}
+	for _, tc := range []struct{ name, doc, want, secret string }{
+		{"newline", docspace(`api_key: "sk-\nXsecretpart"`), `accounts[0] "d": api_key: holds a control character at byte 3`, "Xsecretpart"},
+		{"tab", docspace(`api_key: "sk-\tXsecretpart"`), `accounts[0] "d": api_key: holds a control character`, "Xsecretpart"},
+		{"line break inside a key file", docspace("api_key_file: testdata/two-lines.key"), `accounts[0] "d": api_key: holds a control character`, "second-line"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { refused(t, tc.doc, tc.want, tc.secret) })
+	}
+}
+
+// A Qovery organization_id is one URL path segment: anything that would
+// send the token to another path is refused.
+func TestOrganizationIDIsOnePathSegment(t *testing.T) {
+	qovery := func(org string) string {
+		return account("name: q", "provider: qovery", "base_url: https://api.qovery.com", "api_key: qov-token",
+			"organization_id: "+org)
+	}
+	for _, tc := range []struct{ name, doc, want string }{
+		{"walking up the path", qovery(`"../../v1/auth/x?a=1#"`), `accounts[0] "q": organization_id: "../../v1/auth/x?a=1#" may only hold`},
+		{"slash", qovery("abc/def"), `accounts[0] "q": organization_id: "abc/def"`},
+		{"percent", qovery("abc%2Fdef"), `accounts[0] "q": organization_id:`},
+		{"dot dot", qovery(`".."`), `accounts[0] "q": organization_id: ".."`},
+	} {
+		t.Run(tc.name, func(t *testing.T) { refused(t, tc.doc, tc.want, "") })
+	}
+}
+
+// A plain Qovery id (a UUID) still loads.
+func TestOrganizationIDUUIDLoads(t *testing.T) {
+	doc := account("name: q", "provider: qovery", "base_url: https://api.qovery.com", "api_key: qov-token",
+		"organization_id: 0d3d1f62-53a4-4b0e-9b59-6a5e3c1d2f4a")
+	if _, err := Parse([]byte(doc), env, testProviders); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A timeout of 0 is refused, globally or per account: unlike the other
+// durations, 0 cannot mean "off" for the bound on upstream requests.
+func TestTimeoutZeroRefused(t *testing.T) {
+	docspace := func(lines ...string) string {
+		return account(append([]string{"name: d", "provider: docspace", "base_url: https://portal.onlyoffice.com", `api_key: "sk-abc"`}, lines...)...)
+	}
+	for _, tc := range []struct{ name, doc, want string }{
+		{"global", "global:\n  timeout: 0s\n" + docspace(), "global: timeout: 0 would leave upstream requests without a bound"},
+		{"account", docspace("timeout: 0s"), `accounts[0] "d": timeout: 0 would leave`},
+	} {
+		t.Run(tc.name, func(t *testing.T) { refused(t, tc.doc, tc.want, "") })
+	}
+}
+
 func TestDefaults(t *testing.T) {
 	c, err := parse(t, account("name: d", "provider: docspace", "base_url: https://p.example.com", "api_key: k"))
 	if err != nil {
@@ -168,6 +239,41 @@ func TestDefaults(t *testing.T) {
 	c, err = parse(t, "global:\n  retries: 0\n")
 	if err != nil || *c.Global.Retries != 0 {
 		t.Fatalf("retries 0: %v %v", err, c)
+	}
+}
+
+// One rule for every duration key: left out, the default; 0, the feature
+// is off.
+func TestZeroDurationsSwitchOff(t *testing.T) {
+	docspace := account("name: d", "provider: docspace", "base_url: https://portal.onlyoffice.com", `api_key: "sk-abc"`,
+		"cache_ttl: 0s", "endpoint_cache_ttl: {quota: 0s}")
+	c, err := Parse([]byte("global:\n  cache_ttl: 0s\n  max_stale: 0\n"+docspace), env, testProviders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.Accounts[0]
+	for name, d := range map[string]Duration{"global.cache_ttl": c.Global.CacheTTL, "global.max_stale": c.Global.MaxStale,
+		"cache_ttl": *a.CacheTTL, "endpoint_cache_ttl.quota": a.EndpointCacheTTL["quota"]} {
+		if d.D() != 0 {
+			t.Errorf("%s: 0s became %v", name, d.D())
+		}
+	}
+	// Left out: the defaults.
+	c, err = Parse([]byte(account("name: d", "provider: docspace", "base_url: https://portal.onlyoffice.com", `api_key: "sk-abc"`)), env, testProviders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Global.CacheTTL.D() != DefaultCacheTTL || c.Global.MaxStale.D() != DefaultMaxStale || c.Global.Timeout.D() != DefaultTimeout {
+		t.Errorf("defaults: cache_ttl %v max_stale %v timeout %v", c.Global.CacheTTL.D(), c.Global.MaxStale.D(), c.Global.Timeout.D())
+	}
+	// The summary says 0s, and reads back as off.
+	c, _ = Parse([]byte("global:\n  cache_ttl: 0s\n"+docspace), env, testProviders)
+	if !strings.Contains(c.Summary(), "cache_ttl: 0s") {
+		t.Errorf("summary:\n%s", c.Summary())
+	}
+	back, err := Parse([]byte(c.Summary()), env, testProviders)
+	if err != nil || back.Global.CacheTTL.D() != 0 || back.Global.MaxStale.D() != time.Hour {
+		t.Errorf("summary read back: %v, cache_ttl %v", err, back.Global.CacheTTL.D())
 	}
 }
 
@@ -227,7 +333,7 @@ func TestSecretNeverPrints(t *testing.T) {
 }
 
 func TestSummary(t *testing.T) {
-	c, err := Load("testdata/full.yml", testProviders)
+	c, err := LoadShard("testdata/full.yml", Unsharded, testProviders)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +362,7 @@ func TestSummary(t *testing.T) {
 }
 
 func TestLoadFull(t *testing.T) {
-	c, err := Load("testdata/full.yml", testProviders)
+	c, err := LoadShard("testdata/full.yml", Unsharded, testProviders)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,12 +417,12 @@ func TestExampleConfig(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
-	_, err := Load("testdata/bad-base-url.yml", testProviders)
+	_, err := LoadShard("testdata/bad-base-url.yml", Unsharded, testProviders)
 	want := `testdata/bad-base-url.yml: accounts[1] "docspace-main": base_url: "portal.onlyoffice.com" must start with https:// (or http://)`
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}
-	_, err = Load("testdata/missing.yml", testProviders)
+	_, err = LoadShard("testdata/missing.yml", Unsharded, testProviders)
 	if want := "reading config: open testdata/missing.yml: no such file or directory"; err == nil || err.Error() != want {
 		t.Errorf("got %v", err)
 	}

@@ -110,7 +110,7 @@ func shardedFile(t *testing.T, n int, mine Shard) string {
 func TestLoadShardWithoutOtherShardsSecrets(t *testing.T) {
 	mine := Shard{Index: 1, Total: 3}
 	path := shardedFile(t, 20, mine)
-	if _, err := Load(path, testProviders); err == nil || !strings.Contains(err.Error(), "api_key_file: cannot read") {
+	if _, err := LoadShard(path, Unsharded, testProviders); err == nil || !strings.Contains(err.Error(), "api_key_file: cannot read") {
 		t.Fatalf("Load of the whole file: err = %v, want a missing key file", err)
 	}
 	c, err := LoadShard(path, mine, testProviders)

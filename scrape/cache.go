@@ -79,6 +79,9 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		return c.fill(ep.Name, e, out)
 	}
 	c.opt.Metrics.cacheLookup(c, "miss")
+	if c.missed != nil {
+		c.missed()
+	}
 	ch := c.flights.DoChan(key, func() (any, error) {
 		// A flight that ended between our cache miss and DoChan has
 		// already answered: do not ask the vendor twice.

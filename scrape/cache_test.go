@@ -253,6 +253,8 @@ func TestCoalescing(t *testing.T) {
 	c := cachedClient(t, f, clk, nil)
 	get(t, c, balance) // fill, then expire
 	clk.Advance(time.Hour - time.Minute)
+	missed := make(chan struct{}, callers)
+	c.missed = func() { missed <- struct{}{} }
 
 	var wg sync.WaitGroup
 	results := make([]float64, callers)
@@ -264,8 +266,8 @@ func TestCoalescing(t *testing.T) {
 		}()
 	}
 	// Every caller has missed the cache before the vendor answers.
-	for c.lookups("miss") < callers+1 {
-		time.Sleep(time.Millisecond)
+	for range callers {
+		<-missed
 	}
 	close(release)
 	wg.Wait()

@@ -107,6 +107,9 @@ type Client struct {
 	flights singleflight.Group
 	cacheMu sync.Mutex
 	cache   map[string]*entry
+	// missed, when set, is called after each cache miss: tests hold the
+	// vendor's answer until every concurrent caller has missed.
+	missed func()
 
 	// notBefore is when the vendor's last unheeded Retry-After ends: until
 	// then no request goes out (on the Options.Now clock).

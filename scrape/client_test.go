@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -443,6 +444,26 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	}
 }
 
+// An error body that echoes a key URL-encoded (as a query or a header
+// dump shows it) is scrubbed as well as the key itself.
+func TestURLEncodedSecretScrubbed(t *testing.T) {
+	const secret = "sk-ENC+SECRET/0123=="
+	for _, body := range []string{
+		`{"message":"bad header Bearer%20` + url.QueryEscape(secret) + `"}`,
+		`{"message":"bad header Bearer%20` + url.PathEscape(secret) + `"}`,
+		`{"message":"bad header Bearer%20sk-ENC%2bSECRET%2f0123%3d%3d"}`,
+		`{"message":"bad header Bearer ` + secret + `"}`,
+	} {
+		f := newFake(t, reply(http.StatusUnauthorized, body))
+		c := newClient(t, f, func(o *Options) { o.Secrets = []string{secret} })
+		_, err := c.GetJSON(context.Background(), balance, &balanceDoc{})
+		detail := scrapeErr(t, err).Detail
+		if !strings.Contains(detail, "<secret>") || strings.Contains(detail, "SECRET") {
+			t.Errorf("body %s: detail %q still shows the key", body, detail)
+		}
+	}
+}
+
 func TestVendorMessage(t *testing.T) {
 	long := strings.Repeat("é", 200)
 	for _, tc := range []struct{ name, body, want string }{
@@ -482,6 +503,37 @@ func TestRedirectNotFollowed(t *testing.T) {
 	}
 	if elsewhere.Load() != 0 {
 		t.Error("the redirect was followed with the credentials")
+	}
+}
+
+// A redirect is not followed (it would re-send the key elsewhere); the
+// error names its target, without the credentials a query may carry.
+func TestRedirectErrorNamesTarget(t *testing.T) {
+	for _, tc := range []struct{ location, want string }{
+		{"https://login.example.com/sso?token=abc#x", "redirect to https://login.example.com/sso (not followed)"},
+		{"/v2/balance", "/v2/balance (not followed)"},
+	} {
+		f := newFake(t, reply(http.StatusFound, "", "Location", tc.location))
+		c := newClient(t, f, nil)
+		_, err := c.GetJSON(context.Background(), balance, &balanceDoc{})
+		e := scrapeErr(t, err)
+		if e.Status != http.StatusFound || !strings.Contains(e.Detail, tc.want) {
+			t.Errorf("Location %q: status %d detail %q, want it to contain %q", tc.location, e.Status, e.Detail, tc.want)
+		}
+		if strings.Contains(e.Detail, "token=abc") {
+			t.Errorf("detail keeps the redirect's query: %q", e.Detail)
+		}
+	}
+}
+
+// A redirect's error says "redirect to ... (not followed)" once, and the
+// vendor's message after it.
+func TestRedirectNamedOnce(t *testing.T) {
+	f := newFake(t, reply(http.StatusMovedPermanently, `{"message":"moved"}`, "Location", "https://api.example.com/v2"))
+	c := newClient(t, f, nil)
+	_, err := c.GetJSON(context.Background(), balance, &balanceDoc{})
+	if got, want := scrapeErr(t, err).Detail, "redirect to https://api.example.com/v2 (not followed); moved"; got != want {
+		t.Errorf("detail %q, want %q", got, want)
 	}
 }
 

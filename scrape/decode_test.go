@@ -201,6 +201,48 @@ func TestTime(t *testing.T) {
 	}
 }
 
+// Dates of any year 1–9999 come out as their exact unix seconds: UnixNano,
+// which overflows outside 1678–2262, would turn them into other dates.
+func TestFarDatesExactSeconds(t *testing.T) {
+	plus3 := time.FixedZone("+03", 3*3600)
+	for _, tc := range []struct {
+		raw   string
+		loc   *time.Location
+		want  float64
+		valid bool
+	}{
+		// .NET's "never expires", as DocSpace sends it.
+		{raw: `"9999-12-31T23:59:59.9999999"`, want: 253402300799.9999999, valid: true},
+		{raw: `"2300-01-01T00:00:00"`, want: float64(time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC).Unix()), valid: true},
+		{raw: `"2300-01-01 00:00:00"`, loc: plus3, want: float64(time.Date(2300, 1, 1, 0, 0, 0, 0, plus3).Unix()), valid: true},
+		{raw: `"1600-01-01T00:00:00+03:00"`, want: float64(time.Date(1600, 1, 1, 0, 0, 0, 0, plus3).Unix()), valid: true},
+		{raw: `"0002-06-01T12:00:00Z"`, want: float64(time.Date(2, 6, 1, 12, 0, 0, 0, time.UTC).Unix()), valid: true},
+		// Acefone's unix seconds in the year 2286.
+		{raw: `9999999999`, want: 9999999999, valid: true},
+		{raw: `"9999999999"`, want: 9999999999, valid: true},
+		// .NET's unset value, with or without a zone: no date.
+		{raw: `"0001-01-01T00:00:00Z"`},
+		{raw: `"0001-01-01T00:00:00+00:00"`},
+		{raw: `"0001-01-01T00:00:00"`},
+	} {
+		var v Time
+		if err := v.UnmarshalJSON([]byte(tc.raw)); err != nil {
+			t.Errorf("%s: %v", tc.raw, err)
+			continue
+		}
+		if v.Valid != tc.valid {
+			t.Errorf("%s: Valid = %v, want %v", tc.raw, v.Valid, tc.valid)
+			continue
+		}
+		if !v.Valid {
+			continue
+		}
+		if got := v.Unix(tc.loc); math.Abs(got-tc.want) > 1e-6*math.Max(1, math.Abs(tc.want)/1e9) {
+			t.Errorf("%s: Unix = %.7f, want %.7f", tc.raw, got, tc.want)
+		}
+	}
+}
+
 func TestTypeErrorForOtherDecoders(t *testing.T) {
 	err := TypeError([]byte(`{"x": 1}`), "list")
 	var te *json.UnmarshalTypeError

@@ -85,12 +85,18 @@ func TestBusyAccountDoesNotHoldGlobalSlots(t *testing.T) {
 	global := NewSemaphore(2)
 	a := newClient(t, busy, func(o *Options) { o.Global = global; o.MaxConcurrency = 1 })
 	b := newClient(t, quiet, func(o *Options) { o.Global = global; o.Account = "quiet" })
+	// Queueing for either semaphore counts: a waiter that wrongly took the
+	// second global slot queues for its account slot, the next one for a
+	// global slot.
+	queued := make(chan struct{}, 10)
+	a.account.queued = func() { queued <- struct{}{} }
+	global.queued = func() { queued <- struct{}{} }
 	wait := run(t, 3, a)
 	<-entered // a holds one global slot and its only account slot
-	// Give a's other requests the chance to queue (and, wrongly, to take
-	// the second global slot while they wait).
-	for i := 0; i < 200 && len(global.slots) < 2; i++ {
-		time.Sleep(time.Millisecond)
+	<-queued  // and its two other requests wait
+	<-queued
+	if n := len(global.slots); n != 1 {
+		t.Errorf("%d global slots taken while one request of a runs; its waiters hold the others", n)
 	}
 	// With a's two waiters holding the second global slot, b would block
 	// until a's requests end; the deadline turns that into a failure. It is

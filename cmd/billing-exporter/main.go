@@ -178,6 +178,7 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	go func() {
 		errc <- web.ListenAndServe(srv, f.web, slog.New(slokgokit.NewGoKitHandler(bridge, slogLevel(f.logLevel))))
 	}()
+	var signalled []any
 	for {
 		select {
 		case err := <-errc:
@@ -187,16 +188,17 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 			_ = rl.reload("SIGHUP")
 			continue
 		case s := <-sigs:
-			level.Info(logger).Log("msg", "shutting down", "signal", s.String())
+			signalled = []any{"signal", s.String()}
 		case <-stop:
-			level.Info(logger).Log("msg", "shutting down")
 		}
 		break
 	}
 	// In-flight scrapes run to their own deadline at most (the longest is
 	// --scrape.max-timeout); readiness turns false so load balancers stop
-	// sending new ones.
+	// sending new ones. It turns false before the line is logged, so that
+	// whoever reads the line may count on /-/ready answering 503.
 	h.ready.Store(false)
+	level.Info(logger).Log(append([]any{"msg", "shutting down"}, signalled...)...)
 	drainDelay(f.shutdownDelay, sigs)
 	ctx, cancel := context.WithTimeout(context.Background(), f.maxTimeout+5*time.Second)
 	defer cancel()

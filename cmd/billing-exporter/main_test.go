@@ -21,11 +21,13 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/collector/docspace"
+	"github.com/billing-exporter/billing-exporter/internal/fakeclock"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/billing-exporter/billing-exporter/internal/testlog"
@@ -57,21 +59,31 @@ func TestMain(m *testing.M) {
 var listeningRe = regexp.MustCompile(`msg="Listening on" address=(\S+)`)
 
 // waitListening returns the address the exporter logged it listens on.
-func waitListening(t *testing.T, logs fmt.Stringer, exited <-chan int) string {
+func waitListening(t *testing.T, logs *testlog.Buffer, exited <-chan int) string {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := listeningRe.FindStringSubmatch(logs.String()); m != nil {
-			return m[1]
+	return waitLog(t, logs, exited, listeningRe)[1]
+}
+
+// waitLog waits until logs hold a match of re and returns it (with its
+// submatches), woken by each write. exited, if not nil, reports that the
+// exporter stopped first.
+func waitLog(t *testing.T, logs *testlog.Buffer, exited <-chan int, re *regexp.Regexp) []string {
+	t.Helper()
+	timeout := time.NewTimer(15 * time.Second)
+	defer timeout.Stop()
+	for {
+		written := logs.Written() // before reading, so that no write is missed
+		if m := re.FindStringSubmatch(logs.String()); m != nil {
+			return m
 		}
 		select {
+		case <-written:
 		case code := <-exited:
-			t.Fatalf("exporter exited with %d before listening:\n%s", code, logs)
-		case <-time.After(20 * time.Millisecond):
+			t.Fatalf("exporter exited with %d before logging %s:\n%s", code, re, logs)
+		case <-timeout.C:
+			t.Fatalf("exporter did not log %s:\n%s", re, logs)
 		}
 	}
-	t.Fatalf("exporter did not log a listen address:\n%s", logs)
-	return ""
 }
 
 // exporter is one in-process run of the command.
@@ -211,6 +223,38 @@ func TestConfigCheck(t *testing.T) {
 	}
 	if msg := errOut.String(); !strings.Contains(msg, `accounts[0] "main": base_url`) || strings.Contains(msg, docspaceKey) {
 		t.Errorf("error should name account and field, without the key: %q", msg)
+	}
+}
+
+// --config.check refuses what would misbehave once running, naming the
+// account and the field, and prints the key nowhere.
+func TestConfigCheckRejects(t *testing.T) {
+	doc := newPortals(t).config("main")
+	qovery := strings.Replace(doc, "provider: docspace", "provider: qovery", 1)
+	for _, tc := range []struct{ name, doc, want string }{
+		{"organization_id that changes the URL path", qovery + "    organization_id: \"../../v1/auth/x?a=1#\"\n",
+			`accounts[0] "main": organization_id: "../../v1/auth/x?a=1#"`},
+		{"timeout 0s", doc + "    timeout: 0s\n", `accounts[0] "main": timeout: 0 would leave`},
+		{"key with a line break", strings.Replace(doc, fmt.Sprintf("api_key: %q", docspaceKey), `api_key: "sk-\nsecond-half-of-the-key"`, 1),
+			`accounts[0] "main": api_key: holds a control character`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfgFile := filepath.Join(t.TempDir(), "config.yml")
+			writeFile(t, cfgFile, tc.doc)
+			var out, errOut bytes.Buffer
+			if code := run([]string{"--config.check", "--config.file=" + cfgFile}, &out, &errOut, nil); code != 1 {
+				t.Fatalf("exit %d, want 1\n%s%s", code, out.String(), errOut.String())
+			}
+			msg := errOut.String()
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("error %q, want it to name %q", msg, tc.want)
+			}
+			for _, secret := range []string{docspaceKey, "second-half-of-the-key"} {
+				if strings.Contains(out.String()+msg, secret) {
+					t.Errorf("--config.check printed the key: %q", msg)
+				}
+			}
+		})
 	}
 }
 
@@ -402,6 +446,13 @@ func TestReloadOverHTTP(t *testing.T) {
 	dir := t.TempDir()
 	cfgFile := filepath.Join(dir, "config.yml")
 	writeFile(t, cfgFile, srv.config("alpha"))
+	// The reload timestamps read clk. The wall clock comes back only after
+	// the exporter has stopped: cleanups run last registered first, and
+	// start registers the stop after this one.
+	clk := fakeclock.At(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))
+	wall := now
+	t.Cleanup(func() { now = wall })
+	now = clk.Now
 
 	e := start(t, "--config.file="+cfgFile, "--web.enable-lifecycle")
 	base := "http://" + e.addr
@@ -410,6 +461,9 @@ func TestReloadOverHTTP(t *testing.T) {
 		t.Fatalf("alpha not up before reload:\n%s", e.logs)
 	}
 	firstOK, _ := series.Sample(body, "billing_exporter_config_last_reload_success_timestamp_seconds")
+	if want := float64(clk.Now().Unix()); firstOK != want {
+		t.Errorf("success timestamp at start %v, want the clock's %v", firstOK, want)
+	}
 	alphaCalls := upstreamCalls(srv, "alpha")
 
 	if code, _ := get(t, nil, base+"/-/reload"); code != http.StatusMethodNotAllowed {
@@ -437,7 +491,7 @@ func TestReloadOverHTTP(t *testing.T) {
 	}
 
 	// A good file adds beta; alpha is unchanged and keeps its cache.
-	time.Sleep(10 * time.Millisecond) // the success timestamp must move
+	clk.Advance(time.Second) // the success timestamp must move
 	writeFile(t, cfgFile, srv.config("alpha", "beta"))
 	if code, msg := post(t, base+"/-/reload"); code != 200 {
 		t.Fatalf("good reload: %d %q", code, msg)
@@ -446,8 +500,8 @@ func TestReloadOverHTTP(t *testing.T) {
 	if v, _ := series.Sample(body, "billing_exporter_config_last_reload_successful"); v != 1 {
 		t.Errorf("last_reload_successful = %v after a good reload", v)
 	}
-	if ts, _ := series.Sample(body, "billing_exporter_config_last_reload_success_timestamp_seconds"); ts <= firstOK {
-		t.Errorf("success timestamp %v did not move past %v", ts, firstOK)
+	if ts, _ := series.Sample(body, "billing_exporter_config_last_reload_success_timestamp_seconds"); ts != firstOK+1 {
+		t.Errorf("success timestamp %v did not move to the reload's time %v", ts, firstOK+1)
 	}
 	if v, ok := series.Sample(body, `billing_up{account="beta",provider="docspace"}`); !ok || v != 1 {
 		t.Error("beta not scraped after reload")
@@ -524,53 +578,41 @@ func TestSIGHUPReloads(t *testing.T) {
 	cmd, logs := child(t, "--config.file="+cfgFile)
 	addr := waitListening(t, logs, nil)
 
-	// A file that does not load keeps alpha running.
+	// A file that does not load keeps alpha running. The reloader logs the
+	// outcome after counting it, so the line says /metrics shows it.
 	writeFile(t, cfgFile, srv.config("beta")+"    colour: blue\n")
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		_, body := get(t, nil, "http://"+addr+"/metrics")
-		if v, _ := series.Sample(body, `billing_exporter_config_reloads_total{result="failure",trigger="SIGHUP"}`); v == 1 {
-			if v, ok := series.Sample(body, "billing_exporter_config_last_reload_successful"); !ok || v != 0 {
-				t.Errorf("last_reload_successful = %v after a failed SIGHUP reload, want 0", v)
-			}
-			if v, ok := series.Sample(body, `billing_up{account="alpha",provider="docspace"}`); !ok || v != 1 {
-				t.Error("alpha not served after a failed SIGHUP reload")
-			}
-			if strings.Contains(body, `account="beta"`) {
-				t.Error("the file that failed to load was applied")
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("SIGHUP with a bad file was not counted as a failed reload:\n%s", logs)
-		}
-		time.Sleep(50 * time.Millisecond)
+	waitLog(t, logs, nil, regexp.MustCompile(`msg="reload failed[^"]*" trigger=SIGHUP`))
+	_, body := get(t, nil, "http://"+addr+"/metrics")
+	if v, _ := series.Sample(body, `billing_exporter_config_reloads_total{result="failure",trigger="SIGHUP"}`); v != 1 {
+		t.Errorf("reloads_total{SIGHUP,failure} = %v after a SIGHUP with a bad file, want 1", v)
+	}
+	if v, ok := series.Sample(body, "billing_exporter_config_last_reload_successful"); !ok || v != 0 {
+		t.Errorf("last_reload_successful = %v after a failed SIGHUP reload, want 0", v)
+	}
+	if v, ok := series.Sample(body, `billing_up{account="alpha",provider="docspace"}`); !ok || v != 1 {
+		t.Error("alpha not served after a failed SIGHUP reload")
+	}
+	if strings.Contains(body, `account="beta"`) {
+		t.Error("the file that failed to load was applied")
 	}
 
 	writeFile(t, cfgFile, srv.config("beta"))
 	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	deadline = time.Now().Add(15 * time.Second)
-	for {
-		_, body := get(t, nil, "http://"+addr+"/metrics")
-		_, beta := series.Sample(body, `billing_up{account="beta",provider="docspace"}`)
-		if beta && !strings.Contains(body, `account="alpha"`) {
-			if v, _ := series.Sample(body, `billing_exporter_config_reloads_total{result="success",trigger="SIGHUP"}`); v != 1 {
-				t.Errorf("reloads_total{SIGHUP,success} = %v", v)
-			}
-			if v, _ := series.Sample(body, "billing_exporter_config_last_reload_successful"); v != 1 {
-				t.Errorf("last_reload_successful = %v after a good SIGHUP reload", v)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("SIGHUP did not apply the new config:\n%s", logs)
-		}
-		time.Sleep(50 * time.Millisecond)
+	waitLog(t, logs, nil, regexp.MustCompile(`msg="configuration reloaded" trigger=SIGHUP`))
+	_, body = get(t, nil, "http://"+addr+"/metrics")
+	if _, beta := series.Sample(body, `billing_up{account="beta",provider="docspace"}`); !beta || strings.Contains(body, `account="alpha"`) {
+		t.Errorf("SIGHUP did not apply the new config:\n%s", body)
+	}
+	if v, _ := series.Sample(body, `billing_exporter_config_reloads_total{result="success",trigger="SIGHUP"}`); v != 1 {
+		t.Errorf("reloads_total{SIGHUP,success} = %v", v)
+	}
+	if v, _ := series.Sample(body, "billing_exporter_config_last_reload_successful"); v != 1 {
+		t.Errorf("last_reload_successful = %v after a good SIGHUP reload", v)
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -580,19 +622,28 @@ func TestSIGHUPReloads(t *testing.T) {
 	}
 }
 
-// A SIGTERM during a scrape lets that scrape finish, then exits 0.
+// A SIGTERM during a scrape lets that scrape finish, then exits 0. The
+// vendor answers only once the exporter has closed its listener, so the
+// scrape is still in flight when the shutdown waits for it.
 func TestSIGTERMFinishesInFlightScrape(t *testing.T) {
 	srv := newPortals(t)
 	cfgFile := filepath.Join(t.TempDir(), "config.yml")
 	writeFile(t, cfgFile, srv.config("slow"))
 	arrived := make(chan struct{}, 16)
-	srv.SetFault(func(_ http.ResponseWriter, _ *http.Request, _ http.Handler) bool {
+	hold := make(chan struct{})
+	release := sync.OnceFunc(func() { close(hold) })
+	t.Cleanup(release)
+	srv.SetFault(func(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 		select {
 		case arrived <- struct{}{}:
 		default:
 		}
-		time.Sleep(1500 * time.Millisecond)
-		return false
+		select {
+		case <-hold:
+			return false
+		case <-r.Context().Done():
+			return true
+		}
 	})
 	cmd, logs := child(t, "--config.file="+cfgFile)
 	addr := waitListening(t, logs, nil)
@@ -621,6 +672,8 @@ func TestSIGTERMFinishesInFlightScrape(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	waitLog(t, logs, nil, regexp.MustCompile(`msg="listener closed`))
+	release()
 	r := <-got
 	if r.err != nil || r.code != 200 {
 		t.Fatalf("in-flight scrape: %d %v", r.code, r.err)

@@ -3,6 +3,7 @@ package main
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/config"
@@ -11,6 +12,10 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 )
+
+// now is the clock of the reload success timestamp; tests step it, so that
+// a reload's timestamp moves without waiting for the wall clock to.
+var now = time.Now
 
 // running is one loaded configuration and the exporter built from it;
 // scrapes take whichever is current when they start.
@@ -49,7 +54,7 @@ func newReloader(cfg *config.Config, load func() (*config.Config, error), logger
 	}
 	rl.current.Store(&running{cfg: cfg, exp: exp})
 	rl.self.ReloadSuccessful.Set(1)
-	rl.self.ReloadSuccessTime.SetToCurrentTime()
+	rl.self.ReloadSuccessTime.Set(float64(now().UnixNano()) / 1e9)
 	return rl, nil
 }
 
@@ -73,7 +78,7 @@ func (rl *reloader) reload(trigger string) error {
 	}
 	rl.current.Store(&running{cfg: cfg, exp: next})
 	rl.self.ReloadSuccessful.Set(1)
-	rl.self.ReloadSuccessTime.SetToCurrentTime()
+	rl.self.ReloadSuccessTime.Set(float64(now().UnixNano()) / 1e9)
 	rl.self.Reloads.WithLabelValues(trigger, "success").Inc()
 	level.Info(rl.logger).Log("msg", "configuration reloaded", "trigger", trigger, "accounts", len(cfg.Accounts))
 	return nil

@@ -21,7 +21,7 @@ const requestSlack = 30 * time.Second
 // --web.idle-timeout: without it each held a file descriptor and buffers
 // for as long as the client liked.
 func newServer(h http.Handler, f *flags, logger log.Logger) *http.Server {
-	return &http.Server{
+	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       f.maxTimeout + requestSlack,
@@ -31,6 +31,10 @@ func newServer(h http.Handler, f *flags, logger log.Logger) *http.Server {
 		// clients, accept errors) go to our log, not to a bare stderr.
 		ErrorLog: stdlog.New(log.NewStdlibAdapter(level.Warn(logger)), "", 0),
 	}
+	// Logged once the listener is closed, not before: from this line on
+	// only the requests already in flight hold the shutdown up.
+	srv.RegisterOnShutdown(func() { level.Info(logger).Log("msg", "listener closed; waiting for the requests in flight") })
+	return srv
 }
 
 // drainDelay keeps serving, /-/ready answering 503, for delay after a

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,5 +58,69 @@ func TestScrapeAnswersWithinPrometheusTimeout(t *testing.T) {
 	}
 	if _, ok := series.Sample(body, "billing_exporter_config_last_reload_successful"); !ok {
 		t.Error("the exporter's own metrics are missing from the answer")
+	}
+}
+
+// X-Prometheus-Scrape-Timeout-Seconds of 1e10 or Inf gives a scrape
+// --scrape.max-timeout, not the 100 ms floor an overflow would fall to.
+// The vendor holds its answer until a scrape at the floor, sent after this
+// one reached the vendor, has given up: had this one got the floor too,
+// it would have given up before.
+func TestHugeScrapeTimeoutHeaderMeansMaxTimeout(t *testing.T) {
+	for _, header := range []string{"1e10", "Inf"} {
+		t.Run(header, func(t *testing.T) {
+			p := newPortals(t)
+			cfgFile := filepath.Join(t.TempDir(), "config.yml")
+			writeFile(t, cfgFile, p.config("slow"))
+			arrived := make(chan struct{}, 1)
+			hold := make(chan struct{})
+			release := sync.OnceFunc(func() { close(hold) })
+			p.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+				select {
+				case arrived <- struct{}{}:
+				default:
+				}
+				select {
+				case <-hold:
+					return false
+				case <-r.Context().Done():
+					return true
+				}
+			})
+			e := start(t, "--config.file="+cfgFile, "--scrape.max-timeout=20s")
+			t.Cleanup(release) // before the exporter stops: it waits for held scrapes
+
+			scrape := func(header string) <-chan string {
+				body := make(chan string, 1)
+				go func() {
+					defer close(body)
+					req, _ := http.NewRequest(http.MethodGet, "http://"+e.addr+"/metrics", nil)
+					req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", header)
+					resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+					if err != nil {
+						t.Errorf("scrape with timeout header %s: %v", header, err)
+						return
+					}
+					defer resp.Body.Close()
+					b, _ := io.ReadAll(resp.Body)
+					body <- string(b)
+				}()
+				return body
+			}
+			huge := scrape(header)
+			select {
+			case <-arrived:
+			case <-time.After(15 * time.Second):
+				t.Fatal("the scrape never reached the vendor")
+			}
+			// 0.3 s less the 0.5 s offset: the floor.
+			if v, ok := series.Sample(<-scrape("0.3"), `billing_up{account="slow",provider="docspace"}`); !ok || v != 0 {
+				t.Fatalf("billing_up = %v (%v) of a scrape at the floor while the vendor holds its answer, want 0", v, ok)
+			}
+			release()
+			if v, ok := series.Sample(<-huge, `billing_up{account="slow",provider="docspace"}`); !ok || v != 1 {
+				t.Errorf("billing_up = %v (%v): the scrape did not get --scrape.max-timeout\n%s", v, ok, e.logs)
+			}
+		})
 	}
 }
