@@ -70,7 +70,7 @@ func TestNeverAnsweredExportsNoValues(t *testing.T) {
 		t.Run(p, func(t *testing.T) {
 			srv := sandbox.NewServer()
 			t.Cleanup(srv.Close)
-			srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+			srv.SetFault(func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 				if r.Method != http.MethodGet {
 					return false // logins work; the billing endpoints do not
 				}
@@ -113,7 +113,7 @@ func TestStaleValuesWithinMaxStale(t *testing.T) {
 	if want := float64(h.Clock.Now().Unix()); first != want {
 		t.Errorf("billing_last_success_timestamp_seconds = %v, want the scrape's time %v", first, want)
 	}
-	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	srv.SetFault(func(w http.ResponseWriter, _ *http.Request, _ http.Handler) bool {
 		w.WriteHeader(http.StatusBadGateway)
 		return true
 	})
@@ -211,7 +211,7 @@ func (c *holdAndCount) saturatedLocked() bool {
 	return true
 }
 
-func (c *holdAndCount) fault(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+func (c *holdAndCount) fault(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 	acct := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 2)[0]
 	c.mu.Lock()
 	for _, k := range []string{"", acct} {
@@ -309,7 +309,7 @@ func TestScrapeDeadlineAnswersWithWhatItHas(t *testing.T) {
 	srv := sandbox.NewServer()
 	t.Cleanup(srv.Close)
 	release := make(chan struct{})
-	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	srv.SetFault(func(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 		if strings.HasPrefix(r.URL.Path, "/slow/") && strings.HasSuffix(r.URL.Path, "/quota") {
 			<-release // a vendor slower than any scrape; freed when the test ends
 		}

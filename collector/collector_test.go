@@ -196,7 +196,7 @@ func TestFailureLogNamesEverythingOnce(t *testing.T) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusInternalServerError)
-		fmt.Fprintf(w, `{"error":{"message":"internal error, request id %d"}}`, n.Add(1))
+		_, _ = fmt.Fprintf(w, `{"error":{"message":"internal error, request id %d"}}`, n.Add(1))
 		return true
 	})
 	retries := 0

@@ -54,7 +54,7 @@ func startDemoExporter(t *testing.T, now func() time.Time) *demoExporter {
 			return
 		}
 		w.Header().Set("Content-Type", expo.ContentType)
-		expo.Write(w, fams)
+		_ = expo.Write(w, fams)
 	}))
 	t.Cleanup(srv.Close)
 	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
@@ -74,7 +74,7 @@ func (d *demoExporter) metrics(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /metrics: %d %v", resp.StatusCode, err)

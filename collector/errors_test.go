@@ -37,7 +37,7 @@ func TestGlobalCacheTTLZeroSwitchesCachingOff(t *testing.T) {
 func TestRedirectIsLoggedWithItsTarget(t *testing.T) {
 	srv := newServer(t)
 	h := collectortest.New(t, &config.Config{Accounts: []config.Account{docspaceAccount(srv, "d")}})
-	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	srv.SetFault(func(w http.ResponseWriter, _ *http.Request, _ http.Handler) bool {
 		w.Header().Set("Location", "https://sso.example.com/login?session=abc")
 		w.WriteHeader(http.StatusFound)
 		return true
@@ -58,10 +58,10 @@ func TestURLEncodedKeyInErrorBodyIsScrubbed(t *testing.T) {
 	srv := newServer(t)
 	h := collectortest.New(t, &config.Config{Accounts: []config.Account{{Name: "d", Provider: "docspace",
 		BaseURL: srv.Mount("/d", docspace.NewFake(key)), APIKey: key}}})
-	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	srv.SetFault(func(w http.ResponseWriter, _ *http.Request, _ http.Handler) bool {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprintf(w, `{"error":{"message":"rejected Authorization=Bearer%%20%s"}}`, url.QueryEscape(key))
+		_, _ = fmt.Fprintf(w, `{"error":{"message":"rejected Authorization=Bearer%%20%s"}}`, url.QueryEscape(key))
 		return true
 	})
 	h.Scrape()

@@ -22,7 +22,7 @@ func TestScrapeFanOutIsBounded(t *testing.T) {
 	t.Cleanup(srv.Close)
 	release := make(chan struct{})
 	arrived := make(chan struct{}, 1<<12)
-	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	srv.SetFault(func(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 		select {
 		case arrived <- struct{}{}:
 		default:

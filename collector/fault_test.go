@@ -49,7 +49,7 @@ func faultAccounts() map[string]faultAccount {
 	// Acefone with username and password: the login stays healthy, the
 	// password and every token it returns must never show.
 	const loginID, password = "billing@example.com", "correct horse battery staple"
-	out["acefone-login"] = faultAccount{provider: &acefone.Provider, account: func(t *testing.T, srv *sandbox.Server, name string) (config.Account, []string) {
+	out["acefone-login"] = faultAccount{provider: &acefone.Provider, account: func(_ *testing.T, srv *sandbox.Server, name string) (config.Account, []string) {
 		fake := acefone.NewFake("", loginID, password)
 		acct := config.Account{Name: name, Provider: "acefone", BaseURL: srv.Mount("/"+name, fake),
 			Options: &acefone.Options{Username: loginID, Password: password}}
@@ -199,7 +199,7 @@ var faults = []fault{
 	{name: "500 then 200", up: 1, code: "500", serve: thenReal(status(500, `{"message":"oops"}`))},
 	{name: "502", reason: "server", serve: status(502, "<html><body>Bad Gateway</body></html>", "Content-Type", "text/html")},
 	{name: "503", reason: "server", serve: status(503, `{"message":"maintenance"}`)},
-	{name: "timeout", reason: "timeout", hangs: true, serve: func(w http.ResponseWriter, r *http.Request, _ http.Handler, _ int) {
+	{name: "timeout", reason: "timeout", hangs: true, serve: func(_ http.ResponseWriter, r *http.Request, _ http.Handler, _ int) {
 		<-r.Context().Done() // the client hangs up at its timeout
 	}},
 	{name: "connection reset", reason: "transport", serve: func(w http.ResponseWriter, _ *http.Request, _ http.Handler, _ int) {
@@ -208,7 +208,7 @@ var faults = []fault{
 			if tc, ok := conn.(*net.TCPConn); ok {
 				_ = tc.SetLinger(0) // RST instead of FIN
 			}
-			conn.Close()
+			_ = conn.Close()
 		}
 	}},
 	{name: "empty 200", reason: "decode", serve: status(200, "")},

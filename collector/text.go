@@ -84,7 +84,7 @@ func (e *Exporter) render(ctx context.Context) []expo.Family {
 		fams = append(fams, expo.Family{Name: f.Name, Text: f.Header,
 			Series: func(w *bufio.Writer) {
 				for i := range per {
-					w.Write(of(&per[i]))
+					_, _ = w.Write(of(&per[i]))
 				}
 			}})
 	}

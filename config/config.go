@@ -26,7 +26,7 @@ func (s Secret) String() string { return redacted }
 
 // Format covers every verb, %#v and bad ones such as %d included, which
 // fmt would otherwise print with the raw value.
-func (s Secret) Format(f fmt.State, verb rune) { io.WriteString(f, redacted) }
+func (s Secret) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, redacted) }
 
 // MarshalText keeps encoding/json, log/slog and any other text encoder
 // from printing the value.
@@ -50,6 +50,7 @@ type Duration time.Duration
 // which means "not set". D returns 0 for it.
 const Off Duration = -1
 
+// UnmarshalYAML reads a duration string; 0 is Off.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	var s string
 	if err := n.Decode(&s); err != nil {
@@ -70,6 +71,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// MarshalYAML writes the duration as the file would hold it.
 func (d Duration) MarshalYAML() (any, error) { return d.D().String(), nil }
 
 // D returns the value as a time.Duration, 0 for Off.

@@ -112,8 +112,8 @@ func Setting(v string) yaml.Node {
 }
 
 // Format prints the keys for every verb, as Secret.Format does.
-func (s Settings) Format(f fmt.State, verb rune) {
-	io.WriteString(f, "settings["+strings.Join(slices.Sorted(maps.Keys(s)), " ")+"]")
+func (s Settings) Format(f fmt.State, _ rune) {
+	_, _ = io.WriteString(f, "settings["+strings.Join(slices.Sorted(maps.Keys(s)), " ")+"]")
 }
 
 // MarshalText keeps encoding/json, log/slog and yaml from printing values.
@@ -198,7 +198,7 @@ func (a *Account) optionSecrets(f func(key string, secret reflect.Value, file st
 // provider's, for scrubbing them from what upstreams answer.
 func (a *Account) Secrets() []string {
 	out := []string{string(a.APIKey)}
-	a.optionSecrets(func(_ string, secret reflect.Value, _ string) error {
+	_ = a.optionSecrets(func(_ string, secret reflect.Value, _ string) error {
 		out = append(out, secret.String())
 		return nil
 	})
@@ -208,7 +208,7 @@ func (a *Account) Secrets() []string {
 // Format prints the account as MarshalYAML shows it, on one line: fmt
 // itself would print its Options' secrets raw for a verb that does not fit
 // them, such as %s.
-func (a Account) Format(f fmt.State, verb rune) {
+func (a Account) Format(f fmt.State, _ rune) {
 	n, err := a.node()
 	var b []byte
 	if err == nil {
@@ -216,10 +216,10 @@ func (a Account) Format(f fmt.State, verb rune) {
 		b, err = yaml.Marshal(n)
 	}
 	if err != nil {
-		fmt.Fprintf(f, "account %q: %v", a.Name, err)
+		_, _ = fmt.Fprintf(f, "account %q: %v", a.Name, err)
 		return
 	}
-	io.WriteString(f, strings.TrimSpace(string(b)))
+	_, _ = io.WriteString(f, strings.TrimSpace(string(b)))
 }
 
 // MarshalYAML shows the account as a file would hold it, its provider's

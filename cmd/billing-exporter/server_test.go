@@ -73,7 +73,7 @@ func TestIdleConnectionsClosed(t *testing.T) {
 				return
 			}
 			raw[i] = c
-			fmt.Fprintf(c, "GET /-/healthy HTTP/1.1\r\nHost: exporter\r\n\r\n")
+			_, _ = fmt.Fprintf(c, "GET /-/healthy HTTP/1.1\r\nHost: exporter\r\n\r\n")
 			br := bufio.NewReader(c)
 			resp, err := http.ReadResponse(br, nil)
 			if err != nil {
@@ -81,7 +81,7 @@ func TestIdleConnectionsClosed(t *testing.T) {
 				return
 			}
 			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			conns[i] = br
 		}()
 	}
@@ -89,7 +89,7 @@ func TestIdleConnectionsClosed(t *testing.T) {
 	t.Cleanup(func() {
 		for _, c := range raw {
 			if c != nil {
-				c.Close()
+				_ = c.Close()
 			}
 		}
 	})
@@ -112,9 +112,9 @@ func TestIdleConnectionsClosed(t *testing.T) {
 	closed := make(chan error, n)
 	for i := range n {
 		go func() {
-			raw[i].SetReadDeadline(time.Now().Add(patience))
+			_ = raw[i].SetReadDeadline(time.Now().Add(patience))
 			_, err := conns[i].ReadByte()
-			raw[i].Close()
+			_ = raw[i].Close()
 			closed <- err
 		}()
 	}

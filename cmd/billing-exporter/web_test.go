@@ -75,7 +75,7 @@ func TestHugeScrapeTimeoutHeaderMeansMaxTimeout(t *testing.T) {
 			arrived := make(chan struct{}, 1)
 			hold := make(chan struct{})
 			release := sync.OnceFunc(func() { close(hold) })
-			p.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+			p.SetFault(func(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 				select {
 				case arrived <- struct{}{}:
 				default:
@@ -101,7 +101,7 @@ func TestHugeScrapeTimeoutHeaderMeansMaxTimeout(t *testing.T) {
 						t.Errorf("scrape with timeout header %s: %v", header, err)
 						return
 					}
-					defer resp.Body.Close()
+					defer func() { _ = resp.Body.Close() }()
 					b, _ := io.ReadAll(resp.Body)
 					body <- string(b)
 				}()

@@ -289,13 +289,13 @@ func TestAcefoneWrongPassword(t *testing.T) {
 func TestAcefoneLoginEchoingThePasswordIsScrubbed(t *testing.T) {
 	fake := acefone.NewFake("", acefoneLoginID, acefonePassword)
 	h, srv := newHarness(t, fake, true, "")
-	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	srv.SetFault(func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 		if !strings.HasSuffix(r.URL.Path, "/v1/auth/login") {
 			return false
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprintf(w, `{"message":"no user with password %s"}`, acefonePassword)
+		_, _ = fmt.Fprintf(w, `{"message":"no user with password %s"}`, acefonePassword)
 		return true
 	})
 	h.Scrape()
@@ -434,7 +434,7 @@ func TestAcefoneSendsBearer(t *testing.T) {
 		h, srv := newHarness(t, fake, login, "")
 		var mu sync.Mutex
 		seen := map[string]string{}
-		srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		srv.SetFault(func(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 			scheme, _, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 			if r.Header.Get("Authorization") == "" {
 				scheme = "none"

@@ -107,8 +107,10 @@ func (a *Fake) FailLogins(fail bool) {
 	a.mu.Unlock()
 }
 
-// Logins and Refreshes count successful auth calls.
-func (a *Fake) Logins() int    { a.mu.Lock(); defer a.mu.Unlock(); return a.logins }
+// Logins counts successful logins.
+func (a *Fake) Logins() int { a.mu.Lock(); defer a.mu.Unlock(); return a.logins }
+
+// Refreshes counts successful token refreshes.
 func (a *Fake) Refreshes() int { a.mu.Lock(); defer a.mu.Unlock(); return a.refreshes }
 
 // Tokens lists every login token handed out, for leak checks.

@@ -54,7 +54,7 @@ func do(t *testing.T, method, url, auth string, body any) call {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return call{status: resp.StatusCode, header: resp.Header, body: b}
 }

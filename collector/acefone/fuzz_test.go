@@ -26,7 +26,7 @@ func FuzzAcefoneDashboard(f *testing.F) {
 		f.Fatal(err)
 	}
 	a := &scraper{Deps: provider.Deps{Client: client, Now: time.Now}, loc: time.UTC}
-	f.Fuzz(func(t *testing.T, body []byte) {
+	f.Fuzz(func(_ *testing.T, body []byte) {
 		var d dashboardDoc
 		if json.Unmarshal(body, &d) != nil {
 			return

@@ -11,10 +11,10 @@ import (
 // dashboard rejects is replaced by one login, whatever the number of
 // scrapes that saw the 401; when logins fail or their tokens are rejected
 // again, no login is tried before a backoff that doubles from
-// loginBackoffMin to loginBackoffMax. An answer the token earns ends it.
+// loginBackoffFirst to loginBackoffLongest. An answer the token earns ends it.
 const (
-	loginBackoffMin = time.Minute
-	loginBackoffMax = 30 * time.Minute
+	loginBackoffFirst   = time.Minute
+	loginBackoffLongest = 30 * time.Minute
 	// maxTokenLifetime caps expires_in: a token is renewed at least daily,
 	// and 1e300 seconds cannot overflow into a token always expired.
 	maxTokenLifetime = 24 * time.Hour
@@ -71,9 +71,9 @@ func (a *scraper) failedLocked() {
 	if a.failures < 2 {
 		return
 	}
-	a.notBefore = a.Now().Add(min(loginBackoffMin<<min(a.failures-2, 6), loginBackoffMax)) // the shift cannot overflow
+	a.notBefore = a.Now().Add(min(loginBackoffFirst<<min(a.failures-2, 6), loginBackoffLongest)) // the shift cannot overflow
 	if a.failures == 2 {
-		level.Warn(a.Logger).Log("msg", "Acefone refuses the login or its tokens again; logging in at most once per backoff, doubling up to "+loginBackoffMax.String(),
+		level.Warn(a.Logger).Log("msg", "Acefone refuses the login or its tokens again; logging in at most once per backoff, doubling up to "+loginBackoffLongest.String(),
 			"next_login", a.notBefore.UTC().Format(time.RFC3339))
 	}
 }

@@ -123,13 +123,13 @@ func checkExpiresIn(t *testing.T, expiresIn string, huge bool) {
 	fake := acefone.NewFake(token, "", "") // accepts the token the login below hands out
 	h, srv := newHarness(t, fake, true, "")
 	var logins atomic.Int64
-	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	srv.SetFault(func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 		if r.URL.Path != "/ace/v1/auth/login" {
 			return false
 		}
 		logins.Add(1)
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"success":true,"access_token":%q,"token_type":"bearer","expires_in":%s}`, token, expiresIn)
+		_, _ = fmt.Fprintf(w, `{"success":true,"access_token":%q,"token_type":"bearer","expires_in":%s}`, token, expiresIn)
 		return true
 	})
 	step := func(d time.Duration, want int64) {

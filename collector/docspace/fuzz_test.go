@@ -13,7 +13,7 @@ import (
 func FuzzDocSpaceQuota(f *testing.F) {
 	b, _ := json.Marshal(map[string]any{"response": QuotaBusiness()})
 	f.Add(b)
-	f.Fuzz(func(t *testing.T, body []byte) {
+	f.Fuzz(func(_ *testing.T, body []byte) {
 		var q envelope[quotaDoc]
 		if json.Unmarshal(body, &q) != nil || q.Response == nil {
 			return

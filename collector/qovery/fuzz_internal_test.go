@@ -23,7 +23,7 @@ func FuzzQoveryOrganization(f *testing.F) {
 	} {
 		f.Add([]byte(body))
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
+	f.Fuzz(func(_ *testing.T, body []byte) {
 		var doc struct {
 			Cost     currentCost   `json:"cost"`
 			Invoices list[invoice] `json:"invoices"`

@@ -370,7 +370,7 @@ func TestIDsFromVendorStayOnePathSegment(t *testing.T) {
 	h, srv := qoveryHarness(t, fake, config.Account{}, nil)
 	var mu sync.Mutex
 	var sent []string
-	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	srv.SetFault(func(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 		mu.Lock()
 		sent = append(sent, r.RequestURI)
 		mu.Unlock()

@@ -33,8 +33,7 @@ type Request struct {
 	HasAuth bool
 }
 
-// Fault, when set, may answer a request instead of the fakes (fault
-// injection); next is the fakes' handler, for faults that garble a real
+// Fault may answer a request instead of the fakes (fault injection); next is the fakes' handler, for faults that garble a real
 // answer. It returns false to let the fakes answer as usual.
 type Fault func(w http.ResponseWriter, r *http.Request, next http.Handler) bool
 
@@ -46,7 +45,7 @@ func NewServer() *Server {
 	if err != nil {
 		panic("sandbox: cannot listen on loopback: " + err.Error())
 	}
-	s.srv.Listener.Close()
+	_ = s.srv.Listener.Close()
 	s.srv.Listener = l
 	s.srv.Start()
 	return s
