@@ -24,10 +24,14 @@ var (
 		"Price of the current DocSpace plan (quota price.value) in its currency.", "plan", "currency")
 	availablePlanPriceFamily = newListFamily("billing_available_plan_price",
 		"Price of each plan the DocSpace portal can buy (quotas), in its currency.", "plan", "currency")
+	quotaLimitBytesFamily = newFamily("billing_quota_limit_bytes",
+		"Limit of a DocSpace quota feature measured in bytes, e.g. storage (quota features of type size). Unlimited (-1) features have no series.", "feature")
+	quotaUsedBytesFamily = newFamily("billing_quota_used_bytes",
+		"Usage of a DocSpace quota feature measured in bytes (quota features of type size, used.value).", "feature")
 	quotaLimitFamily = newFamily("billing_quota_limit",
-		"DocSpace quota feature limit (quota features of type size in bytes, count as a count). Unlimited (-1) features have no series.", "feature", "type")
+		"Limit of a DocSpace quota feature that counts things, e.g. users or rooms (quota features of type count). Unlimited (-1) features have no series.", "feature")
 	quotaUsedFamily = newFamily("billing_quota_used",
-		"DocSpace quota feature usage (quota features used.value; bytes for size, a count for count).", "feature", "type")
+		"Usage of a DocSpace quota feature that counts things (quota features of type count, used.value).", "feature")
 	topupEnabledFamily = newFamily("billing_topup_enabled",
 		"1 if DocSpace automatic top-up is on (topupsettings enabled).")
 	topupMinFamily = newFamily("billing_topup_min_balance",
@@ -43,6 +47,18 @@ var (
 	currencyInfoFamily = newListFamily("billing_supported_currency_info",
 		"Currencies the DocSpace portal can pay in (currencies), value 1. symbol is the sign, e.g. $.", "country", "symbol", "name")
 )
+
+// docspaceQuotaFamilies are the limit and usage families of a quota
+// feature type; nil for types without an amount (flags).
+func docspaceQuotaFamilies(typ string) (limit, used *family) {
+	switch typ {
+	case "size":
+		return quotaLimitBytesFamily, quotaUsedBytesFamily
+	case "count":
+		return quotaLimitFamily, quotaUsedFamily
+	}
+	return nil, nil
+}
 
 // DocSpace endpoints. Plans and currencies change rarely: an hour's cache.
 var (
@@ -180,15 +196,16 @@ func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
 			e.GaugeIf(planPriceFamily, q.Price.Value, plan, cur)
 		}
 		for _, f := range q.Features {
-			if f.ID == "" || (f.Type != "size" && f.Type != "count") {
-				continue // flags carry no amount
+			limitFamily, usedFamily := docspaceQuotaFamilies(f.Type)
+			if f.ID == "" || limitFamily == nil {
+				continue
 			}
 			var limit scrape.Float
 			if json.Unmarshal(f.Value, &limit) == nil && limit.Valid && limit.V >= 0 {
-				e.Gauge(quotaLimitFamily, limit.V, f.ID, f.Type)
+				e.Gauge(limitFamily, limit.V, f.ID)
 			}
 			if f.Used != nil {
-				e.GaugeIf(quotaUsedFamily, f.Used.Value, f.ID, f.Type)
+				e.GaugeIf(usedFamily, f.Used.Value, f.ID)
 			}
 		}
 	}

@@ -48,15 +48,19 @@ billing_plan_due_timestamp_seconds{account="main",organization="",organization_i
 # HELP billing_plan_price Price of the current DocSpace plan (quota price.value) in its currency. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_plan_price gauge
 billing_plan_price{account="main",currency="USD",plan="Business",provider="docspace"} 15
-# HELP billing_quota_limit DocSpace quota feature limit (quota features of type size in bytes, count as a count). Unlimited (-1) features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# HELP billing_quota_limit_bytes Limit of a DocSpace quota feature measured in bytes, e.g. storage (quota features of type size). Unlimited (-1) features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_limit_bytes gauge
+billing_quota_limit_bytes{account="main",feature="total_size",provider="docspace"} 1.073741824e+11
+# HELP billing_quota_used_bytes Usage of a DocSpace quota feature measured in bytes (quota features of type size, used.value). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_used_bytes gauge
+billing_quota_used_bytes{account="main",feature="total_size",provider="docspace"} 5.36870912e+09
+# HELP billing_quota_limit Limit of a DocSpace quota feature that counts things, e.g. users or rooms (quota features of type count). Unlimited (-1) features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_quota_limit gauge
-billing_quota_limit{account="main",feature="total_size",provider="docspace",type="size"} 1.073741824e+11
-billing_quota_limit{account="main",feature="users",provider="docspace",type="count"} 100
-# HELP billing_quota_used DocSpace quota feature usage (quota features used.value; bytes for size, a count for count). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+billing_quota_limit{account="main",feature="users",provider="docspace"} 100
+# HELP billing_quota_used Usage of a DocSpace quota feature that counts things (quota features of type count, used.value). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_quota_used gauge
-billing_quota_used{account="main",feature="room",provider="docspace",type="count"} 7
-billing_quota_used{account="main",feature="total_size",provider="docspace",type="size"} 5.36870912e+09
-billing_quota_used{account="main",feature="users",provider="docspace",type="count"} 12
+billing_quota_used{account="main",feature="room",provider="docspace"} 7
+billing_quota_used{account="main",feature="users",provider="docspace"} 12
 # HELP billing_topup_enabled 1 if DocSpace automatic top-up is on (topupsettings enabled). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_topup_enabled gauge
 billing_topup_enabled{account="main",provider="docspace"} 1
@@ -81,8 +85,8 @@ billing_available_plan_price{account="main",currency="USD",plan="Startup",provid
 billing_supported_currency_info{account="main",country="DE",name="Euro",provider="docspace",symbol="€"} 1
 billing_supported_currency_info{account="main",country="US",name="US Dollar",provider="docspace",symbol="$"} 1
 `, "billing_balance", "billing_up", "billing_plan_info", "billing_plan_trial", "billing_plan_due_timestamp_seconds",
-		"billing_plan_price", "billing_quota_limit", "billing_quota_used", "billing_topup_enabled",
-		"billing_topup_min_balance", "billing_topup_target_balance", "billing_payment_method_status",
+		"billing_plan_price", "billing_quota_limit_bytes", "billing_quota_used_bytes", "billing_quota_limit", "billing_quota_used",
+		"billing_topup_enabled", "billing_topup_min_balance", "billing_topup_target_balance", "billing_payment_method_status",
 		"billing_last_credit_amount", "billing_available_plan_price", "billing_supported_currency_info")
 
 	// lastCredit.date "2026-07-05T10:11:12.1234567Z": Z and 7 fractional digits.
@@ -354,16 +358,20 @@ func TestDocSpaceUnlimitedQuotas(t *testing.T) {
 	fake.Set(sandbox.DocSpaceQuota, sandbox.DocSpaceOK(q))
 	h, _ := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"p": fake})
 	h.expect(`
-# HELP billing_quota_limit DocSpace quota feature limit (quota features of type size in bytes, count as a count). Unlimited (-1) features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# HELP billing_quota_limit_bytes Limit of a DocSpace quota feature measured in bytes, e.g. storage (quota features of type size). Unlimited (-1) features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_limit_bytes gauge
+billing_quota_limit_bytes{account="p",feature="file_size",provider="docspace"} 1.048576e+09
+# HELP billing_quota_used_bytes Usage of a DocSpace quota feature measured in bytes (quota features of type size, used.value). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_used_bytes gauge
+billing_quota_used_bytes{account="p",feature="total_size",provider="docspace"} 1.073741824e+09
+# HELP billing_quota_limit Limit of a DocSpace quota feature that counts things, e.g. users or rooms (quota features of type count). Unlimited (-1) features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_quota_limit gauge
-billing_quota_limit{account="p",feature="aiagent",provider="docspace",type="count"} 0
-billing_quota_limit{account="p",feature="file_size",provider="docspace",type="size"} 1.048576e+09
-# HELP billing_quota_used DocSpace quota feature usage (quota features used.value; bytes for size, a count for count). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+billing_quota_limit{account="p",feature="aiagent",provider="docspace"} 0
+# HELP billing_quota_used Usage of a DocSpace quota feature that counts things (quota features of type count, used.value). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_quota_used gauge
-billing_quota_used{account="p",feature="aiagent",provider="docspace",type="count"} 0
-billing_quota_used{account="p",feature="total_size",provider="docspace",type="size"} 1.073741824e+09
-billing_quota_used{account="p",feature="users",provider="docspace",type="count"} 3
-`, "billing_quota_limit", "billing_quota_used")
+billing_quota_used{account="p",feature="aiagent",provider="docspace"} 0
+billing_quota_used{account="p",feature="users",provider="docspace"} 3
+`, "billing_quota_limit_bytes", "billing_quota_used_bytes", "billing_quota_limit", "billing_quota_used")
 	if up := h.value("billing_up", nil); up != 1 {
 		t.Errorf("billing_up = %v", up)
 	}

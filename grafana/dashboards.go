@@ -350,13 +350,13 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			Title("Storage used").
 			Description("DocSpace quota features measured in bytes.").
 			Span(8).Height(8).
-			WithTarget(query("A", `billing_quota_used{`+accounts+`,type="size"}`, "{{provider}}/{{account}} {{feature}}")).
+			WithTarget(query("A", `billing_quota_used_bytes{`+accounts+`}`, "{{provider}}/{{account}} {{feature}}")).
 			Unit("bytes").Min(0)).
 		WithPanel(newBars().Id(id.next()).
 			Title("Quota usage").
 			Description("Share of each limited DocSpace quota feature in use; BillingQuotaNearlyFull fires over 90 %. Unlimited features have no limit series and are not shown.").
 			Span(8).Height(8).
-			WithTarget(query("A", `billing_quota_used{`+accounts+`} / billing_quota_limit{`+accounts+`}`, "{{provider}}/{{account}} {{feature}}")).
+			WithTarget(query("A", `billing_quota_used_bytes{`+accounts+`} / billing_quota_limit_bytes{`+accounts+`} or billing_quota_used{`+accounts+`} / billing_quota_limit{`+accounts+`}`, "{{provider}}/{{account}} {{feature}}")).
 			Unit("percentunit").Min(0).Max(1).
 			Thresholds(thresholds("green", 0.9, "orange", 1, "red")).
 			DisplayMode(common.BarGaugeDisplayModeGradient)).
