@@ -38,8 +38,8 @@ var (
 		"Balance under which DocSpace tops up automatically (topupsettings minBalance). Absent until a currency is configured.", "currency")
 	topupTargetFamily = newFamily("billing_topup_target_balance",
 		"Balance an automatic DocSpace top-up restores (topupsettings upToBalance). Absent until a currency is configured.", "currency")
-	paymentMethodFamily = newFamily("billing_payment_method_status",
-		"DocSpace payment method (customerinfo paymentMethodStatus): 0 none, 1 set, 2 expired.")
+	paymentMethodStateFamily = newFamily("billing_payment_method_state",
+		"State of the account's payment method, one series per state: 1 for the current state, 0 for the others. none: no payment method on file; set: one is on file; expired: the one on file has expired. All 0 when the vendor reports a state not listed here.", "state")
 	lastCreditAmountFamily = newFamily("billing_last_credit_amount",
 		"Amount of the last credit (top-up) of the DocSpace balance (customer/balance lastCredit).", "currency")
 	lastCreditTimeFamily = newFamily("billing_last_credit_timestamp_seconds",
@@ -47,6 +47,24 @@ var (
 	currencyInfoFamily = newListFamily("billing_supported_currency_info",
 		"Currencies the DocSpace portal can pay in (currencies), value 1. symbol is the sign, e.g. $.", "country", "symbol", "name")
 )
+
+// paymentMethodStates are the states of billing_payment_method_state, in
+// no vendor's terms: each provider maps its own codes to them.
+var paymentMethodStates = [...]string{"none", "set", "expired"}
+
+// docspacePaymentMethodState is the state of customerinfo
+// paymentMethodStatus, "" for a code it does not know.
+func docspacePaymentMethodState(status float64) string {
+	switch status {
+	case 0:
+		return "none"
+	case 1:
+		return "set"
+	case 2:
+		return "expired"
+	}
+	return ""
+}
 
 // docspaceQuotaFamilies are the limit and usage families of a quota
 // feature type; nil for types without an amount (flags).
@@ -171,7 +189,16 @@ func (d *docspace) Scrape(ctx context.Context, e *Emitter) error {
 	)
 
 	if ok[0] && info.Response != nil {
-		e.GaugeIf(paymentMethodFamily, info.Response.PaymentMethodStatus)
+		if status := info.Response.PaymentMethodStatus; status.Valid {
+			current := docspacePaymentMethodState(status.V)
+			for _, state := range paymentMethodStates {
+				v := 0.0
+				if state == current {
+					v = 1
+				}
+				e.Gauge(paymentMethodStateFamily, v, state)
+			}
+		}
 	}
 	if ok[1] && bal.Response != nil {
 		for _, sa := range bal.Response.SubAccounts {

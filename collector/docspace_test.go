@@ -70,9 +70,11 @@ billing_topup_min_balance{account="main",currency="USD",provider="docspace"} 50
 # HELP billing_topup_target_balance Balance an automatic DocSpace top-up restores (topupsettings upToBalance). Absent until a currency is configured. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_topup_target_balance gauge
 billing_topup_target_balance{account="main",currency="USD",provider="docspace"} 500
-# HELP billing_payment_method_status DocSpace payment method (customerinfo paymentMethodStatus): 0 none, 1 set, 2 expired. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
-# TYPE billing_payment_method_status gauge
-billing_payment_method_status{account="main",provider="docspace"} 1
+# HELP billing_payment_method_state State of the account's payment method, one series per state: 1 for the current state, 0 for the others. none: no payment method on file; set: one is on file; expired: the one on file has expired. All 0 when the vendor reports a state not listed here. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_payment_method_state gauge
+billing_payment_method_state{account="main",provider="docspace",state="expired"} 0
+billing_payment_method_state{account="main",provider="docspace",state="none"} 0
+billing_payment_method_state{account="main",provider="docspace",state="set"} 1
 # HELP billing_last_credit_amount Amount of the last credit (top-up) of the DocSpace balance (customer/balance lastCredit). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_last_credit_amount gauge
 billing_last_credit_amount{account="main",currency="USD",provider="docspace"} 500
@@ -86,7 +88,7 @@ billing_supported_currency_info{account="main",country="DE",name="Euro",provider
 billing_supported_currency_info{account="main",country="US",name="US Dollar",provider="docspace",symbol="$"} 1
 `, "billing_balance", "billing_up", "billing_plan_info", "billing_plan_trial", "billing_plan_due_timestamp_seconds",
 		"billing_plan_price", "billing_quota_limit_bytes", "billing_quota_used_bytes", "billing_quota_limit", "billing_quota_used",
-		"billing_topup_enabled", "billing_topup_min_balance", "billing_topup_target_balance", "billing_payment_method_status",
+		"billing_topup_enabled", "billing_topup_min_balance", "billing_topup_target_balance", "billing_payment_method_state",
 		"billing_last_credit_amount", "billing_available_plan_price", "billing_supported_currency_info")
 
 	// lastCredit.date "2026-07-05T10:11:12.1234567Z": Z and 7 fractional digits.
@@ -201,7 +203,7 @@ func TestDocSpacePortalWithoutBilling(t *testing.T) {
 	if up := h.value("billing_up", nil); up != 1 {
 		t.Errorf("billing_up = %v, want 1: the 403 'Tariff service is not configured' is an answer", up)
 	}
-	for _, name := range []string{"billing_balance", "billing_payment_method_status"} {
+	for _, name := range []string{"billing_balance", "billing_payment_method_state"} {
 		if n := h.count(name, nil); n != 0 {
 			t.Errorf("%s: %d series without billing", name, n)
 		}
@@ -240,7 +242,7 @@ func TestDocSpaceNullPayloadAndTolerantNumbers(t *testing.T) {
 	if v := h.value("billing_balance", map[string]string{"currency": "USD"}); v != 42.10 {
 		t.Errorf("balance from a numeric string = %v", v)
 	}
-	if n := h.count("billing_payment_method_status", nil); n != 0 {
+	if n := h.count("billing_payment_method_state", nil); n != 0 {
 		t.Errorf("null customerinfo payload exported %d series", n)
 	}
 	if v := h.value("billing_plan_trial", map[string]string{"plan": "id -7"}); v != 1 {
@@ -321,22 +323,53 @@ func TestDocSpacePriceCurrencyFromSign(t *testing.T) {
 	}
 }
 
-func TestDocSpacePaymentMethodStatus(t *testing.T) {
+// paymentMethodStatus is a code; each known code sets its state to 1 and
+// the others to 0. An unknown code is a state the exporter cannot name: all
+// three are 0, so that no alert takes it for one of them, yet the series
+// stay, unlike a customerinfo without the field.
+func TestDocSpacePaymentMethodState(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		sent any
-		want float64
+		name    string
+		sent    any
+		current string // "" = every state 0
 	}{
-		{"none", 0, 0}, {"set", 1, 1}, {"expired", 2, 2}, {"expired as a string", "2", 2},
+		{"none", 0, "none"}, {"set", 1, "set"}, {"expired", 2, "expired"}, {"expired as a string", "2", "expired"},
+		{"unknown code", 7, ""}, {"negative code", -1, ""}, {"fraction", 1.5, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := sandbox.NewDocSpace(docspaceKey)
 			fake.Set(sandbox.DocSpaceCustomerInfo, sandbox.DocSpaceOK(map[string]any{"portalId": "p", "paymentMethodStatus": tc.sent}))
 			h, _ := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"p": fake})
-			if got := h.value("billing_payment_method_status", nil); got != tc.want {
-				t.Errorf("billing_payment_method_status = %v, want %v", got, tc.want)
+			if n := h.count("billing_payment_method_state", nil); n != 3 {
+				t.Errorf("%d series, want one per state", n)
+			}
+			for _, state := range []string{"none", "set", "expired"} {
+				want := 0.0
+				if state == tc.current {
+					want = 1
+				}
+				if got := h.value("billing_payment_method_state", map[string]string{"state": state}); got != want {
+					t.Errorf("billing_payment_method_state{state=%q} = %v, want %v", state, got, want)
+				}
+			}
+			if up := h.value("billing_up", nil); up != 1 {
+				t.Errorf("billing_up = %v", up)
 			}
 		})
+	}
+}
+
+// A customerinfo without paymentMethodStatus says nothing about the payment
+// method: no series, rather than a state.
+func TestDocSpacePaymentMethodStateAbsent(t *testing.T) {
+	fake := sandbox.NewDocSpace(docspaceKey)
+	fake.Set(sandbox.DocSpaceCustomerInfo, sandbox.DocSpaceOK(map[string]any{"portalId": "p"}))
+	h, _ := newDocSpaceHarness(t, map[string]*sandbox.DocSpace{"p": fake})
+	if n := h.count("billing_payment_method_state", nil); n != 0 {
+		t.Errorf("%d series without paymentMethodStatus, want none", n)
+	}
+	if up := h.value("billing_up", nil); up != 1 {
+		t.Errorf("billing_up = %v", up)
 	}
 }
 
