@@ -326,7 +326,7 @@ func TestDocSpacePriceCurrencyFromSign(t *testing.T) {
 // paymentMethodStatus is a code; each known code sets its state to 1 and
 // the others to 0. An unknown code is a state the exporter cannot name: all
 // three are 0, so that no alert takes it for one of them, yet the series
-// stay, unlike a customerinfo without the field.
+// stay, unlike a customerinfo without the field (ADR 0015).
 func TestDocSpacePaymentMethodState(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
