@@ -307,9 +307,9 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			query("A", `billing_valid{`+accounts+`}`, "{{account}} {{organization}}"),
 			map[string][2]string{"0": {"Invalid", "red"}, "1": {"Valid", "green"}})).
 		WithPanel(statusStat(id.next(), "Payment method",
-			"DocSpace customerinfo paymentMethodStatus.",
-			query("A", `billing_payment_method_status{`+accounts+`}`, "{{provider}}/{{account}}"),
-			map[string][2]string{"0": {"None", "orange"}, "1": {"Set", "green"}, "2": {"Expired", "red"}})).
+			"State of the payment method on file (billing_payment_method_state): None, Set or Expired; Unknown when the vendor reported a state the exporter does not know.",
+			query("A", paymentMethodState, "{{provider}}/{{account}}"),
+			map[string][2]string{"0": {"Unknown", "purple"}, "1": {"None", "orange"}, "2": {"Set", "green"}, "3": {"Expired", "red"}})).
 		WithPanel(statusStat(id.next(), "Deployments",
 			"Whether Qovery restricts the organization's deployments for a billing reason, and how: NO_CREDIT_CARD blocks managed clusters only, any other restriction every deployment.",
 			query("A", `billing_deployment_restricted{`+accounts+`}`, "{{account}} {{organization}} {{restriction}}"),
@@ -350,13 +350,13 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			Title("Storage used").
 			Description("DocSpace quota features measured in bytes.").
 			Span(8).Height(8).
-			WithTarget(query("A", `billing_quota_used{`+accounts+`,type="size"}`, "{{provider}}/{{account}} {{feature}}")).
+			WithTarget(query("A", `billing_quota_used_bytes{`+accounts+`}`, "{{provider}}/{{account}} {{feature}}")).
 			Unit("bytes").Min(0)).
 		WithPanel(newBars().Id(id.next()).
 			Title("Quota usage").
 			Description("Share of each limited DocSpace quota feature in use; BillingQuotaNearlyFull fires over 90 %. Unlimited features have no limit series and are not shown.").
 			Span(8).Height(8).
-			WithTarget(query("A", `billing_quota_used{`+accounts+`} / billing_quota_limit{`+accounts+`}`, "{{provider}}/{{account}} {{feature}}")).
+			WithTarget(query("A", `billing_quota_used_bytes{`+accounts+`} / billing_quota_limit_bytes{`+accounts+`} or billing_quota_used{`+accounts+`} / billing_quota_limit{`+accounts+`}`, "{{provider}}/{{account}} {{feature}}")).
 			Unit("percentunit").Min(0).Max(1).
 			Thresholds(thresholds("green", 0.9, "orange", 1, "red")).
 			DisplayMode(common.BarGaugeDisplayModeGradient)).
@@ -376,6 +376,15 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			DisplayMode(common.BarGaugeDisplayModeGradient)).
 		Build()
 }
+
+// paymentMethodState turns billing_payment_method_state into the one
+// number per account that statusStat's value mappings need and a state set
+// does not give: 1 none, 2 set, 3 expired, and 0 when no state is 1 (the
+// vendor sent one the exporter does not know).
+const paymentMethodState = `sum without (state) (` +
+	`billing_payment_method_state{` + accounts + `,state="none"}` +
+	` or 2 * billing_payment_method_state{` + accounts + `,state="set"}` +
+	` or 3 * billing_payment_method_state{` + accounts + `,state="expired"})`
 
 // statusStat shows a state gauge per series, as text on its colour.
 func statusStat(id uint32, title, description string, q *prometheus.DataqueryBuilder, states map[string][2]string) *stat.PanelBuilder {

@@ -327,9 +327,10 @@ var (
 )
 
 // A metric name mistyped in a rule or a panel gives no error anywhere,
-// only an alert that never fires or a panel that stays empty: every name
-// the rules and the dashboards use must be one the exporter serves or a
-// recording rule of deploy/prometheus/billing-rules.yml.
+// only an alert that never fires, a description that leaves a value out or
+// a panel that stays empty: every name the rules (their annotations'
+// queries included) and the dashboards use must be one the exporter serves
+// or a recording rule of deploy/prometheus/billing-rules.yml.
 func TestQueriesUseMetricsTheExporterServes(t *testing.T) {
 	known := exportedMetrics(t)
 	if !known["billing_balance"] || !known["billing_upstream_requests_total"] || !known["process_cpu_seconds_total"] {
@@ -341,19 +342,26 @@ func TestQueriesUseMetricsTheExporterServes(t *testing.T) {
 	}
 	var rules struct {
 		Groups []struct {
-			Rules []struct{ Record, Alert, Expr string }
+			Rules []struct {
+				Record, Alert, Expr string
+				Annotations         map[string]string
+			}
 		}
 	}
 	if err := yaml.Unmarshal(raw, &rules); err != nil {
 		t.Fatal(err)
 	}
-	exprs := map[string]string{} // where → PromQL
+	exprs := map[string]string{}       // where → PromQL
+	annotations := map[string]string{} // where → template text
 	for _, g := range rules.Groups {
 		for _, r := range g.Rules {
 			if r.Record != "" {
 				known[r.Record] = true
 			}
 			exprs["rule "+r.Record+r.Alert] = r.Expr
+			for k, text := range r.Annotations {
+				annotations["rule "+r.Alert+" "+k] = text
+			}
 		}
 	}
 	for name, raw := range committed(t) {
@@ -381,4 +389,21 @@ func TestQueriesUseMetricsTheExporterServes(t *testing.T) {
 	if used < 50 {
 		t.Errorf("found only %d metric names in %d queries: the scan is broken", used, len(exprs))
 	}
+	// Annotations name metrics inside the template's quoted query strings.
+	inAnnotations := 0
+	for where, text := range annotations {
+		for _, name := range annotationMetric.FindAllString(text, -1) {
+			inAnnotations++
+			if !known[name] {
+				t.Errorf("%s: %s is not a metric billing-exporter serves", where, name)
+			}
+		}
+	}
+	if inAnnotations < 10 {
+		t.Errorf("found only %d metric names in %d annotations: the scan is broken", inAnnotations, len(annotations))
+	}
 }
+
+// annotationMetric is a billing metric or a recording rule built on one
+// (account:billing_…:…).
+var annotationMetric = regexp.MustCompile(`\b(?:\w+:)?billing_\w+(?::\w+)*`)

@@ -25,12 +25,14 @@ var (
 		"Price of the current plan in its currency.", "plan", "currency")
 	availablePlanPriceFamily = provider.NewListFamily("billing_available_plan_price",
 		"Price of each plan the account can buy, in its currency.", "plan", "currency")
+	quotaLimitBytesFamily = provider.NewFamily("billing_quota_limit_bytes",
+		"Limit of a quota feature measured in bytes, e.g. storage. Unlimited features have no series.", "feature")
+	quotaUsedBytesFamily = provider.NewFamily("billing_quota_used_bytes",
+		"Usage of a quota feature measured in bytes.", "feature")
 	quotaLimitFamily = provider.NewFamily("billing_quota_limit",
-		"Quota feature limit (size features in bytes, count features as a count). Unlimited features have no series.", "feature", "type")
+		"Limit of a quota feature that counts things, e.g. users or rooms. Unlimited features have no series.", "feature")
 	quotaUsedFamily = provider.NewFamily("billing_quota_used",
-		"Quota feature usage (bytes for size features, a count for count features).", "feature", "type")
-	paymentMethodFamily = provider.NewFamily("billing_payment_method_status",
-		"Payment method: 0 none, 1 set, 2 expired.")
+		"Usage of a quota feature that counts things.", "feature")
 	lastCreditAmountFamily = provider.NewFamily("billing_last_credit_amount",
 		"Amount of the last credit (top-up) of the balance.", "currency")
 	lastCreditTimeFamily = provider.NewFamily("billing_last_credit_timestamp_seconds",
@@ -38,6 +40,32 @@ var (
 	currencyInfoFamily = provider.NewListFamily("billing_supported_currency_info",
 		"Currencies the account can pay in, value 1. symbol is the sign, e.g. $.", "country", "symbol", "name")
 )
+
+// paymentMethodState is the state of customerinfo paymentMethodStatus,
+// "" for a code it does not know.
+func paymentMethodState(status float64) string {
+	switch status {
+	case 0:
+		return "none"
+	case 1:
+		return "set"
+	case 2:
+		return "expired"
+	}
+	return ""
+}
+
+// quotaFamilies are the limit and usage families of a quota feature
+// type; nil for types without an amount (flags).
+func quotaFamilies(typ string) (limit, used *provider.Family) {
+	switch typ {
+	case "size":
+		return quotaLimitBytesFamily, quotaUsedBytesFamily
+	case "count":
+		return quotaLimitFamily, quotaUsedFamily
+	}
+	return nil, nil
+}
 
 // The endpoint table. Plans and currencies change rarely: an hour's cache.
 var (
@@ -53,8 +81,8 @@ var (
 var Provider = provider.Descriptor{
 	Name:      "docspace",
 	Endpoints: []scrape.Endpoint{CustomerInfo, Balance, Quota, Quotas, TopUp, Currencies},
-	Families: []*provider.Family{planTrialFamily, planPriceFamily, availablePlanPriceFamily, quotaLimitFamily, quotaUsedFamily,
-		paymentMethodFamily, lastCreditAmountFamily, lastCreditTimeFamily, currencyInfoFamily},
+	Families: []*provider.Family{planTrialFamily, planPriceFamily, availablePlanPriceFamily, quotaLimitBytesFamily, quotaUsedBytesFamily,
+		quotaLimitFamily, quotaUsedFamily, lastCreditAmountFamily, lastCreditTimeFamily, currencyInfoFamily},
 	Build: func(acct *config.Account, d provider.Deps) (provider.Scraper, error) {
 		key := string(acct.APIKey)
 		d.Client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })
@@ -159,7 +187,9 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 	)
 
 	if ok[0] && info.Response != nil {
-		e.GaugeIf(paymentMethodFamily, info.Response.PaymentMethodStatus)
+		if status := info.Response.PaymentMethodStatus; status.Valid {
+			e.StateSet(provider.PaymentMethodState, provider.PaymentMethodStates, paymentMethodState(status.V))
+		}
 	}
 	if ok[1] && bal.Response != nil {
 		for _, sa := range bal.Response.SubAccounts {
@@ -184,15 +214,16 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 			e.GaugeIf(planPriceFamily, q.Price.Value, plan, cur)
 		}
 		for _, f := range q.Features {
-			if f.ID == "" || (f.Type != "size" && f.Type != "count") {
-				continue // flags carry no amount
+			limitFamily, usedFamily := quotaFamilies(f.Type)
+			if f.ID == "" || limitFamily == nil {
+				continue
 			}
 			var limit scrape.Float
 			if json.Unmarshal(f.Value, &limit) == nil && limit.Valid && limit.V >= 0 {
-				e.Gauge(quotaLimitFamily, limit.V, f.ID, f.Type)
+				e.Gauge(limitFamily, limit.V, f.ID)
 			}
 			if f.Used != nil {
-				e.GaugeIf(quotaUsedFamily, f.Used.Value, f.ID, f.Type)
+				e.GaugeIf(usedFamily, f.Used.Value, f.ID)
 			}
 		}
 	}

@@ -51,15 +51,19 @@ billing_plan_due_timestamp_seconds{account="main",organization="",organization_i
 # HELP billing_plan_price Price of the current plan in its currency. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_plan_price gauge
 billing_plan_price{account="main",currency="USD",plan="Business",provider="docspace"} 15
-# HELP billing_quota_limit Quota feature limit (size features in bytes, count features as a count). Unlimited features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# HELP billing_quota_limit_bytes Limit of a quota feature measured in bytes, e.g. storage. Unlimited features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_limit_bytes gauge
+billing_quota_limit_bytes{account="main",feature="total_size",provider="docspace"} 1.073741824e+11
+# HELP billing_quota_used_bytes Usage of a quota feature measured in bytes. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_used_bytes gauge
+billing_quota_used_bytes{account="main",feature="total_size",provider="docspace"} 5.36870912e+09
+# HELP billing_quota_limit Limit of a quota feature that counts things, e.g. users or rooms. Unlimited features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_quota_limit gauge
-billing_quota_limit{account="main",feature="total_size",provider="docspace",type="size"} 1.073741824e+11
-billing_quota_limit{account="main",feature="users",provider="docspace",type="count"} 100
-# HELP billing_quota_used Quota feature usage (bytes for size features, a count for count features). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+billing_quota_limit{account="main",feature="users",provider="docspace"} 100
+# HELP billing_quota_used Usage of a quota feature that counts things. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_quota_used gauge
-billing_quota_used{account="main",feature="room",provider="docspace",type="count"} 7
-billing_quota_used{account="main",feature="total_size",provider="docspace",type="size"} 5.36870912e+09
-billing_quota_used{account="main",feature="users",provider="docspace",type="count"} 12
+billing_quota_used{account="main",feature="room",provider="docspace"} 7
+billing_quota_used{account="main",feature="users",provider="docspace"} 12
 # HELP billing_topup_enabled 1 if automatic top-up of the balance is on. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_topup_enabled gauge
 billing_topup_enabled{account="main",provider="docspace"} 1
@@ -69,9 +73,11 @@ billing_topup_min_balance{account="main",currency="USD",provider="docspace"} 50
 # HELP billing_topup_target_balance Balance an automatic top-up restores. Absent until a currency is configured. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_topup_target_balance gauge
 billing_topup_target_balance{account="main",currency="USD",provider="docspace"} 500
-# HELP billing_payment_method_status Payment method: 0 none, 1 set, 2 expired. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
-# TYPE billing_payment_method_status gauge
-billing_payment_method_status{account="main",provider="docspace"} 1
+# HELP billing_payment_method_state State of the account's payment method, one series per state: 1 for the current state, 0 for the others. none: no payment method on file; set: one is on file; expired: the one on file has expired. All 0 when the vendor reports a state not listed here. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_payment_method_state gauge
+billing_payment_method_state{account="main",provider="docspace",state="expired"} 0
+billing_payment_method_state{account="main",provider="docspace",state="none"} 0
+billing_payment_method_state{account="main",provider="docspace",state="set"} 1
 # HELP billing_last_credit_amount Amount of the last credit (top-up) of the balance. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_last_credit_amount gauge
 billing_last_credit_amount{account="main",currency="USD",provider="docspace"} 500
@@ -84,8 +90,8 @@ billing_available_plan_price{account="main",currency="USD",plan="Startup",provid
 billing_supported_currency_info{account="main",country="DE",name="Euro",provider="docspace",symbol="€"} 1
 billing_supported_currency_info{account="main",country="US",name="US Dollar",provider="docspace",symbol="$"} 1
 `, "billing_balance", "billing_up", "billing_plan_info", "billing_plan_trial", "billing_plan_due_timestamp_seconds",
-		"billing_plan_price", "billing_quota_limit", "billing_quota_used", "billing_topup_enabled",
-		"billing_topup_min_balance", "billing_topup_target_balance", "billing_payment_method_status",
+		"billing_plan_price", "billing_quota_limit_bytes", "billing_quota_used_bytes", "billing_quota_limit", "billing_quota_used",
+		"billing_topup_enabled", "billing_topup_min_balance", "billing_topup_target_balance", "billing_payment_method_state",
 		"billing_last_credit_amount", "billing_available_plan_price", "billing_supported_currency_info")
 
 	// lastCredit.date "2026-07-05T10:11:12.1234567Z": Z and 7 fractional digits.
@@ -200,7 +206,7 @@ func TestDocSpacePortalWithoutBilling(t *testing.T) {
 	if up := h.Value("billing_up", nil); up != 1 {
 		t.Errorf("billing_up = %v, want 1: the 403 'Tariff service is not configured' is an answer", up)
 	}
-	for _, name := range []string{"billing_balance", "billing_payment_method_status"} {
+	for _, name := range []string{"billing_balance", "billing_payment_method_state"} {
 		if n := h.Count(name, nil); n != 0 {
 			t.Errorf("%s: %d series without billing", name, n)
 		}
@@ -239,7 +245,7 @@ func TestDocSpaceNullPayloadAndTolerantNumbers(t *testing.T) {
 	if v := h.Value("billing_balance", map[string]string{"currency": "USD"}); v != 42.10 {
 		t.Errorf("balance from a numeric string = %v", v)
 	}
-	if n := h.Count("billing_payment_method_status", nil); n != 0 {
+	if n := h.Count("billing_payment_method_state", nil); n != 0 {
 		t.Errorf("null customerinfo payload exported %d series", n)
 	}
 	if v := h.Value("billing_plan_trial", map[string]string{"plan": "id -7"}); v != 1 {
@@ -320,22 +326,53 @@ func TestDocSpacePriceCurrencyFromSign(t *testing.T) {
 	}
 }
 
-func TestDocSpacePaymentMethodStatus(t *testing.T) {
+// paymentMethodStatus is a code; each known code sets its state to 1 and
+// the others to 0. An unknown code is a state the exporter cannot name: all
+// three are 0, so that no alert takes it for one of them, yet the series
+// stay, unlike a customerinfo without the field (ADR 0015).
+func TestDocSpacePaymentMethodState(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		sent any
-		want float64
+		name    string
+		sent    any
+		current string // "" = every state 0
 	}{
-		{"none", 0, 0}, {"set", 1, 1}, {"expired", 2, 2}, {"expired as a string", "2", 2},
+		{"none", 0, "none"}, {"set", 1, "set"}, {"expired", 2, "expired"}, {"expired as a string", "2", "expired"},
+		{"unknown code", 7, ""}, {"negative code", -1, ""}, {"fraction", 1.5, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := docspace.NewFake(docspaceKey)
 			fake.Set(docspace.CustomerInfo.Name, docspace.OK(map[string]any{"portalId": "p", "paymentMethodStatus": tc.sent}))
 			h, _ := newDocSpaceHarness(t, map[string]*docspace.Fake{"p": fake})
-			if got := h.Value("billing_payment_method_status", nil); got != tc.want {
-				t.Errorf("billing_payment_method_status = %v, want %v", got, tc.want)
+			if n := h.Count("billing_payment_method_state", nil); n != 3 {
+				t.Errorf("%d series, want one per state", n)
+			}
+			for _, state := range []string{"none", "set", "expired"} {
+				want := 0.0
+				if state == tc.current {
+					want = 1
+				}
+				if got := h.Value("billing_payment_method_state", map[string]string{"state": state}); got != want {
+					t.Errorf("billing_payment_method_state{state=%q} = %v, want %v", state, got, want)
+				}
+			}
+			if up := h.Value("billing_up", nil); up != 1 {
+				t.Errorf("billing_up = %v", up)
 			}
 		})
+	}
+}
+
+// A customerinfo without paymentMethodStatus says nothing about the payment
+// method: no series, rather than a state.
+func TestDocSpacePaymentMethodStateAbsent(t *testing.T) {
+	fake := docspace.NewFake(docspaceKey)
+	fake.Set(docspace.CustomerInfo.Name, docspace.OK(map[string]any{"portalId": "p"}))
+	h, _ := newDocSpaceHarness(t, map[string]*docspace.Fake{"p": fake})
+	if n := h.Count("billing_payment_method_state", nil); n != 0 {
+		t.Errorf("%d series without paymentMethodStatus, want none", n)
+	}
+	if up := h.Value("billing_up", nil); up != 1 {
+		t.Errorf("billing_up = %v", up)
 	}
 }
 
@@ -357,16 +394,20 @@ func TestDocSpaceUnlimitedQuotas(t *testing.T) {
 	fake.Set(docspace.Quota.Name, docspace.OK(q))
 	h, _ := newDocSpaceHarness(t, map[string]*docspace.Fake{"p": fake})
 	h.Expect(`
-# HELP billing_quota_limit Quota feature limit (size features in bytes, count features as a count). Unlimited features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# HELP billing_quota_limit_bytes Limit of a quota feature measured in bytes, e.g. storage. Unlimited features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_limit_bytes gauge
+billing_quota_limit_bytes{account="p",feature="file_size",provider="docspace"} 1.048576e+09
+# HELP billing_quota_used_bytes Usage of a quota feature measured in bytes. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_used_bytes gauge
+billing_quota_used_bytes{account="p",feature="total_size",provider="docspace"} 1.073741824e+09
+# HELP billing_quota_limit Limit of a quota feature that counts things, e.g. users or rooms. Unlimited features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_quota_limit gauge
-billing_quota_limit{account="p",feature="aiagent",provider="docspace",type="count"} 0
-billing_quota_limit{account="p",feature="file_size",provider="docspace",type="size"} 1.048576e+09
-# HELP billing_quota_used Quota feature usage (bytes for size features, a count for count features). Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+billing_quota_limit{account="p",feature="aiagent",provider="docspace"} 0
+# HELP billing_quota_used Usage of a quota feature that counts things. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_quota_used gauge
-billing_quota_used{account="p",feature="aiagent",provider="docspace",type="count"} 0
-billing_quota_used{account="p",feature="total_size",provider="docspace",type="size"} 1.073741824e+09
-billing_quota_used{account="p",feature="users",provider="docspace",type="count"} 3
-`, "billing_quota_limit", "billing_quota_used")
+billing_quota_used{account="p",feature="aiagent",provider="docspace"} 0
+billing_quota_used{account="p",feature="users",provider="docspace"} 3
+`, "billing_quota_limit_bytes", "billing_quota_used_bytes", "billing_quota_limit", "billing_quota_used")
 	if up := h.Value("billing_up", nil); up != 1 {
 		t.Errorf("billing_up = %v", up)
 	}

@@ -147,6 +147,19 @@ func (e *Emitter) Time(f *Family, v scrape.Time, loc *time.Location, labels ...s
 	}
 }
 
+// StateSet emits f as a state set: one series per state, labelled with
+// it as f's last label after labels, 1 for current and 0 for the others
+// (all 0 when current is none of them).
+func (e *Emitter) StateSet(f *Family, states []string, current string, labels ...string) {
+	for _, state := range states {
+		v := 0.0
+		if state == current {
+			v = 1
+		}
+		e.Gauge(f, v, append(labels[:len(labels):len(labels)], state)...)
+	}
+}
+
 // Fail records an endpoint error: the account's billing_up becomes 0.
 func (e *Emitter) Fail(err error) {
 	if err != nil {
