@@ -1,0 +1,80 @@
+package contract
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/billing-exporter/billing-exporter/scrape"
+)
+
+// recorder is a testing.TB that keeps failures instead of failing.
+type recorder struct {
+	testing.TB
+	errs []string
+}
+
+func (r *recorder) Helper()                   {}
+func (r *recorder) Errorf(f string, a ...any) { r.errs = append(r.errs, f) }
+
+type doc struct {
+	Response *struct {
+		Amount  scrape.Float `json:"amount"`
+		Name    string       `json:"name"`
+		Enabled bool         `json:"enabled"`
+		Items   []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	} `json:"response"`
+}
+
+func table(t *testing.T, text string) *Table {
+	path := filepath.Join(t.TempDir(), "contract.yml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return Load(t, path)
+}
+
+const full = `spec: github.com/example/spec@0123456789abcdef openapi.yaml
+endpoints:
+  balance:
+    - {path: response, type: object}
+    - {path: response.amount, type: number}
+    - {path: response.name, type: string, nullable: true}
+    - {path: response.enabled, type: boolean}
+    - {path: response.items, type: array}
+    - {path: "response.items[].id", type: string, enum: [a, b]}
+`
+
+func TestDecoderFieldsMustBeListedWithATypeTheyAccept(t *testing.T) {
+	table(t, full).CheckDecoder(t, "balance", doc{})
+
+	r := &recorder{TB: t}
+	table(t, strings.Replace(full, "    - {path: response.name, type: string, nullable: true}\n", "", 1)).CheckDecoder(r, "balance", doc{})
+	if len(r.errs) != 1 {
+		t.Errorf("a field the contract lacks: %d failures, want 1", len(r.errs))
+	}
+	r = &recorder{TB: t}
+	table(t, strings.Replace(full, "{path: response.enabled, type: boolean}", "{path: response.enabled, type: string}", 1)).CheckDecoder(r, "balance", doc{})
+	if len(r.errs) != 1 {
+		t.Errorf("a bool read where the spec says string: %d failures, want 1", len(r.errs))
+	}
+}
+
+func TestAnswersMustSatisfyTheContract(t *testing.T) {
+	tb := table(t, full)
+	tb.CheckAnswer(t, "balance", []byte(`{"response": {"amount": 1.5, "name": null, "enabled": true, "items": [{"id": "a"}], "other": 1}}`))
+	for _, bad := range []string{
+		`{"response": {"amount": "1.5"}}`,
+		`{"response": {"enabled": null}}`,
+		`{"response": {"items": [{"id": "c"}]}}`,
+	} {
+		r := &recorder{TB: t}
+		tb.CheckAnswer(r, "balance", []byte(bad))
+		if len(r.errs) != 1 {
+			t.Errorf("%s: %d failures, want 1", bad, len(r.errs))
+		}
+	}
+}
