@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,7 @@ type recorder struct {
 }
 
 func (r *recorder) Helper()                   {}
-func (r *recorder) Errorf(f string, a ...any) { r.errs = append(r.errs, f) }
+func (r *recorder) Errorf(f string, a ...any) { r.errs = append(r.errs, fmt.Sprintf(f, a...)) }
 
 type doc struct {
 	Response *struct {
