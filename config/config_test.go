@@ -221,6 +221,52 @@ func TestTimeoutZeroRefused(t *testing.T) {
 	}
 }
 
+// Every duration, size and limit has an upper bound that keeps it from
+// overflowing or exhausting memory where it is used: the bound itself
+// loads, one above it is refused with an error naming the field and the
+// bound.
+func TestBoundsAtBoundLoadAboveRefused(t *testing.T) {
+	docspace := func(lines ...string) string {
+		return account(append([]string{"name: d", "provider: docspace", "base_url: https://portal.onlyoffice.com", `api_key: "sk-abc"`}, lines...)...)
+	}
+	global := func(line string) string { return "global:\n  " + line + "\n" + docspace() }
+	ds := `accounts[0] "d": `
+	for _, tc := range []struct{ name, ok, refused, want string }{
+		{"global timeout", global("timeout: 1h"), global("timeout: 1h0m1s"), "global: timeout: 1h0m1s is above 1h"},
+		{"global timeout that overflows twice", global("timeout: 1h"), global("timeout: 1500000h"), "global: timeout: 1500000h is above 1h"},
+		{"max_response_bytes", global("max_response_bytes: 1073741824"), global("max_response_bytes: 1073741825"),
+			"global: max_response_bytes: 1073741825 is above 1073741824 (1 GiB)"},
+		{"max_response_bytes that overflows plus one", global("max_response_bytes: 1073741824"), global("max_response_bytes: 9223372036854775807"),
+			"global: max_response_bytes: 9223372036854775807 is above 1073741824 (1 GiB)"},
+		{"global cache_ttl", global("cache_ttl: 168h"), global("cache_ttl: 168h0m1s"), "global: cache_ttl: 168h0m1s is above 168h"},
+		{"max_stale", global("max_stale: 720h"), global("max_stale: 721h"), "global: max_stale: 721h is above 720h"},
+		{"global max_concurrency", global("max_concurrency: 1024"), global("max_concurrency: 1025"), "global: max_concurrency: 1025 is above 1024"},
+		{"account_max_concurrency", global("account_max_concurrency: 1024"), global("account_max_concurrency: 1025"),
+			"global: account_max_concurrency: 1025 is above 1024"},
+		{"account timeout", docspace("timeout: 1h"), docspace("timeout: 61m"), ds + "timeout: 1h1m is above 1h"},
+		{"account cache_ttl", docspace("cache_ttl: 168h"), docspace("cache_ttl: 169h"), ds + "cache_ttl: 169h is above 168h"},
+		{"endpoint_cache_ttl", docspace("endpoint_cache_ttl: {quota: 168h}"), docspace("endpoint_cache_ttl: {quota: 2h, quotas: 169h}"),
+			ds + `endpoint_cache_ttl: "quotas": 169h is above 168h`},
+		{"account max_concurrency", docspace("max_concurrency: 1024"), docspace("max_concurrency: 1025"), ds + "max_concurrency: 1025 is above 1024"},
+		{"requests_per_minute", docspace("requests_per_minute: 60000"), docspace("requests_per_minute: 60000.5"),
+			ds + "requests_per_minute: 60000.5 is above 60000 (leave it out for no limit)"},
+		{"requests_per_minute infinite", docspace("requests_per_minute: 60000"), docspace("requests_per_minute: .inf"),
+			ds + "requests_per_minute: +Inf is above 60000 (leave it out for no limit)"},
+		{"requests_per_minute not a number", docspace("requests_per_minute: 0.5"), docspace("requests_per_minute: .nan"),
+			ds + "requests_per_minute: .nan is not a number"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := parse(t, tc.ok); err != nil {
+				t.Errorf("at the bound: %v\n%s", err, tc.ok)
+			}
+			_, err := parse(t, tc.refused)
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("above the bound:\ngot  %v\nwant %s", err, tc.want)
+			}
+		})
+	}
+}
+
 func TestDefaults(t *testing.T) {
 	c, err := parse(t, account("name: d", "provider: docspace", "base_url: https://p.example.com", "api_key: k"))
 	if err != nil {
