@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -56,12 +57,12 @@ func TestParseErrors(t *testing.T) {
 		{"empty file", "", "parsing YAML: the file is empty"},
 		{"not YAML", "accounts: [", "parsing YAML: yaml: line 1: did not find expected node content"},
 		{"unknown top-level key", "acounts: []\n",
-			"parsing YAML: yaml: unmarshal errors:\n  line 1: field acounts not found in type config.Config"},
+			"parsing YAML: yaml: unmarshal errors:\n  line 1: field \"acounts\" not found in type config.Config"},
 		{"unknown global key", "global:\n  timeout: 5s\n  retry: 3\n",
-			"parsing YAML: yaml: unmarshal errors:\n  line 3: field retry not found in type config.Global"},
-		{"unknown account key", withKey(docspace, "apikey: x", "base_ulr: y"), ds + "apikey, base_ulr: unknown field"},
+			"parsing YAML: yaml: unmarshal errors:\n  line 3: field \"retry\" not found in type config.Global"},
+		{"unknown account key", withKey(docspace, "apikey: x", "base_ulr: y"), ds + `"apikey", "base_ulr": unknown field`},
 		{"unknown alerts key", withKey(docspace, "alerts:", "  min_balans: {USD: 1}"),
-			"parsing YAML: yaml: unmarshal errors:\n  line 7: field min_balans not found in type config.Alerts"},
+			"parsing YAML: yaml: unmarshal errors:\n  line 7: field \"min_balans\" not found in type config.Alerts"},
 		{"missing name", with([]string{"provider: docspace"}), `accounts[0] "": name: missing`},
 		{"bad name", with([]string{"name: docspace main"}), `accounts[0] "docspace main": name: "docspace main" may only hold letters, digits and _ . : -`},
 		{"duplicate name", withKey(docspace) + "  - " + strings.Join(append(docspace, "api_key: x"), "\n    ") + "\n",
@@ -145,6 +146,46 @@ func TestParseErrors(t *testing.T) {
 				if strings.Contains(err.Error(), secret) {
 					t.Errorf("error shows a secret: %v", err)
 				}
+			}
+		})
+	}
+}
+
+// A key or value holding control characters (a terminal escape, a line
+// break, a secret pasted where a key belongs) is quoted in every error,
+// ours and yaml.v3's, never echoed raw to a terminal or an HTTP body.
+func TestConfigErrorsQuoteControlCharacters(t *testing.T) {
+	const key = `"bad\e[31mkey\nsk-pasted"` // YAML's double-quoted escapes
+	quoted := strconv.Quote("bad\x1b[31mkey\nsk-pasted")
+	// A provider with an option yaml.v3 decodes itself, and echoes.
+	ps := append(Providers{{Name: "counter", Options: func() any {
+		return &struct {
+			N int `yaml:"n"`
+		}{}
+	}}}, testProviders...)
+	docspace := func(lines ...string) string {
+		return account(append([]string{"name: d", "provider: docspace", "base_url: https://portal.onlyoffice.com", `api_key: "sk-abc"`}, lines...)...)
+	}
+	for _, tc := range []struct{ name, doc, want string }{
+		{"account key", docspace(key + ": x"), `accounts[0] "d": ` + quoted + ": unknown field"},
+		{"top-level key", key + ": x\n", "line 1: field " + quoted + " not found in type config.Config"},
+		{"global key", "global:\n  " + key + ": 3\n", "line 2: field " + quoted + " not found in type config.Global"},
+		{"alerts key", docspace("alerts:", "  "+key+": {USD: 1}"), "field " + quoted + " not found in type config.Alerts"},
+		{"value of the wrong type", docspace(`max_concurrency: "\e[31m"`), "cannot unmarshal !!str `\\x1b[31m` into int"},
+		{"provider option of the wrong type", account("name: c", "provider: counter", "base_url: https://c.example.com", "api_key: k",
+			`n: "\e[31m"`), `accounts[0] "c": n: yaml: unmarshal errors:` + "\n  line 6: cannot unmarshal !!str `\\x1b[31m` into int"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc), env, ps)
+			if err == nil {
+				t.Fatal("loaded")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("got  %s\nwant it to contain %s", msg, tc.want)
+			}
+			if strings.ContainsRune(msg, '\x1b') || strings.Contains(msg, "key\nsk-pasted") {
+				t.Errorf("the error holds the control characters raw: %q", msg)
 			}
 		})
 	}

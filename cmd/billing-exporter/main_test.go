@@ -486,6 +486,39 @@ func TestTLSAndBasicAuth(t *testing.T) {
 	}
 }
 
+// A config key holding a terminal escape and a line break (or a secret
+// pasted as a key) reaches neither the terminal of --config.check nor the
+// body of a failed /-/reload raw: it is quoted.
+func TestConfigErrorsQuoteControlCharacters(t *testing.T) {
+	srv := newPortals(t)
+	cfgFile := filepath.Join(t.TempDir(), "config.yml")
+	writeFile(t, cfgFile, srv.config("alpha"))
+	bad := srv.config("alpha") + `    "col\e[31mour\nsk-pasted": blue` + "\n"
+	raw := func(where, msg string) {
+		t.Helper()
+		if strings.ContainsRune(msg, '\x1b') || strings.Contains(msg, "our\nsk-pasted") {
+			t.Errorf("%s holds the key raw: %q", where, msg)
+		}
+		if !strings.Contains(msg, `"col\x1b[31mour\nsk-pasted": unknown field`) {
+			t.Errorf("%s does not quote the key: %q", where, msg)
+		}
+	}
+
+	e := start(t, "--config.file="+cfgFile, "--web.enable-lifecycle")
+	writeFile(t, cfgFile, bad)
+	code, msg := post(t, "http://"+e.addr+"/-/reload")
+	if code != http.StatusInternalServerError {
+		t.Fatalf("reload of a bad file: %d %q, want 500", code, msg)
+	}
+	raw("the /-/reload body", msg)
+
+	var errOut bytes.Buffer
+	if code := run([]string{"--config.check", "--config.file=" + cfgFile}, io.Discard, &errOut, nil); code != 1 {
+		t.Fatalf("--config.check: exit %d, want 1", code)
+	}
+	raw("--config.check", errOut.String())
+}
+
 // upstreamCalls counts the fake's requests for one account's prefix.
 func upstreamCalls(srv *portals, account string) int {
 	n := 0
