@@ -70,18 +70,18 @@ func newHandler(rl *reloader, f *flags, shard config.Shard, logger log.Logger) (
 		if r.path == f.telemetryPath {
 			continue
 		}
-		handler, err := r.handler(s)
+		rh, err := r.handler(s)
 		if err != nil {
 			return nil, err
 		}
-		h.mux.Handle(r.path, handler)
+		h.mux.Handle(r.path, rh)
 	}
 	return h, nil
 }
 
 // checkTelemetryPath refuses a path that http.ServeMux would not take
-// (it panics), would take as something else than one path (a host, a
-// method, a wildcard), would never route a request to (requests are
+// (it panics), would read as more than a path (a host, a method, a
+// wildcard), would never route a request to (requests are
 // cleaned first), or that another route already serves.
 func checkTelemetryPath(p string) error {
 	switch {
