@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"net/url"
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -149,6 +152,57 @@ const (
 	DefaultAccountMaxConc   = 4
 )
 
+// Upper bounds, each far above any sensible value and below what would
+// overflow or exhaust memory where the value is used.
+const (
+	// MaxTimeout: a cache refresh may take twice the timeout (a wait for
+	// a connection slot, then the request).
+	MaxTimeout = time.Hour
+	// MaxResponseBytes: the client reads one byte past the limit to tell
+	// a body that is too large.
+	MaxResponseBytes = 1 << 30
+	// MaxCacheTTL bounds cache_ttl and endpoint_cache_ttl.
+	MaxCacheTTL = 7 * 24 * time.Hour
+	MaxMaxStale = 30 * 24 * time.Hour
+	// MaxConcurrency bounds every concurrency limit: a limit allocates
+	// its slots up front.
+	MaxConcurrency = 1024
+	// MaxRequestsPerMinute is a thousand a second; unlimited is leaving
+	// requests_per_minute out.
+	MaxRequestsPerMinute = 60000
+)
+
+// checkDuration refuses d above bound.
+func checkDuration(key string, d Duration, bound time.Duration) error {
+	if d.D() > bound {
+		return fmt.Errorf("%s: %s is above %s", key, short(d.D()), short(bound))
+	}
+	return nil
+}
+
+// checkCount refuses n outside 0..bound.
+func checkCount(key string, n, bound int) error {
+	switch {
+	case n < 0:
+		return fmt.Errorf("%s: %d must be positive", key, n)
+	case n > bound:
+		return fmt.Errorf("%s: %d is above %d", key, n, bound)
+	}
+	return nil
+}
+
+// short writes d as a file would: 1h, not 1h0m0s.
+func short(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 var accountName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 
 // Parse decodes b strictly (unknown keys are errors), fills defaults, reads
@@ -202,10 +256,19 @@ func (g *Global) fill() error {
 		return fmt.Errorf("global: retries: %d is outside 0..10", *g.Retries)
 	case g.MaxResponseBytes < 1024:
 		return fmt.Errorf("global: max_response_bytes: %d is below 1024", g.MaxResponseBytes)
-	case g.MaxConcurrency < 0:
-		return fmt.Errorf("global: max_concurrency: %d must be positive", g.MaxConcurrency)
-	case g.AccountMaxConcurrency < 0:
-		return fmt.Errorf("global: account_max_concurrency: %d must be positive", g.AccountMaxConcurrency)
+	case g.MaxResponseBytes > MaxResponseBytes:
+		return fmt.Errorf("global: max_response_bytes: %d is above %d (1 GiB)", g.MaxResponseBytes, MaxResponseBytes)
+	}
+	for _, err := range []error{
+		checkDuration("timeout", g.Timeout, MaxTimeout),
+		checkDuration("cache_ttl", g.CacheTTL, MaxCacheTTL),
+		checkDuration("max_stale", g.MaxStale, MaxMaxStale),
+		checkCount("max_concurrency", g.MaxConcurrency, MaxConcurrency),
+		checkCount("account_max_concurrency", g.AccountMaxConcurrency, MaxConcurrency),
+	} {
+		if err != nil {
+			return fmt.Errorf("global: %w", err)
+		}
 	}
 	return nil
 }
@@ -255,14 +318,8 @@ func (a *Account) validate(r resolver, ps Providers) error {
 	if a.APIKey == "" && !login {
 		return errors.New("api_key: missing or empty (set api_key or api_key_file)")
 	}
-	if a.Timeout != nil && *a.Timeout == Off {
-		return fmt.Errorf("timeout: %w", errTimeoutOff)
-	}
-	if a.MaxConcurrency < 0 {
-		return fmt.Errorf("max_concurrency: %d must be positive", a.MaxConcurrency)
-	}
-	if a.RequestsPerMinute < 0 {
-		return fmt.Errorf("requests_per_minute: %v must be positive", a.RequestsPerMinute)
+	if err := a.checkBounds(); err != nil {
+		return err
 	}
 	for key, m := range map[string]map[string]float64{"min_balance": a.Alerts.MinBalance, "monthly_budget": a.Alerts.MonthlyBudget} {
 		for cur := range m {
@@ -270,6 +327,40 @@ func (a *Account) validate(r resolver, ps Providers) error {
 				return fmt.Errorf("alerts.%s: %q is not a 3-letter currency code", key, cur)
 			}
 		}
+	}
+	return nil
+}
+
+// checkBounds checks the account's overrides of the global settings.
+func (a *Account) checkBounds() error {
+	if a.Timeout != nil {
+		if *a.Timeout == Off {
+			return fmt.Errorf("timeout: %w", errTimeoutOff)
+		}
+		if err := checkDuration("timeout", *a.Timeout, MaxTimeout); err != nil {
+			return err
+		}
+	}
+	if a.CacheTTL != nil {
+		if err := checkDuration("cache_ttl", *a.CacheTTL, MaxCacheTTL); err != nil {
+			return err
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(a.EndpointCacheTTL)) {
+		if err := checkDuration(fmt.Sprintf("endpoint_cache_ttl: %q", name), a.EndpointCacheTTL[name], MaxCacheTTL); err != nil {
+			return err
+		}
+	}
+	if err := checkCount("max_concurrency", a.MaxConcurrency, MaxConcurrency); err != nil {
+		return err
+	}
+	switch rpm := a.RequestsPerMinute; {
+	case math.IsNaN(rpm):
+		return errors.New("requests_per_minute: .nan is not a number")
+	case rpm < 0:
+		return fmt.Errorf("requests_per_minute: %v must be positive", rpm)
+	case rpm > MaxRequestsPerMinute:
+		return fmt.Errorf("requests_per_minute: %v is above %d (leave it out for no limit)", rpm, MaxRequestsPerMinute)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -56,12 +57,12 @@ func TestParseErrors(t *testing.T) {
 		{"empty file", "", "parsing YAML: the file is empty"},
 		{"not YAML", "accounts: [", "parsing YAML: yaml: line 1: did not find expected node content"},
 		{"unknown top-level key", "acounts: []\n",
-			"parsing YAML: yaml: unmarshal errors:\n  line 1: field acounts not found in type config.Config"},
+			"parsing YAML: yaml: unmarshal errors:\n  line 1: field \"acounts\" not found in type config.Config"},
 		{"unknown global key", "global:\n  timeout: 5s\n  retry: 3\n",
-			"parsing YAML: yaml: unmarshal errors:\n  line 3: field retry not found in type config.Global"},
-		{"unknown account key", withKey(docspace, "apikey: x", "base_ulr: y"), ds + "apikey, base_ulr: unknown field"},
+			"parsing YAML: yaml: unmarshal errors:\n  line 3: field \"retry\" not found in type config.Global"},
+		{"unknown account key", withKey(docspace, "apikey: x", "base_ulr: y"), ds + `"apikey", "base_ulr": unknown field`},
 		{"unknown alerts key", withKey(docspace, "alerts:", "  min_balans: {USD: 1}"),
-			"parsing YAML: yaml: unmarshal errors:\n  line 7: field min_balans not found in type config.Alerts"},
+			"parsing YAML: yaml: unmarshal errors:\n  line 7: field \"min_balans\" not found in type config.Alerts"},
 		{"missing name", with([]string{"provider: docspace"}), `accounts[0] "": name: missing`},
 		{"bad name", with([]string{"name: docspace main"}), `accounts[0] "docspace main": name: "docspace main" may only hold letters, digits and _ . : -`},
 		{"duplicate name", withKey(docspace) + "  - " + strings.Join(append(docspace, "api_key: x"), "\n    ") + "\n",
@@ -150,6 +151,46 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// A key or value holding control characters (a terminal escape, a line
+// break, a secret pasted where a key belongs) is quoted in every error,
+// ours and yaml.v3's, never echoed raw to a terminal or an HTTP body.
+func TestConfigErrorsQuoteControlCharacters(t *testing.T) {
+	const key = `"bad\e[31mkey\nsk-pasted"` // YAML's double-quoted escapes
+	quoted := strconv.Quote("bad\x1b[31mkey\nsk-pasted")
+	// A provider with an option yaml.v3 decodes itself, and echoes.
+	ps := append(Providers{{Name: "counter", Options: func() any {
+		return &struct {
+			N int `yaml:"n"`
+		}{}
+	}}}, testProviders...)
+	docspace := func(lines ...string) string {
+		return account(append([]string{"name: d", "provider: docspace", "base_url: https://portal.onlyoffice.com", `api_key: "sk-abc"`}, lines...)...)
+	}
+	for _, tc := range []struct{ name, doc, want string }{
+		{"account key", docspace(key + ": x"), `accounts[0] "d": ` + quoted + ": unknown field"},
+		{"top-level key", key + ": x\n", "line 1: field " + quoted + " not found in type config.Config"},
+		{"global key", "global:\n  " + key + ": 3\n", "line 2: field " + quoted + " not found in type config.Global"},
+		{"alerts key", docspace("alerts:", "  "+key+": {USD: 1}"), "field " + quoted + " not found in type config.Alerts"},
+		{"value of the wrong type", docspace(`max_concurrency: "\e[31m"`), "cannot unmarshal !!str `\\x1b[31m` into int"},
+		{"provider option of the wrong type", account("name: c", "provider: counter", "base_url: https://c.example.com", "api_key: k",
+			`n: "\e[31m"`), `accounts[0] "c": n: yaml: unmarshal errors:` + "\n  line 6: cannot unmarshal !!str `\\x1b[31m` into int"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc), env, ps)
+			if err == nil {
+				t.Fatal("loaded")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("got  %s\nwant it to contain %s", msg, tc.want)
+			}
+			if strings.ContainsRune(msg, '\x1b') || strings.Contains(msg, "key\nsk-pasted") {
+				t.Errorf("the error holds the control characters raw: %q", msg)
+			}
+		})
+	}
+}
+
 // refused wants Parse to refuse doc with an error containing want, and
 // without secret (if not empty) in it.
 func refused(t *testing.T, doc, want, secret string) {
@@ -218,6 +259,52 @@ func TestTimeoutZeroRefused(t *testing.T) {
 		{"account", docspace("timeout: 0s"), `accounts[0] "d": timeout: 0 would leave`},
 	} {
 		t.Run(tc.name, func(t *testing.T) { refused(t, tc.doc, tc.want, "") })
+	}
+}
+
+// Every duration, size and limit has an upper bound that keeps it from
+// overflowing or exhausting memory where it is used: the bound itself
+// loads, one above it is refused with an error naming the field and the
+// bound.
+func TestBoundsAtBoundLoadAboveRefused(t *testing.T) {
+	docspace := func(lines ...string) string {
+		return account(append([]string{"name: d", "provider: docspace", "base_url: https://portal.onlyoffice.com", `api_key: "sk-abc"`}, lines...)...)
+	}
+	global := func(line string) string { return "global:\n  " + line + "\n" + docspace() }
+	ds := `accounts[0] "d": `
+	for _, tc := range []struct{ name, ok, refused, want string }{
+		{"global timeout", global("timeout: 1h"), global("timeout: 1h0m1s"), "global: timeout: 1h0m1s is above 1h"},
+		{"global timeout that overflows twice", global("timeout: 1h"), global("timeout: 1500000h"), "global: timeout: 1500000h is above 1h"},
+		{"max_response_bytes", global("max_response_bytes: 1073741824"), global("max_response_bytes: 1073741825"),
+			"global: max_response_bytes: 1073741825 is above 1073741824 (1 GiB)"},
+		{"max_response_bytes that overflows plus one", global("max_response_bytes: 1073741824"), global("max_response_bytes: 9223372036854775807"),
+			"global: max_response_bytes: 9223372036854775807 is above 1073741824 (1 GiB)"},
+		{"global cache_ttl", global("cache_ttl: 168h"), global("cache_ttl: 168h0m1s"), "global: cache_ttl: 168h0m1s is above 168h"},
+		{"max_stale", global("max_stale: 720h"), global("max_stale: 721h"), "global: max_stale: 721h is above 720h"},
+		{"global max_concurrency", global("max_concurrency: 1024"), global("max_concurrency: 1025"), "global: max_concurrency: 1025 is above 1024"},
+		{"account_max_concurrency", global("account_max_concurrency: 1024"), global("account_max_concurrency: 1025"),
+			"global: account_max_concurrency: 1025 is above 1024"},
+		{"account timeout", docspace("timeout: 1h"), docspace("timeout: 61m"), ds + "timeout: 1h1m is above 1h"},
+		{"account cache_ttl", docspace("cache_ttl: 168h"), docspace("cache_ttl: 169h"), ds + "cache_ttl: 169h is above 168h"},
+		{"endpoint_cache_ttl", docspace("endpoint_cache_ttl: {quota: 168h}"), docspace("endpoint_cache_ttl: {quota: 2h, quotas: 169h}"),
+			ds + `endpoint_cache_ttl: "quotas": 169h is above 168h`},
+		{"account max_concurrency", docspace("max_concurrency: 1024"), docspace("max_concurrency: 1025"), ds + "max_concurrency: 1025 is above 1024"},
+		{"requests_per_minute", docspace("requests_per_minute: 60000"), docspace("requests_per_minute: 60000.5"),
+			ds + "requests_per_minute: 60000.5 is above 60000 (leave it out for no limit)"},
+		{"requests_per_minute infinite", docspace("requests_per_minute: 60000"), docspace("requests_per_minute: .inf"),
+			ds + "requests_per_minute: +Inf is above 60000 (leave it out for no limit)"},
+		{"requests_per_minute not a number", docspace("requests_per_minute: 0.5"), docspace("requests_per_minute: .nan"),
+			ds + "requests_per_minute: .nan is not a number"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := parse(t, tc.ok); err != nil {
+				t.Errorf("at the bound: %v\n%s", err, tc.ok)
+			}
+			_, err := parse(t, tc.refused)
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("above the bound:\ngot  %v\nwant %s", err, tc.want)
+			}
+		})
 	}
 }
 

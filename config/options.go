@@ -1,12 +1,16 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -121,15 +125,54 @@ func (s Settings) MarshalText() ([]byte, error) {
 	return []byte(strings.Join(slices.Sorted(maps.Keys(s)), ", ")), nil
 }
 
-// unknownSettings lists the keys no provider reads.
+// unknownSettings lists the keys no provider reads, quoted: a key is
+// whatever the file holds, control characters or a pasted secret included.
 func (a *Account) unknownSettings(ps Providers) []string {
 	var out []string
 	for _, k := range slices.Sorted(maps.Keys(a.Settings)) {
 		if len(ps.readers(k)) == 0 {
-			out = append(out, k)
+			out = append(out, strconv.Quote(k))
 		}
 	}
 	return out
+}
+
+var unknownField = regexp.MustCompile(`(?s)^(line \d+: field )(.*)( not found in type \S+)$`)
+
+// cleanYAML quotes the keys yaml.v3 echoes in "field X not found" and
+// escapes control characters in the rest of its errors (it echoes short
+// values too): an error goes to a terminal, a log or an HTTP body, where
+// an escape sequence or a line break of the file must not arrive raw.
+func cleanYAML(err error) error {
+	te, ok := errors.AsType[*yaml.TypeError](err)
+	if !ok {
+		if msg := err.Error(); strings.ContainsFunc(msg, unicode.IsControl) {
+			return errors.New(escapeControl(msg))
+		}
+		return err
+	}
+	out := &yaml.TypeError{Errors: make([]string, len(te.Errors))}
+	for i, e := range te.Errors {
+		if m := unknownField.FindStringSubmatch(e); m != nil {
+			e = m[1] + strconv.Quote(m[2]) + m[3]
+		}
+		out.Errors[i] = escapeControl(e)
+	}
+	return out
+}
+
+// escapeControl writes control characters as Go escapes (\x1b, \n).
+func escapeControl(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // decodeOptions moves the account's Settings into Options, a new value of
@@ -162,7 +205,7 @@ func (a *Account) decodeOptions(p Provider, ps Providers) error {
 		v := a.Settings[k]
 		one := yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: k}, &v}}
 		if err := one.Decode(a.Options); err != nil {
-			return fmt.Errorf("%s: %w", k, err)
+			return fmt.Errorf("%s: %w", k, cleanYAML(err))
 		}
 	}
 	a.Settings = nil

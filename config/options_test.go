@@ -80,7 +80,7 @@ func TestProviderWithItsOwnKeys(t *testing.T) {
 	}
 
 	for _, tc := range []struct{ doc, want string }{
-		{widget("region: eu", "regoin: us", "api_key: k"), `accounts[0] "w": regoin: unknown field`},
+		{widget("region: eu", "regoin: us", "api_key: k"), `accounts[0] "w": "regoin": unknown field`},
 		{widget("timezone: UTC", "api_key: k"), `accounts[0] "w": timezone: only applies to provider acefone`},
 		{account("name: d", "provider: docspace", "base_url: https://p.example.com", "api_key: k", "region: eu"),
 			`accounts[0] "d": region: only applies to provider widget`},

@@ -75,7 +75,7 @@ func ParseShard(b []byte, lookupEnv func(string) (string, bool), s Shard, ps Pro
 		if errors.Is(err, io.EOF) {
 			return nil, errors.New("parsing YAML: the file is empty")
 		}
-		return nil, fmt.Errorf("parsing YAML: %w", err)
+		return nil, fmt.Errorf("parsing YAML: %w", cleanYAML(err))
 	}
 	if err := c.validate(lookupEnv, s, ps); err != nil {
 		return nil, err

@@ -69,7 +69,8 @@ func record(ctx context.Context, fetchedAt time.Time, ttl time.Duration) {
 // GetJSON answers ep from the cache while it is fresh; otherwise it calls
 // the vendor once for all concurrent callers. It returns usable=true when
 // out was filled, with fresh data or, if the refresh failed, with the last
-// good answer younger than MaxStale; err reports the failure either way.
+// good answer younger than MaxStale, whether or not caching is on; err
+// reports the failure either way.
 func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool, err error) {
 	key := ep.Path
 	ttl := c.ttl(ep)
@@ -103,7 +104,10 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 			v, err = c.checkShape(ep.Name, body, out)
 			e.decoded.Store(&v)
 		}
-		if err == nil && ttl > 0 {
+		// Kept even with caching off (ttl 0): such an entry is never fresh,
+		// so every scrape still asks the vendor, but it is the last good
+		// answer max_stale serves when the vendor fails.
+		if err == nil && (ttl > 0 || c.opt.MaxStale > 0) {
 			e.fetchedAt = c.opt.Now()
 			c.cacheMu.Lock()
 			c.cache[key] = e
@@ -115,7 +119,11 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 	case res := <-ch:
 		if res.Err == nil {
 			e := res.Val.(*entry)
-			record(ctx, e.fetchedAt, ttl) // zero if caching is off
+			if ttl > 0 {
+				record(ctx, e.fetchedAt, ttl)
+			} else {
+				record(ctx, time.Time{}, 0) // not cached: the next scrape asks again
+			}
 			return c.fill(ep.Name, e, out)
 		}
 		err = res.Err

@@ -196,6 +196,65 @@ func TestStaleFallback(t *testing.T) {
 	}
 }
 
+// max_stale does not depend on caching: with caching off for the account
+// or for one endpoint, every scrape still asks the vendor, and when it
+// fails the last good answer is served until max_stale, then dropped.
+func TestMaxStaleServesLastGoodAnswerWithCachingOff(t *testing.T) {
+	for name, off := range map[string]func(*Options){
+		"cache_ttl 0":          func(o *Options) { o.CacheTTL = 0 },
+		"endpoint_cache_ttl 0": func(o *Options) { o.EndpointTTL = map[string]time.Duration{balance.Name: 0} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			clk := newClock()
+			var failing atomic.Bool
+			good := counting()
+			f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+				if failing.Load() {
+					reply(500, `{"message":"down"}`)(w, r)
+					return
+				}
+				good(w, r)
+			})
+			c := cachedClient(t, f, clk, off) // max_stale 1h
+			get(t, c, balance)
+			if v := get(t, c, balance); v != 2 || f.count() != 2 {
+				t.Fatalf("caching off: answer %v after %d requests; want a fresh fetch each time", v, f.count())
+			}
+
+			failing.Store(true)
+			clk.Advance(time.Hour - time.Second)
+			var out balanceDoc
+			usable, err := c.GetJSON(context.Background(), balance, &out)
+			if !usable || ReasonOf(err) != ReasonServer || out.Amount.V != 2 {
+				t.Fatalf("within max_stale: usable=%v err=%v amount=%v; want the last good answer (2) and the error", usable, err, out.Amount.V)
+			}
+			if f.count() != 3 {
+				t.Errorf("requests: %d, want 3: the failed refresh must still be tried", f.count())
+			}
+
+			clk.Advance(time.Second) // max_stale after the last good answer
+			out = balanceDoc{}
+			usable, err = c.GetJSON(context.Background(), balance, &out)
+			if usable || err == nil || out.Amount.Valid {
+				t.Fatalf("past max_stale: usable=%v err=%v out=%+v; want nothing", usable, err, out)
+			}
+		})
+	}
+}
+
+// With caching and max_stale both off, nothing is kept.
+func TestNothingKeptWithCachingAndMaxStaleOff(t *testing.T) {
+	f := newFake(t, counting())
+	c := newClient(t, f, func(o *Options) { o.CacheTTL, o.MaxStale = 0, 0 })
+	get(t, c, balance)
+	c.cacheMu.Lock()
+	n := len(c.cache)
+	c.cacheMu.Unlock()
+	if n != 0 {
+		t.Errorf("%d entries kept with caching and max_stale off", n)
+	}
+}
+
 func TestNeverAnswered(t *testing.T) {
 	f := newFake(t, reply(503, `{"detail":"starting"}`))
 	c := cachedClient(t, f, newClock(), nil)

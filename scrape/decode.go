@@ -91,20 +91,30 @@ func (v *String) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Time is an instant sent as unix seconds (number or string), as ISO 8601
-// with or without a zone and with up to 7 fractional digits (.NET), or as
-// "YYYY-MM-DD HH:MM:SS". A value without a zone keeps its wall clock so
-// that the provider can place it in the account's time zone. Any year
-// 1–9999 comes out exact, .NET's "never" 9999-12-31 included (ADR 0013);
-// 0001-01-01T00:00:00, .NET's unset value, is no date.
+// Time is an instant sent as unix seconds or milliseconds (number or
+// string; maxUnixSecond tells which), as ISO 8601 with or without a zone
+// and with up to 7 fractional digits (.NET), or as "YYYY-MM-DD HH:MM:SS".
+// A value without a zone keeps its wall clock so that the provider can
+// place it in the account's time zone. Any year 1–9999 comes out exact,
+// .NET's "never" 9999-12-31 included (ADR 0013); 0001-01-01T00:00:00,
+// .NET's unset value, is no date.
 type Time struct {
 	t     time.Time // wall clock read as UTC when !zoned
 	zoned bool
 	Valid bool
 }
 
-// maxUnixMilli is 10000-01-01T00:00:00Z in milliseconds.
-const maxUnixMilli = 253402300800e3
+// A number up to maxUnixSecond, the last second of the year 9999 (its
+// fraction included), is unix seconds; a larger one is unix milliseconds
+// (ADR 0013). So every date a vendor may send in seconds reads as seconds,
+// a "never" of 9999-12-31T23:59:59 included, and milliseconds read as
+// milliseconds from 1978-01-11 on: no vendor sends an earlier date so.
+const (
+	maxUnixSecond = 253402300799
+	// maxUnixMilli is 10000-01-01T00:00:00Z in milliseconds: any larger
+	// number is no date.
+	maxUnixMilli = (maxUnixSecond + 1) * 1e3
+)
 
 // timeLayouts are tried in order; only the first has a zone.
 var timeLayouts = []string{
@@ -133,7 +143,7 @@ func (v *Time) UnmarshalJSON(b []byte) error {
 		whole, frac := math.Modf(n)
 		var t time.Time
 		switch {
-		case n < 1e11: // seconds until the year 5138
+		case n < maxUnixSecond+1:
 			t = time.Unix(int64(whole), 0).Add(time.Duration(math.Round(frac*1e6)) * time.Microsecond)
 		case n < maxUnixMilli:
 			t = time.UnixMilli(int64(whole)).Add(time.Duration(math.Round(frac*1e3)) * time.Microsecond)

@@ -243,6 +243,52 @@ func TestFarDatesExactSeconds(t *testing.T) {
 	}
 }
 
+// One rule tells unix seconds from milliseconds: up to the last second of
+// the year 9999 a number is seconds, above it milliseconds. Acefone's
+// "never" in seconds is 9999-12-31, not a day in 1978, and today's
+// millisecond timestamps stay milliseconds.
+func TestNumericDateSecondsUpToYear9999MillisecondsAbove(t *testing.T) {
+	utc := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			panic(err)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		raw  string
+		want time.Time
+	}{
+		// Seconds: the boundary itself, with and without a fraction, as
+		// a number and as a string.
+		{`253402300799`, utc("9999-12-31T23:59:59Z")},
+		{`"253402300799"`, utc("9999-12-31T23:59:59Z")},
+		{`253402300799.5`, utc("9999-12-31T23:59:59.5Z")},
+		{`253402300798`, utc("9999-12-31T23:59:58Z")},
+		{`99999999999`, utc("5138-11-16T09:46:39Z")},
+		{`100000000000`, utc("5138-11-16T09:46:40Z")},
+		// Milliseconds: just above the boundary, and today's.
+		{`253402300800`, utc("1978-01-11T21:31:40.8Z")},
+		{`1764892800000`, utc("2025-12-05T00:00:00Z")},
+		{`"1764892800000"`, utc("2025-12-05T00:00:00Z")},
+		{`253402300799999`, utc("9999-12-31T23:59:59.999Z")},
+	} {
+		var v Time
+		if err := v.UnmarshalJSON([]byte(tc.raw)); err != nil || !v.Valid {
+			t.Errorf("%s: valid %v, err %v", tc.raw, v.Valid, err)
+			continue
+		}
+		if got := v.In(nil); !got.Equal(tc.want) {
+			t.Errorf("%s: read as %v, want %v", tc.raw, got, tc.want)
+		}
+	}
+	// Past the year 9999 in milliseconds: no date.
+	var v Time
+	if err := v.UnmarshalJSON([]byte(`253402300800000`)); err == nil || v.Valid {
+		t.Errorf("10000-01-01 in milliseconds: valid %v, err %v; want a type error", v.Valid, err)
+	}
+}
+
 func TestTypeErrorForOtherDecoders(t *testing.T) {
 	err := TypeError([]byte(`{"x": 1}`), "list")
 	var te *json.UnmarshalTypeError
@@ -294,7 +340,8 @@ func FuzzTime(f *testing.F) {
 	for _, s := range []string{`1714558830`, `"1714558830"`, `1714558830123`, `"2024-05-01T10:20:30.1234567Z"`,
 		`"2024-05-01T10:20:30"`, `"2024-05-01 10:20:30"`, `"2024-05-01"`, `"2024-05-01T10:20:30+05:30"`,
 		`null`, `""`, `"0000-00-00 00:00:00"`, `"soon"`, `-1`, `1e300`,
-		`"9999-12-31T23:59:59.9999999"`, `"2300-01-01T00:00:00"`, `"1600-01-01T00:00:00+03:00"`, `9999999999`} {
+		`"9999-12-31T23:59:59.9999999"`, `"2300-01-01T00:00:00"`, `"1600-01-01T00:00:00+03:00"`, `9999999999`,
+		`253402300799`, `253402300800`, `253402300799999`} {
 		f.Add([]byte(s))
 	}
 	loc := time.FixedZone("IST", 5*3600+1800)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"os/signal"
@@ -90,7 +91,42 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	if _, err := app.Parse(args); err != nil {
 		return nil, err
 	}
+	// kingpin sets no defaults when --version is given, and nothing runs.
+	if f.showVersion {
+		return f, nil
+	}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// maxScrapeTimeout bounds --scrape.max-timeout: the server's deadlines and
+// the shutdown add to it, and no scrape is worth waiting an hour for.
+const maxScrapeTimeout = time.Hour
+
+// check refuses flag values that would panic at startup (a telemetry path
+// the mux cannot take) or leave the exporter unable to work (a scrape
+// deadline of 0, negative durations), naming the flag.
+func (f *flags) check() error {
+	if err := checkTelemetryPath(f.telemetryPath); err != nil {
+		return fmt.Errorf("--web.telemetry-path: %w", err)
+	}
+	switch {
+	case f.maxTimeout <= 0:
+		return fmt.Errorf("--scrape.max-timeout: %v must be positive: every scrape would give up at once", f.maxTimeout)
+	case f.maxTimeout > maxScrapeTimeout:
+		return fmt.Errorf("--scrape.max-timeout: %v is above %v", f.maxTimeout, maxScrapeTimeout)
+	case math.IsNaN(f.timeoutOffset) || f.timeoutOffset < 0:
+		return fmt.Errorf("--scrape.timeout-offset: %v must be 0 or more seconds", f.timeoutOffset)
+	case f.timeoutOffset >= f.maxTimeout.Seconds():
+		return fmt.Errorf("--scrape.timeout-offset: %v s must be below --scrape.max-timeout (%v): no scrape would have time left", f.timeoutOffset, f.maxTimeout)
+	case f.idleTimeout < 0:
+		return fmt.Errorf("--web.idle-timeout: %v must not be negative (0 uses the read timeout)", f.idleTimeout)
+	case f.shutdownDelay < 0:
+		return fmt.Errorf("--web.shutdown-delay: %v must not be negative", f.shutdownDelay)
+	}
+	return nil
 }
 
 // run is main without the process: tests call it with a stop channel.

@@ -161,6 +161,62 @@ func TestBadFlagExits2(t *testing.T) {
 	}
 }
 
+// A careless flag value exits 2 with a message naming the flag, before
+// anything starts: a telemetry path the mux would panic on or never route
+// to (every path another route serves, listed from the routes themselves),
+// a scrape deadline that is not positive, negative durations. The stop
+// channel is closed, so that an exporter that started anyway returns.
+func TestCarelessFlagsExit2(t *testing.T) {
+	type flagCase struct{ arg, flag string }
+	var cases []flagCase
+	for _, r := range routes() {
+		if r.path != "/" {
+			cases = append(cases, flagCase{"--web.telemetry-path=" + r.path, "--web.telemetry-path"})
+		}
+	}
+	if len(cases) < 6 {
+		t.Fatalf("only %d routes besides the landing page: %v", len(cases), routes())
+	}
+	for _, p := range []string{"", "metrics", "/metrics?x=1", "/metrics#top", "/a b", "/{name}", "/metrics\n", "//metrics", "/metrics/../sd", "/./metrics"} {
+		cases = append(cases, flagCase{"--web.telemetry-path=" + p, "--web.telemetry-path"})
+	}
+	for _, d := range []string{"0s", "-5s", "61m"} {
+		cases = append(cases, flagCase{"--scrape.max-timeout=" + d, "--scrape.max-timeout"})
+	}
+	for _, o := range []string{"-0.5", "NaN", "+Inf", "30"} { // 30 s: the whole default deadline
+		cases = append(cases, flagCase{"--scrape.timeout-offset=" + o, "--scrape.timeout-offset"})
+	}
+	cases = append(cases, flagCase{"--web.idle-timeout=-1s", "--web.idle-timeout"}, flagCase{"--web.shutdown-delay=-1s", "--web.shutdown-delay"})
+
+	for _, tc := range cases {
+		t.Run(tc.arg, func(t *testing.T) {
+			stop := make(chan struct{})
+			close(stop)
+			var errOut bytes.Buffer
+			code := run([]string{"--demo", "--web.listen-address=127.0.0.1:0", tc.arg}, io.Discard, &errOut, stop)
+			if code != 2 {
+				t.Fatalf("exit code %d, want 2\n%s", code, errOut.String())
+			}
+			if first, _, _ := strings.Cut(errOut.String(), "\n"); !strings.HasPrefix(first, "billing-exporter: "+tc.flag+": ") {
+				t.Errorf("the message does not name %s first: %q", tc.flag, errOut.String())
+			}
+		})
+	}
+}
+
+// Values at the edge of what the flags accept still parse.
+func TestFlagEdgesAccepted(t *testing.T) {
+	for _, args := range [][]string{
+		{"--web.telemetry-path=/"}, {"--web.telemetry-path=/metrics/"}, {"--web.telemetry-path=/billing/metrics"},
+		{"--web.telemetry-path=/sd/"}, {"--scrape.max-timeout=1h"}, {"--scrape.max-timeout=1ms", "--scrape.timeout-offset=0"},
+		{"--scrape.timeout-offset=29.9"}, {"--web.idle-timeout=0s"}, {"--web.shutdown-delay=0s"},
+	} {
+		if _, err := parseFlags(args, io.Discard, io.Discard); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
+
 const docspaceKey = "sk-test-0123456789abcdef-never-print-me"
 
 // portals fakes DocSpace portals on one loopback server, each mounted
@@ -428,6 +484,39 @@ func TestTLSAndBasicAuth(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A config key holding a terminal escape and a line break (or a secret
+// pasted as a key) reaches neither the terminal of --config.check nor the
+// body of a failed /-/reload raw: it is quoted.
+func TestConfigErrorsQuoteControlCharacters(t *testing.T) {
+	srv := newPortals(t)
+	cfgFile := filepath.Join(t.TempDir(), "config.yml")
+	writeFile(t, cfgFile, srv.config("alpha"))
+	bad := srv.config("alpha") + `    "col\e[31mour\nsk-pasted": blue` + "\n"
+	raw := func(where, msg string) {
+		t.Helper()
+		if strings.ContainsRune(msg, '\x1b') || strings.Contains(msg, "our\nsk-pasted") {
+			t.Errorf("%s holds the key raw: %q", where, msg)
+		}
+		if !strings.Contains(msg, `"col\x1b[31mour\nsk-pasted": unknown field`) {
+			t.Errorf("%s does not quote the key: %q", where, msg)
+		}
+	}
+
+	e := start(t, "--config.file="+cfgFile, "--web.enable-lifecycle")
+	writeFile(t, cfgFile, bad)
+	code, msg := post(t, "http://"+e.addr+"/-/reload")
+	if code != http.StatusInternalServerError {
+		t.Fatalf("reload of a bad file: %d %q, want 500", code, msg)
+	}
+	raw("the /-/reload body", msg)
+
+	var errOut bytes.Buffer
+	if code := run([]string{"--config.check", "--config.file=" + cfgFile}, io.Discard, &errOut, nil); code != 1 {
+		t.Fatalf("--config.check: exit %d, want 1", code)
+	}
+	raw("--config.check", errOut.String())
 }
 
 // upstreamCalls counts the fake's requests for one account's prefix.
