@@ -13,6 +13,7 @@ import (
 	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/collector/acefone"
 	"github.com/billing-exporter/billing-exporter/collector/collectortest"
+	"github.com/billing-exporter/billing-exporter/collector/digitalocean"
 	"github.com/billing-exporter/billing-exporter/collector/docspace"
 	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/collector/qovery"
@@ -359,6 +360,9 @@ func TestReadmeProtectingVendorAPIs(t *testing.T) {
 		}},
 		{"qovery", "1 + (4 + 2) × 12 + 2 = 75", 75, func(srv *sandbox.Server) config.Account {
 			return fixtureAccount(t, srv, &qovery.Provider, "q")
+		}},
+		{"digitalocean", "| 1 × 12 = 12,", 12, func(srv *sandbox.Server) config.Account {
+			return fixtureAccount(t, srv, &digitalocean.Provider, "do")
 		}},
 	} {
 		t.Run(tc.provider, func(t *testing.T) {

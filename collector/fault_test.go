@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -162,8 +163,9 @@ func garble(f func([]byte) []byte) func(http.ResponseWriter, *http.Request, http
 	}
 }
 
-// numbersToWords turns every JSON number into a word: a string where a
-// number is expected.
+// numbersToWords turns every JSON number, and every string holding one
+// (vendors that send amounts as decimal strings), into a word: a string
+// where a number is expected.
 func numbersToWords(b []byte) []byte {
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -176,6 +178,10 @@ func numbersToWords(b []byte) []byte {
 		switch t := x.(type) {
 		case json.Number:
 			return "lots"
+		case string:
+			if _, err := strconv.ParseFloat(t, 64); err == nil {
+				return "lots"
+			}
 		case map[string]any:
 			for k, e := range t {
 				t[k] = walk(e)

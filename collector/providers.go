@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/billing-exporter/billing-exporter/collector/acefone"
+	"github.com/billing-exporter/billing-exporter/collector/digitalocean"
 	"github.com/billing-exporter/billing-exporter/collector/docspace"
 	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/collector/qovery"
@@ -18,6 +19,7 @@ var Providers = []*provider.Descriptor{
 	&docspace.Provider,
 	&acefone.Provider,
 	&qovery.Provider,
+	&digitalocean.Provider,
 }
 
 // ConfigProviders is what config validation needs of each provider.
