@@ -16,6 +16,7 @@ import (
 	"github.com/billing-exporter/billing-exporter/collector/docspace"
 	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/collector/qovery"
+	"github.com/billing-exporter/billing-exporter/collector/telnyx"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/readme"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
@@ -359,6 +360,16 @@ func TestReadmeProtectingVendorAPIs(t *testing.T) {
 		}},
 		{"qovery", "1 + (4 + 2) × 12 + 2 = 75", 75, func(srv *sandbox.Server) config.Account {
 			return fixtureAccount(t, srv, &qovery.Provider, "q")
+		}},
+		{"telnyx", "12 + 1 = 13", 13, func(srv *sandbox.Server) config.Account {
+			return fixtureAccount(t, srv, &telnyx.Provider, "t")
+		}},
+		{"telnyx without auto recharge preferences", "12 + 240 = 252", 252, func(srv *sandbox.Server) config.Account {
+			acct := fixtureAccount(t, srv, &telnyx.Provider, "t")
+			fake := telnyx.NewFake(string(acct.APIKey))
+			fake.NoPreferences()
+			acct.BaseURL = srv.Mount("/t-none", fake)
+			return acct
 		}},
 	} {
 		t.Run(tc.provider, func(t *testing.T) {
