@@ -287,7 +287,8 @@ func (e expectation) match(labels map[string]string) bool {
 // its storage is 95 % used and its trial ends in two days, as does that of
 // Qovery's acme-lab, which has no card (NO_CREDIT_CARD); acefone-uk has
 // 300 of its plan's 5000 minutes left; acefone-postpaid is 460 GBP into its
-// 500 GBP credit; every Qovery organization has a NOT_PAID invoice.
+// 500 GBP credit, telnyx-credit 230.50 USD into its 250 USD credit;
+// every Qovery organization has a NOT_PAID invoice.
 var demoAlerts = []expectation{
 	{
 		labels: map[string]string{"alertname": "BillingBalanceLow", "severity": "warning",
@@ -318,6 +319,11 @@ var demoAlerts = []expectation{
 		labels: map[string]string{"alertname": "BillingCreditLimitNearlyReached", "severity": "critical",
 			"provider": "acefone", "account": "acefone-postpaid", "currency": "GBP", "job": "billing-exporter"},
 		description: []string{"is -460.00 GBP against a credit limit of 500.00 GBP: 40.00 GBP can still be spent"},
+	},
+	{
+		labels: map[string]string{"alertname": "BillingCreditLimitNearlyReached", "severity": "critical",
+			"provider": "telnyx", "account": "telnyx-credit", "currency": "USD", "job": "billing-exporter"},
+		description: []string{"telnyx account telnyx-credit is -230.50 USD against a credit limit of 250.00 USD: 19.50 USD can still be spent"},
 	},
 	{
 		labels: map[string]string{"alertname": "BillingInvoiceUnpaid", "severity": "warning",
