@@ -17,6 +17,7 @@ import (
 	"github.com/billing-exporter/billing-exporter/collector/docspace"
 	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/collector/qovery"
+	"github.com/billing-exporter/billing-exporter/collector/telnyx"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/readme"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
@@ -363,6 +364,16 @@ func TestReadmeProtectingVendorAPIs(t *testing.T) {
 		}},
 		{"digitalocean", "| 1 × 12 = 12,", 12, func(srv *sandbox.Server) config.Account {
 			return fixtureAccount(t, srv, &digitalocean.Provider, "do")
+		}},
+		{"telnyx", "12 + 1 = 13", 13, func(srv *sandbox.Server) config.Account {
+			return fixtureAccount(t, srv, &telnyx.Provider, "t")
+		}},
+		{"telnyx without auto recharge preferences", "12 + 240 = 252", 252, func(srv *sandbox.Server) config.Account {
+			acct := fixtureAccount(t, srv, &telnyx.Provider, "t")
+			fake := telnyx.NewFake(string(acct.APIKey))
+			fake.NoPreferences()
+			acct.BaseURL = srv.Mount("/t-none", fake)
+			return acct
 		}},
 	} {
 		t.Run(tc.provider, func(t *testing.T) {

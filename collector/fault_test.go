@@ -451,14 +451,17 @@ func TestFaultInjection(t *testing.T) {
 			})
 		}
 		// One endpoint failing for good: the account is down, the rest of
-		// its data still shows, and the log names that endpoint.
+		// its data still shows (a value series besides billing_up: values
+		// placed by the failing endpoint's answer, such as Telnyx's top-up
+		// amounts in the balance's currency, go with it), and the log names
+		// that endpoint.
 		for _, ep := range paths {
 			t.Run(fmt.Sprintf("%s/only %s 502", p, ep), func(t *testing.T) {
 				t.Parallel()
 				f := fault{reason: "server", someValues: true, serve: status(502, `{"message":"bad gateway"}`)}
 				fw := newFaultWorld(t, p, f, ep)
 				fw.check(t, f, base, []string{ep})
-				if n := fw.seriesOf("faulty"); len(paths) > 1 && !gatesAll(ep, paths) && n <= 2 {
+				if n := fw.seriesOf("faulty"); len(paths) > 1 && !gatesAll(ep, paths) && n < 2 {
 					t.Errorf("faulty account exports only %d series: one bad endpoint hid the others", n)
 				}
 			})

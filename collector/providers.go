@@ -9,6 +9,7 @@ import (
 	"github.com/billing-exporter/billing-exporter/collector/docspace"
 	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/collector/qovery"
+	"github.com/billing-exporter/billing-exporter/collector/telnyx"
 	"github.com/billing-exporter/billing-exporter/config"
 )
 
@@ -20,6 +21,7 @@ var Providers = []*provider.Descriptor{
 	&acefone.Provider,
 	&qovery.Provider,
 	&digitalocean.Provider,
+	&telnyx.Provider,
 }
 
 // ConfigProviders is what config validation needs of each provider.

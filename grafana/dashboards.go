@@ -249,11 +249,11 @@ func Overview() (dashboard.Dashboard, error) {
 			Overrides(byCurrency())).
 		WithPanel(newTimeseries().Id(id.next()).
 			Title("Due charges and credit limit").
-			Description("Charges due (Acefone due_charges), dashed the account's credit limit, and the credit left: balance + credit limit, what can be spent before Acefone stops the service (BillingCreditLimitNearlyReached under 10 % of the limit).").
+			Description("Charges due (Acefone due_charges, Telnyx pending), dashed the account's credit limit, and the credit left: what can be spent before the vendor stops the service, as the vendor states it (Telnyx available_credit), else balance + credit limit (BillingCreditLimitNearlyReached under 10 % of the limit).").
 			Span(12).Height(8).
 			WithTarget(query("A", `billing_due_charges{`+currencies+`}`, "{{provider}}/{{account}} due {{currency}}")).
 			WithTarget(query("B", `billing_credit_limit{`+currencies+`}`, "{{provider}}/{{account}} credit limit {{currency}}")).
-			WithTarget(query("C", `billing_balance{`+currencies+`} + billing_credit_limit{`+currencies+`}`, "{{provider}}/{{account}} credit left {{currency}}")).
+			WithTarget(query("C", `billing_available_credit{`+currencies+`} or billing_balance{`+currencies+`} + billing_credit_limit{`+currencies+`}`, "{{provider}}/{{account}} credit left {{currency}}")).
 			Decimals(2).
 			Overrides(append(byCurrency(), dashed("B")))).
 		WithRow(dashboard.NewRowBuilder("Dates").Id(id.next())).

@@ -290,6 +290,8 @@ func (e expectation) match(labels map[string]string) bool {
 // 500 GBP credit; every Qovery organization has a NOT_PAID invoice;
 // DigitalOcean's team owes 60.22 USD, more than the 50 it accepts owing
 // (its min_balance is -50).
+// 500 GBP credit, telnyx-credit 230.50 USD into its 250 USD credit;
+// every Qovery organization has a NOT_PAID invoice.
 var demoAlerts = []expectation{
 	{
 		labels: map[string]string{"alertname": "BillingBalanceLow", "severity": "warning",
@@ -325,6 +327,11 @@ var demoAlerts = []expectation{
 		labels: map[string]string{"alertname": "BillingCreditLimitNearlyReached", "severity": "critical",
 			"provider": "acefone", "account": "acefone-postpaid", "currency": "GBP", "job": "billing-exporter"},
 		description: []string{"is -460.00 GBP against a credit limit of 500.00 GBP: 40.00 GBP can still be spent"},
+	},
+	{
+		labels: map[string]string{"alertname": "BillingCreditLimitNearlyReached", "severity": "critical",
+			"provider": "telnyx", "account": "telnyx-credit", "currency": "USD", "job": "billing-exporter"},
+		description: []string{"telnyx account telnyx-credit is -230.50 USD against a credit limit of 250.00 USD: 19.50 USD can still be spent"},
 	},
 	{
 		labels: map[string]string{"alertname": "BillingInvoiceUnpaid", "severity": "warning",
