@@ -16,6 +16,7 @@ import (
 	"github.com/billing-exporter/billing-exporter/collector/docspace"
 	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/collector/qovery"
+	"github.com/billing-exporter/billing-exporter/collector/twilio"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/readme"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
@@ -359,6 +360,9 @@ func TestReadmeProtectingVendorAPIs(t *testing.T) {
 		}},
 		{"qovery", "1 + (4 + 2) × 12 + 2 = 75", 75, func(srv *sandbox.Server) config.Account {
 			return fixtureAccount(t, srv, &qovery.Provider, "q")
+		}},
+		{"twilio", "| Twilio | 2 (Balance, Usage/Records/ThisMonth) | | 2 × 12 = 24 |", 24, func(srv *sandbox.Server) config.Account {
+			return fixtureAccount(t, srv, &twilio.Provider, "t")
 		}},
 	} {
 		t.Run(tc.provider, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/billing-exporter/billing-exporter/collector/docspace"
 	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/collector/qovery"
+	"github.com/billing-exporter/billing-exporter/collector/twilio"
 	"github.com/billing-exporter/billing-exporter/config"
 )
 
@@ -18,6 +19,7 @@ var Providers = []*provider.Descriptor{
 	&docspace.Provider,
 	&acefone.Provider,
 	&qovery.Provider,
+	&twilio.Provider,
 }
 
 // ConfigProviders is what config validation needs of each provider.
