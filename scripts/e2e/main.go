@@ -287,12 +287,18 @@ func (e expectation) match(labels map[string]string) bool {
 // its storage is 95 % used and its trial ends in two days, as does that of
 // Qovery's acme-lab, which has no card (NO_CREDIT_CARD); acefone-uk has
 // 300 of its plan's 5000 minutes left; acefone-postpaid is 460 GBP into its
-// 500 GBP credit; every Qovery organization has a NOT_PAID invoice.
+// 500 GBP credit; every Qovery organization has a NOT_PAID invoice; the
+// Twilio account's USD balance, 8.40, is under its alerts.min_balance of 20.
 var demoAlerts = []expectation{
 	{
 		labels: map[string]string{"alertname": "BillingBalanceLow", "severity": "warning",
 			"provider": "docspace", "account": "docspace-trial", "currency": "USD", "job": "billing-exporter"},
 		description: []string{"docspace account docspace-trial is 12.", "USD, under its minimum of 20.00 USD"},
+	},
+	{
+		labels: map[string]string{"alertname": "BillingBalanceLow", "severity": "warning",
+			"provider": "twilio", "account": "twilio", "currency": "USD", "job": "billing-exporter"},
+		description: []string{"twilio account twilio is 8.", "USD, under its minimum of 20.00 USD"},
 	},
 	{
 		labels: map[string]string{"alertname": "BillingTrialEndingSoon", "severity": "warning",
