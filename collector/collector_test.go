@@ -18,6 +18,7 @@ import (
 	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/collector/qovery"
 	"github.com/billing-exporter/billing-exporter/collector/telnyx"
+	"github.com/billing-exporter/billing-exporter/collector/twilio"
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/readme"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
@@ -374,6 +375,9 @@ func TestReadmeProtectingVendorAPIs(t *testing.T) {
 			fake.NoPreferences()
 			acct.BaseURL = srv.Mount("/t-none", fake)
 			return acct
+		}},
+		{"twilio", "| Twilio | 2 (Balance, Usage/Records/ThisMonth) | | 2 × 12 = 24 |", 24, func(srv *sandbox.Server) config.Account {
+			return fixtureAccount(t, srv, &twilio.Provider, "t")
 		}},
 	} {
 		t.Run(tc.provider, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/collector/qovery"
 	"github.com/billing-exporter/billing-exporter/collector/telnyx"
+	"github.com/billing-exporter/billing-exporter/collector/twilio"
 	"github.com/billing-exporter/billing-exporter/config"
 )
 
@@ -22,6 +23,7 @@ var Providers = []*provider.Descriptor{
 	&qovery.Provider,
 	&digitalocean.Provider,
 	&telnyx.Provider,
+	&twilio.Provider,
 }
 
 // ConfigProviders is what config validation needs of each provider.

@@ -287,11 +287,11 @@ func (e expectation) match(labels map[string]string) bool {
 // its storage is 95 % used and its trial ends in two days, as does that of
 // Qovery's acme-lab, which has no card (NO_CREDIT_CARD); acefone-uk has
 // 300 of its plan's 5000 minutes left; acefone-postpaid is 460 GBP into its
-// 500 GBP credit; every Qovery organization has a NOT_PAID invoice;
-// DigitalOcean's team owes 60.22 USD, more than the 50 it accepts owing
-// (its min_balance is -50).
 // 500 GBP credit, telnyx-credit 230.50 USD into its 250 USD credit;
-// every Qovery organization has a NOT_PAID invoice.
+// every Qovery organization has a NOT_PAID invoice; DigitalOcean's team
+// owes 60.22 USD, more than the 50 it accepts owing (its min_balance is
+// -50); the Twilio account's USD balance, 8.40, is under its
+// alerts.min_balance of 20.
 var demoAlerts = []expectation{
 	{
 		labels: map[string]string{"alertname": "BillingBalanceLow", "severity": "warning",
@@ -302,6 +302,11 @@ var demoAlerts = []expectation{
 		labels: map[string]string{"alertname": "BillingBalanceLow", "severity": "warning",
 			"provider": "digitalocean", "account": "digitalocean", "currency": "USD", "job": "billing-exporter"},
 		description: []string{"digitalocean account digitalocean is -60.22 USD, under its minimum of -50.00 USD"},
+	},
+	{
+		labels: map[string]string{"alertname": "BillingBalanceLow", "severity": "warning",
+			"provider": "twilio", "account": "twilio", "currency": "USD", "job": "billing-exporter"},
+		description: []string{"twilio account twilio is 8.", "USD, under its minimum of 20.00 USD"},
 	},
 	{
 		labels: map[string]string{"alertname": "BillingTrialEndingSoon", "severity": "warning",
