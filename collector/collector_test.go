@@ -369,7 +369,7 @@ func TestReadmeProtectingVendorAPIs(t *testing.T) {
 		{"telnyx", "12 + 1 = 13", 13, func(srv *sandbox.Server) config.Account {
 			return fixtureAccount(t, srv, &telnyx.Provider, "t")
 		}},
-		{"telnyx without auto recharge preferences", "12 + 240 = 252", 252, func(srv *sandbox.Server) config.Account {
+		{"telnyx without auto recharge preferences", "12 + 1 = 13", 13, func(srv *sandbox.Server) config.Account {
 			acct := fixtureAccount(t, srv, &telnyx.Provider, "t")
 			fake := telnyx.NewFake(string(acct.APIKey))
 			fake.NoPreferences()

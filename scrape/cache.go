@@ -2,6 +2,7 @@ package scrape
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"reflect"
 	"sync"
@@ -14,6 +15,7 @@ import (
 // change what another scrape reads.
 type entry struct {
 	body      []byte
+	noData    bool // the endpoint's NoData answer: nothing to decode
 	fetchedAt time.Time
 	// decoded is body decoded by checkShape, a pointer of the caller's
 	// type, handed to the one reader that takes it first: a fresh answer
@@ -70,7 +72,8 @@ func record(ctx context.Context, fetchedAt time.Time, ttl time.Duration) {
 // the vendor once for all concurrent callers. It returns usable=true when
 // out was filled, with fresh data or, if the refresh failed, with the last
 // good answer younger than MaxStale, whether or not caching is on; err
-// reports the failure either way.
+// reports the failure either way. An answer the endpoint's NoData
+// recognises returns false and no error.
 func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool, err error) {
 	key := ep.Path
 	ttl := c.ttl(ep)
@@ -97,7 +100,9 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		defer cancel()
 		body, err := c.do(fctx, Request{Method: http.MethodGet, Endpoint: ep.Name, Path: ep.Path})
 		e := &entry{body: body}
-		if err == nil {
+		if se, ok := errors.AsType[*Error](err); ok && ep.NoData != nil && ep.NoData(se) {
+			e.noData, err = true, nil
+		} else if err == nil {
 			// A body of the wrong shape is a failed refresh: caching it
 			// would replace the last good answer with one nobody can read.
 			var v any
@@ -145,6 +150,9 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 // and out has its type, else decodes the body into out: what a provider
 // reads is its own, whatever it does with it.
 func (c *Client) fill(endpoint string, e *entry, out any) (bool, error) {
+	if e.noData {
+		return false, nil
+	}
 	if d := e.decoded.Swap(nil); d != nil && reflect.TypeOf(*d) == reflect.TypeOf(out) && !reflect.ValueOf(out).IsNil() {
 		reflect.ValueOf(out).Elem().Set(reflect.ValueOf(*d).Elem())
 		return true, nil

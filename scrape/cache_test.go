@@ -459,3 +459,33 @@ func TestCachedAnswerIsTheReadersOwn(t *testing.T) {
 		t.Errorf("%d requests; the readers should share one cached answer", f.count())
 	}
 }
+
+// An error answer the endpoint's NoData recognises (a 404 for settings
+// never saved) is no failure, reads as no data, and is cached like any
+// answer: the vendor is not asked again before the TTL ends.
+func TestNoDataAnswerIsCachedAsAnAnswer(t *testing.T) {
+	clk := newClock()
+	f := newFake(t, reply(404, `{"message":"no preferences"}`))
+	c := cachedClient(t, f, clk, nil)
+	ep := balance
+	ep.NoData = func(e *Error) bool { return e.Status == 404 }
+	for range 3 {
+		var out balanceDoc
+		usable, err := c.GetJSON(context.Background(), ep, &out)
+		if usable || err != nil {
+			t.Fatalf("usable=%v err=%v, want no data and no error", usable, err)
+		}
+	}
+	if f.count() != 1 {
+		t.Errorf("%d requests within the TTL, want 1", f.count())
+	}
+	clk.Advance(5 * time.Minute)
+	var out balanceDoc
+	if _, err := c.GetJSON(context.Background(), ep, &out); err != nil || f.count() != 2 {
+		t.Errorf("after the TTL: err=%v, %d requests, want 2", err, f.count())
+	}
+	// Without NoData the same answer is a failure.
+	if _, err := c.GetJSON(context.Background(), balance, &out); ReasonOf(err) != ReasonNotFound {
+		t.Errorf("without NoData: err=%v, want not_found", err)
+	}
+}

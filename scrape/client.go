@@ -38,6 +38,11 @@ type Endpoint struct {
 	// TTL overrides the account's cache TTL for data that changes rarely
 	// (plan lists, currencies). Zero means the account default.
 	TTL time.Duration
+	// NoData, if set, recognises an error answer that is the API's way of
+	// saying it holds nothing here (a 404 for settings never saved, a 403
+	// for a service a portal does not have): it is cached like an answer
+	// and reads as no data, not as a failure.
+	NoData func(*Error) bool
 }
 
 // With fills the placeholders of ep's path, in order, with ids, each

@@ -7,7 +7,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"regexp"
 	"strings"
@@ -69,8 +68,8 @@ func quotaFamilies(typ string) (limit, used *provider.Family) {
 
 // The endpoint table. Plans and currencies change rarely: an hour's cache.
 var (
-	CustomerInfo = scrape.Endpoint{Name: "customerinfo", Path: "/api/2.0/portal/payment/customerinfo?refresh=true"}
-	Balance      = scrape.Endpoint{Name: "customer/balance", Path: "/api/2.0/portal/payment/customer/balance?refresh=true"}
+	CustomerInfo = scrape.Endpoint{Name: "customerinfo", Path: "/api/2.0/portal/payment/customerinfo?refresh=true", NoData: billingNotConfigured}
+	Balance      = scrape.Endpoint{Name: "customer/balance", Path: "/api/2.0/portal/payment/customer/balance?refresh=true", NoData: billingNotConfigured}
 	Quota        = scrape.Endpoint{Name: "quota", Path: "/api/2.0/portal/payment/quota?refresh=true"}
 	Quotas       = scrape.Endpoint{Name: "quotas", Path: "/api/2.0/portal/payment/quotas", TTL: time.Hour}
 	TopUp        = scrape.Endpoint{Name: "topupsettings", Path: "/api/2.0/portal/payment/topupsettings"}
@@ -178,8 +177,8 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		currencies envelope[[]currency]
 	)
 	ok := e.FetchAll(ctx, d.client,
-		provider.Read{Endpoint: CustomerInfo, Out: &info, Answered: billingNotConfigured},
-		provider.Read{Endpoint: Balance, Out: &bal, Answered: billingNotConfigured},
+		provider.Read{Endpoint: CustomerInfo, Out: &info},
+		provider.Read{Endpoint: Balance, Out: &bal},
 		provider.Read{Endpoint: Quota, Out: &quota},
 		provider.Read{Endpoint: Quotas, Out: &quotas},
 		provider.Read{Endpoint: TopUp, Out: &topup},
@@ -256,9 +255,8 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 // billingNotConfigured recognises the 403 "Tariff service is not
 // configured" of a portal without billing (self-hosted): the API's way of
 // saying "not available here", so it counts as answered and emits nothing.
-func billingNotConfigured(err error) bool {
-	var se *scrape.Error
-	return errors.As(err, &se) && se.Status == http.StatusForbidden && strings.Contains(se.Detail, "Tariff service is not configured")
+func billingNotConfigured(se *scrape.Error) bool {
+	return se.Status == http.StatusForbidden && strings.Contains(se.Detail, "Tariff service is not configured")
 }
 
 // currencySigns maps signs that DocSpace sometimes puts in its

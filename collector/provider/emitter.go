@@ -173,9 +173,6 @@ func (e *Emitter) Fail(err error) {
 type Read struct {
 	Endpoint scrape.Endpoint
 	Out      any
-	// Answered, if set, may declare an error a legitimate answer (DocSpace's
-	// 403 "Tariff service is not configured"): it is then not a failure.
-	Answered func(error) bool
 }
 
 // FetchAll reads the endpoints concurrently, so that one slow or
@@ -195,9 +192,6 @@ func (e *Emitter) FetchAll(ctx context.Context, c *scrape.Client, reads ...Read)
 // data to emit (fresh, or stale within limits).
 func (e *Emitter) Fetch(ctx context.Context, c *scrape.Client, r Read) bool {
 	ok, err := c.GetJSON(ctx, r.Endpoint, r.Out)
-	if err != nil && r.Answered != nil && r.Answered(err) {
-		return false
-	}
 	e.Fail(err)
 	return ok
 }

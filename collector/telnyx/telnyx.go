@@ -23,7 +23,7 @@ var availableCreditFamily = provider.NewFamily("billing_available_credit",
 // The endpoint table. Auto recharge preferences are settings: an hour's cache.
 var (
 	Balance           = scrape.Endpoint{Name: "balance", Path: "/v2/balance"}
-	AutoRechargePrefs = scrape.Endpoint{Name: "payment/auto_recharge_prefs", Path: "/v2/payment/auto_recharge_prefs", TTL: time.Hour}
+	AutoRechargePrefs = scrape.Endpoint{Name: "payment/auto_recharge_prefs", Path: "/v2/payment/auto_recharge_prefs", TTL: time.Hour, NoData: noPreferences}
 )
 
 // Provider describes Telnyx to the engine.
@@ -76,7 +76,7 @@ func (s *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 	)
 	ok := e.FetchAll(ctx, s.client,
 		provider.Read{Endpoint: Balance, Out: &bal},
-		provider.Read{Endpoint: AutoRechargePrefs, Out: &prefs, Answered: noPreferences},
+		provider.Read{Endpoint: AutoRechargePrefs, Out: &prefs},
 	)
 
 	// The preferences name no currency: their amounts are in the balance's.
@@ -107,8 +107,8 @@ func (s *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 // recharge preferences: the API's way of saying there are none, so it
 // counts as answered and emits nothing. The path holds no id, so a 404
 // there means nothing else.
-func noPreferences(err error) bool {
-	return scrape.StatusOf(err) == http.StatusNotFound
+func noPreferences(se *scrape.Error) bool {
+	return se.Status == http.StatusNotFound
 }
 
 // currencyCode is the ISO 4217 code of the balance, or "" when the field
