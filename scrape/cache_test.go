@@ -485,7 +485,8 @@ func TestNoDataAnswerIsCachedAsAnAnswer(t *testing.T) {
 		t.Errorf("after the TTL: err=%v, %d requests, want 2", err, f.count())
 	}
 	// Without NoData the same answer is a failure.
-	if _, err := c.GetJSON(context.Background(), balance, &out); ReasonOf(err) != ReasonNotFound {
+	other := Endpoint{Name: "other", Path: "/other"}
+	if _, err := c.GetJSON(context.Background(), other, &out); ReasonOf(err) != ReasonNotFound {
 		t.Errorf("without NoData: err=%v, want not_found", err)
 	}
 }
