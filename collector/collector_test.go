@@ -342,11 +342,12 @@ func TestReadmeProtectingVendorAPIs(t *testing.T) {
 			t.Errorf("README's Protecting vendor APIs section does not say %s", want)
 		}
 	}
-	for _, tc := range []struct {
-		provider, readme string
+	type estimate struct {
+		provider, readme string // the provider (and variant), what the README says
 		want             int
 		acct             func(srv *sandbox.Server) config.Account
-	}{
+	}
+	cases := []estimate{
 		{"docspace", "4 × 12 + 2 = 50", 50, func(srv *sandbox.Server) config.Account {
 			return config.Account{Name: "d", Provider: "docspace", BaseURL: srv.Mount("/d", docspace.NewFake(docspaceKey)), APIKey: docspaceKey}
 		}},
@@ -379,7 +380,13 @@ func TestReadmeProtectingVendorAPIs(t *testing.T) {
 		{"twilio", "| Twilio | 2 (Balance, Usage/Records/ThisMonth) | | 2 × 12 = 24 |", 24, func(srv *sandbox.Server) config.Account {
 			return fixtureAccount(t, srv, &twilio.Provider, "t")
 		}},
-	} {
+	}
+	for _, p := range collector.Providers {
+		if !slices.ContainsFunc(cases, func(c estimate) bool { return c.provider == p.Name }) {
+			t.Errorf("provider %s has no calls-per-hour estimate in the README checked here", p.Name)
+		}
+	}
+	for _, tc := range cases {
 		t.Run(tc.provider, func(t *testing.T) {
 			if !strings.Contains(text, tc.readme) {
 				t.Errorf("README does not say %q", tc.readme)
