@@ -3,6 +3,7 @@ package charts
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -169,9 +170,25 @@ func subset(sel, labels any) bool {
 	return len(s) > 0
 }
 
+// kustomizeSecret is the Secret the kustomize manifests mount, created by
+// hand beside them.
+var kustomizeSecret = map[string]any{"existingSecret": "billing-exporter-api-keys"}
+
+// exampleConfig is the chart's copy of the example configuration, which
+// the kustomize ConfigMap holds.
+func exampleConfig(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(chartDir, "files", "config.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // TestTemplateMatchesKustomize: with shards 1 the chart renders the
 // objects of deploy/kubernetes, with shards 2 those of
-// deploy/kubernetes-sharded, wherever both say something.
+// deploy/kubernetes-sharded, wherever both say something, given what
+// they are given: the example config and the Secret created by hand.
 func TestTemplateMatchesKustomize(t *testing.T) {
 	for _, tc := range []struct {
 		shards   int
@@ -181,7 +198,7 @@ func TestTemplateMatchesKustomize(t *testing.T) {
 		{1, "Deployment", "deploy/kubernetes/deployment.yaml"},
 		{2, "StatefulSet", "deploy/kubernetes-sharded/statefulset.yaml"},
 	} {
-		objs := mustRender(t, map[string]any{"shards": tc.shards})
+		objs := mustRender(t, map[string]any{"shards": tc.shards, "config": exampleConfig(t), "secrets": kustomizeSecret})
 		if len(objs["Deployment"])+len(objs["StatefulSet"]) != 1 {
 			t.Fatalf("shards %d: %d Deployments and %d StatefulSets, want one workload", tc.shards, len(objs["Deployment"]), len(objs["StatefulSet"]))
 		}
@@ -289,11 +306,200 @@ func TestSecretsAndConfigValues(t *testing.T) {
 	if len(objs["Secret"]) != 0 {
 		t.Errorf("existingSecret set, yet a Secret rendered")
 	}
-	vols := one(t, objs, "Deployment").get("spec", "template", "spec", "volumes").([]any)
-	if name := object(vols[1].(map[string]any)).get("secret", "secretName"); name != "my-keys" {
-		t.Errorf("the pod mounts Secret %v, want my-keys", name)
+	if got := mountedSecrets(t, objs); !reflect.DeepEqual(got, map[string]string{keysDir: "my-keys"}) {
+		t.Errorf("the pod mounts the Secrets %v, want my-keys at %s", got, keysDir)
 	}
+	objs = mustRender(t, map[string]any{"secrets": map[string]any{"files": map[string]any{"a.key": "x"}}})
+	if got := mountedSecrets(t, objs); !reflect.DeepEqual(got, map[string]string{keysDir: "billing-exporter-api-keys"}) {
+		t.Errorf("the pod mounts the Secrets %v, want the chart's at %s", got, keysDir)
+	}
+	volumesExist(t, "secrets.files", objs)
 	if _, err := render(t, map[string]any{"shards": 0}); err == nil || !strings.Contains(err.Error(), "shards must be at least 1") {
 		t.Errorf("shards 0: err = %v", err)
+	}
+}
+
+// keysDir is where the pod mounts the API keys.
+const keysDir = "/var/run/secrets/billing-exporter"
+
+// workload returns the only Deployment or StatefulSet.
+func workload(t *testing.T, objs map[string][]object) object {
+	t.Helper()
+	if len(objs["Deployment"])+len(objs["StatefulSet"]) != 1 {
+		t.Fatalf("%d Deployments and %d StatefulSets, want one workload", len(objs["Deployment"]), len(objs["StatefulSet"]))
+	}
+	if len(objs["Deployment"]) == 1 {
+		return objs["Deployment"][0]
+	}
+	return objs["StatefulSet"][0]
+}
+
+// container returns the workload's only container.
+func container(t *testing.T, objs map[string][]object) object {
+	t.Helper()
+	cs, _ := workload(t, objs).get("spec", "template", "spec", "containers").([]any)
+	if len(cs) != 1 {
+		t.Fatalf("%d containers, want 1", len(cs))
+	}
+	return object(cs[0].(map[string]any))
+}
+
+// list returns the objects of the list at keys in o.
+func list(o object, keys ...string) []object {
+	var out []object
+	l, _ := o.get(keys...).([]any)
+	for _, e := range l {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, object(m))
+		}
+	}
+	return out
+}
+
+// mountedSecrets maps the mount paths of the pod's Secret volumes to the
+// Secrets' names.
+func mountedSecrets(t *testing.T, objs map[string][]object) map[string]string {
+	t.Helper()
+	secrets := map[string]string{}
+	for _, v := range list(workload(t, objs), "spec", "template", "spec", "volumes") {
+		if name, ok := v.get("secret", "secretName").(string); ok {
+			secrets[v.get("name").(string)] = name
+		}
+	}
+	out := map[string]string{}
+	for _, m := range list(container(t, objs), "volumeMounts") {
+		if name, ok := secrets[m.get("name").(string)]; ok {
+			out[m.get("mountPath").(string)] = name
+		}
+	}
+	return out
+}
+
+// volumesExist fails unless every volume the pod mounts is one of its
+// volumes, and every ConfigMap and Secret of its volumes is rendered by
+// the chart or named in existing: a missing one leaves the pod in
+// ContainerCreating.
+func volumesExist(t *testing.T, what string, objs map[string][]object, existing ...string) {
+	t.Helper()
+	rendered := map[string]bool{}
+	for _, kind := range []string{"ConfigMap", "Secret"} {
+		for _, o := range objs[kind] {
+			rendered[kind+"/"+o.get("metadata", "name").(string)] = true
+		}
+	}
+	for _, name := range existing {
+		rendered["Secret/"+name] = true
+	}
+	volumes := map[string]bool{}
+	for _, v := range list(workload(t, objs), "spec", "template", "spec", "volumes") {
+		volumes[v.get("name").(string)] = true
+		ref := "other"
+		if name, ok := v.get("configMap", "name").(string); ok {
+			ref = "ConfigMap/" + name
+		} else if name, ok := v.get("secret", "secretName").(string); ok {
+			ref = "Secret/" + name
+		}
+		if !rendered[ref] || v.get("configMap", "optional") != nil || v.get("secret", "optional") != nil {
+			t.Errorf("%s: volume %v is %s, which the chart does not render", what, v.get("name"), ref)
+		}
+	}
+	for _, m := range list(container(t, objs), "volumeMounts") {
+		if !volumes[m.get("name").(string)] {
+			t.Errorf("%s: mount %v of no volume", what, m.get("name"))
+		}
+	}
+}
+
+// TestDefaultInstallRuns: `helm install` with no values gives a pod whose
+// every volume exists, and a config that reads no key file, so that the
+// exporter starts: no Secret is rendered nor mounted.
+func TestDefaultInstallRuns(t *testing.T) {
+	for _, shards := range []int{1, 3} {
+		what := fmt.Sprintf("shards %d", shards)
+		objs := mustRender(t, map[string]any{"shards": shards})
+		volumesExist(t, what, objs)
+		if len(objs["Secret"]) != 0 || len(mountedSecrets(t, objs)) != 0 {
+			t.Errorf("%s: %d Secrets rendered, Secrets %v mounted; want none without keys", what, len(objs["Secret"]), mountedSecrets(t, objs))
+		}
+		var cfg string
+		for _, cm := range objs["ConfigMap"] {
+			if cm.get("metadata", "name") == release {
+				cfg, _ = cm.get("data", "config.yml").(string)
+			}
+		}
+		if cfg == "" || strings.Contains(cfg, "_file:") {
+			t.Errorf("%s: the default config.yml reads key files or is missing:\n%s", what, cfg)
+		}
+	}
+	if _, err := render(t, map[string]any{"config": ""}); err == nil || !strings.Contains(err.Error(), "config is empty") {
+		t.Errorf("config empty: err = %v", err)
+	}
+}
+
+// TestImageTagDefaultsToAppVersion: an empty image.tag is the chart's
+// appVersion; a tag given is used as it is.
+func TestImageTagDefaultsToAppVersion(t *testing.T) {
+	ch, err := loader.Load(chartDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		values map[string]any
+		want   string
+	}{
+		{nil, "registry.example.com/billing-exporter:" + ch.Metadata.AppVersion},
+		{map[string]any{"image": map[string]any{"tag": "v1.2.3"}}, "registry.example.com/billing-exporter:v1.2.3"},
+	} {
+		if got := container(t, mustRender(t, tc.values)).get("image"); got != tc.want {
+			t.Errorf("values %v: image %v, want %s", tc.values, got, tc.want)
+		}
+	}
+}
+
+// TestNamesFitTheStatefulSetLimit: with Helm's longest release name the
+// StatefulSet's name leaves room for the controller-revision-hash label
+// (name, a dash and 10 characters, at most 63); nameOverride and
+// fullnameOverride name the objects as in other charts.
+func TestNamesFitTheStatefulSetLimit(t *testing.T) {
+	ch, err := loader.Load(chartDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		release string
+		values  map[string]any
+		want    string
+	}{
+		{strings.Repeat("r", 53), nil, strings.Repeat("r", 52)},
+		{"prod", nil, "prod-billing-exporter"},
+		{"prod-billing-exporter-eu", nil, "prod-billing-exporter-eu"},
+		{"prod", map[string]any{"nameOverride": "billing"}, "prod-billing"},
+		{"prod", map[string]any{"fullnameOverride": "money-" + strings.Repeat("x", 60)}, ("money-" + strings.Repeat("x", 60))[:52]},
+	} {
+		values := map[string]any{"shards": 3}
+		for k, v := range tc.values {
+			values[k] = v
+		}
+		vals, err := chartutil.ToRenderValues(ch, values, chartutil.ReleaseOptions{Name: tc.release, Namespace: "monitoring", IsInstall: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := engine.Render(ch, vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sts := decodeAll(t, "workload.yaml", []byte(files["billing-exporter/templates/workload.yaml"]))[0]
+		name, _ := sts.get("metadata", "name").(string)
+		if name != tc.want || len(name+"-0123456789") > 63 {
+			t.Errorf("release %s, values %v: StatefulSet %q (%d characters), want %q", tc.release, tc.values, name, len(name), tc.want)
+		}
+		if sts.get("spec", "serviceName") != name {
+			t.Errorf("release %s: serviceName %v, want %s", tc.release, sts.get("spec", "serviceName"), name)
+		}
+		for k, v := range sts.get("spec", "template", "metadata", "labels").(map[string]any) {
+			if s, _ := v.(string); len(s) > 63 {
+				t.Errorf("release %s: label %s=%q is over 63 characters", tc.release, k, s)
+			}
+		}
 	}
 }

@@ -311,6 +311,28 @@ func TestConfigMapIsTheExampleConfig(t *testing.T) {
 	}
 }
 
+// The Helm chart's default config.yml loads as the exporter would load it
+// and reads no key file: `helm install` without values starts an
+// exporter, which no Secret is mounted into.
+func TestChartDefaultConfigLoads(t *testing.T) {
+	var values struct {
+		Config string `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(readFile(t, ChartDir+"/values.yaml"), &values); err != nil {
+		t.Fatal(err)
+	}
+	if values.Config == "" || strings.Contains(values.Config, "_file:") {
+		t.Fatalf("%s/values.yaml: config %q is empty or reads key files", ChartDir, values.Config)
+	}
+	cfg, err := config.Parse([]byte(values.Config), func(string) (string, bool) { return "", false }, collector.ConfigProviders())
+	if err != nil {
+		t.Fatalf("%s/values.yaml: config does not load: %v", ChartDir, err)
+	}
+	if _, err := collector.New(cfg, collector.Options{}); err != nil {
+		t.Errorf("%s/values.yaml: config: the collectors refuse it: %v", ChartDir, err)
+	}
+}
+
 func TestSecretExampleHoldsPlaceholdersOnly(t *testing.T) {
 	s := readSecretExample(t)
 	if s.Kind != "Secret" || s.Metadata.Name != "billing-exporter-api-keys" {

@@ -1,22 +1,46 @@
-{{/* The name of every object: the release's, with the chart's name unless it holds it. */}}
+{{- define "billing-exporter.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/*
+The name of every object: the release's, with the chart's name unless it
+holds it. At most 52 characters, not 63: a StatefulSet's pods carry the
+label controller-revision-hash=<name>-<10-character hash>, and a label
+value is at most 63.
+*/}}
 {{- define "billing-exporter.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
-{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 52 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- $name := include "billing-exporter.name" . -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 52 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 52 | trimSuffix "-" -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 
 {{- define "billing-exporter.selectorLabels" -}}
-app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/name: {{ include "billing-exporter.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{- define "billing-exporter.labels" -}}
 {{ include "billing-exporter.selectorLabels" . }}
 app.kubernetes.io/component: exporter
+app.kubernetes.io/version: {{ .Chart.AppVersion | trunc 63 | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end -}}
+
+{{- define "billing-exporter.image" -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion | toString) -}}
+{{- end -}}
+
+{{/* Non-empty when the pod gets API keys: a Secret to mount. */}}
+{{- define "billing-exporter.hasKeys" -}}
+{{- if or .Values.secrets.existingSecret .Values.secrets.files -}}true{{- end -}}
 {{- end -}}
 
 {{- define "billing-exporter.secretName" -}}
@@ -43,7 +67,7 @@ spec:
       type: RuntimeDefault
   containers:
     - name: billing-exporter
-      image: {{ printf "%s:%s" .Values.image.repository (toString .Values.image.tag) | quote }}
+      image: {{ include "billing-exporter.image" . | quote }}
       imagePullPolicy: {{ .Values.image.pullPolicy }}
       args:
         {{- range .Values.args }}
@@ -85,17 +109,21 @@ spec:
         - name: config
           mountPath: /etc/billing-exporter
           readOnly: true
+        {{- if include "billing-exporter.hasKeys" . }}
         - name: api-keys
           mountPath: /var/run/secrets/billing-exporter
           readOnly: true
+        {{- end }}
   # In-flight scrapes finish before the exporter exits (--scrape.max-timeout).
   terminationGracePeriodSeconds: 40
   volumes:
     - name: config
       configMap:
         name: {{ include "billing-exporter.fullname" . }}
+    {{- if include "billing-exporter.hasKeys" . }}
     - name: api-keys
       secret:
         secretName: {{ include "billing-exporter.secretName" . }}
         defaultMode: 0440
+    {{- end }}
 {{- end -}}
