@@ -503,3 +503,46 @@ func TestNamesFitTheStatefulSetLimit(t *testing.T) {
 		}
 	}
 }
+
+// env returns the container's environment variable name, and whether it
+// is set.
+func env(t *testing.T, objs map[string][]object, name string) (string, bool) {
+	t.Helper()
+	for _, e := range list(container(t, objs), "env") {
+		if e.get("name") == name {
+			v, _ := e.get("value").(string)
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// TestGoMemLimit: GOMEMLIMIT is 90 % of the memory limit by default, the
+// value given otherwise, and unset when empty or without a limit.
+func TestGoMemLimit(t *testing.T) {
+	limits := func(memory any) map[string]any {
+		return map[string]any{"resources": map[string]any{"limits": map[string]any{"memory": memory}}}
+	}
+	for _, tc := range []struct {
+		values map[string]any
+		want   string // "" for unset
+	}{
+		{nil, "460MiB"},
+		{limits("1Gi"), "921MiB"},
+		{limits("1G"), "858MiB"},
+		{limits("300Mi"), "270MiB"},
+		{limits(536870912), "460MiB"},
+		{limits("1048576Ki"), "921MiB"},
+		{limits(nil), ""},
+		{map[string]any{"goMemLimit": "300MiB"}, "300MiB"},
+		{map[string]any{"goMemLimit": ""}, ""},
+	} {
+		got, set := env(t, mustRender(t, tc.values), "GOMEMLIMIT")
+		if got != tc.want || set != (tc.want != "") {
+			t.Errorf("values %v: GOMEMLIMIT %q (set %v), want %q", tc.values, got, set, tc.want)
+		}
+	}
+	if _, err := render(t, limits("1.5e9")); err == nil || !strings.Contains(err.Error(), "set goMemLimit yourself") {
+		t.Errorf("memory limit 1.5e9: err = %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package deploy
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -389,6 +390,7 @@ type deployment struct {
 					Image   string   `yaml:"image"`
 					Command []string `yaml:"command"`
 					Args    []string `yaml:"args"`
+					Env     []envVar `yaml:"env"`
 					Ports   []struct {
 						Name          string `yaml:"name"`
 						ContainerPort int    `yaml:"containerPort"`
@@ -462,6 +464,34 @@ func subset(sel, labels map[string]string) bool {
 
 func isTrue(b *bool) bool { return b != nil && *b }
 
+type envVar struct {
+	Name  string `yaml:"name"`
+	Value string `yaml:"value"`
+}
+
+// env returns the value of the environment variable name.
+func env(vars []envVar, name string) string {
+	for _, v := range vars {
+		if v.Name == name {
+			return v.Value
+		}
+	}
+	return ""
+}
+
+// goMemLimit is 90 % of a memory limit in MiB, the GOMEMLIMIT the Helm
+// chart computes from it.
+func goMemLimit(t *testing.T, limit string) string {
+	t.Helper()
+	units := map[string]float64{"": 1, "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30}
+	m := regexp.MustCompile(`^([0-9]+)(Ki|Mi|Gi)?$`).FindStringSubmatch(limit)
+	if m == nil {
+		t.Fatalf("memory limit %q: not a quantity this test reads", limit)
+	}
+	n, _ := strconv.ParseFloat(m[1], 64)
+	return fmt.Sprintf("%dMiB", int64(n*units[m[2]]*0.9/(1<<20)))
+}
+
 func TestDeploymentIsHardened(t *testing.T) {
 	docs := readYAML(t)
 	var dep deployment
@@ -517,6 +547,9 @@ func TestDeploymentIsHardened(t *testing.T) {
 	}
 	if c.Resources.Limits["memory"] == "" {
 		t.Errorf("%s: no memory limit", d.file)
+	}
+	if got, want := env(c.Env, "GOMEMLIMIT"), goMemLimit(t, c.Resources.Limits["memory"]); got != want {
+		t.Errorf("%s: GOMEMLIMIT %q, want %q: 90 %% of the memory limit %s", d.file, got, want, c.Resources.Limits["memory"])
 	}
 
 	port := defaultPort(t)

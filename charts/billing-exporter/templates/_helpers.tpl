@@ -47,6 +47,31 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 {{- .Values.secrets.existingSecret | default (printf "%s-api-keys" (include "billing-exporter.fullname" .)) -}}
 {{- end -}}
 
+{{/*
+GOMEMLIMIT: "auto" is 90 % of resources.limits.memory, in MiB, and none
+without a limit. The Go runtime then collects garbage harder as the heap
+nears it instead of the kernel OOM-killing the container; the other 10 %
+is for what the runtime does not count.
+*/}}
+{{- define "billing-exporter.goMemLimit" -}}
+{{- $v := .Values.goMemLimit | toString -}}
+{{- if ne $v "auto" -}}
+{{- $v -}}
+{{- else -}}
+{{- $limit := dig "limits" "memory" "" (.Values.resources | default dict) -}}
+{{- if kindIs "float64" $limit -}}{{- $limit = printf "%.0f" $limit -}}{{- end -}}
+{{- $limit = toString $limit -}}
+{{- if $limit -}}
+{{- if not (regexMatch "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$" $limit) -}}
+{{- fail (printf "goMemLimit auto cannot read resources.limits.memory %q: set goMemLimit yourself" $limit) -}}
+{{- end -}}
+{{- $units := dict "" 1.0 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 -}}
+{{- $bytes := mulf (regexReplaceAll "[A-Za-z]+$" $limit "" | float64) (get $units (regexReplaceAll "^[0-9.]+" $limit "")) -}}
+{{- printf "%dMiB" (divf (mulf $bytes 0.9) 1048576 | floor | int64) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{/* The pod of deploy/kubernetes/deployment.yaml, with the shard flags when sharded. */}}
 {{- define "billing-exporter.pod" -}}
 metadata:
@@ -77,6 +102,11 @@ spec:
         - --shard.from-hostname
         - {{ printf "--shard.total=%d" (int .Values.shards) | quote }}
         {{- end }}
+      {{- with include "billing-exporter.goMemLimit" . }}
+      env:
+        - name: GOMEMLIMIT
+          value: {{ . | quote }}
+      {{- end }}
       ports:
         - name: http-metrics
           containerPort: 9977
