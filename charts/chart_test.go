@@ -133,6 +133,14 @@ func TestHelmLint(t *testing.T) {
 		nil,
 		{"shards": 3},
 		{"secrets": map[string]any{"files": map[string]any{"docspace-main.key": "placeholder"}}},
+		{
+			"goMemLimit":     "300MiB",
+			"serviceAccount": map[string]any{"create": false, "name": "shared"},
+			"podAnnotations": map[string]any{"a": "b"}, "podLabels": map[string]any{"team": "billing"},
+			"nodeSelector": map[string]any{"kubernetes.io/os": "linux"},
+			"tolerations":  []any{map[string]any{"key": "k", "operator": "Exists"}},
+			"affinity":     map[string]any{"podAntiAffinity": map[string]any{}},
+		},
 	} {
 		linter := lint.All(chartDir, values, "monitoring", false)
 		for _, m := range linter.Messages {
@@ -234,6 +242,11 @@ func TestTemplateMatchesKustomize(t *testing.T) {
 		}
 		if !subset(sm.get("spec", "selector", "matchLabels"), svc.get("metadata", "labels")) {
 			t.Errorf("the ServiceMonitor does not select the Service")
+		}
+
+		sa, wantSA := one(t, objs, "ServiceAccount"), committed(t, "deploy/kubernetes/serviceaccount.yaml", "ServiceAccount")
+		if sa.get("automountServiceAccountToken") != wantSA.get("automountServiceAccountToken") {
+			t.Errorf("ServiceAccount automountServiceAccountToken %v, deploy/kubernetes has %v", sa.get("automountServiceAccountToken"), wantSA.get("automountServiceAccountToken"))
 		}
 
 		rule, wantRule := one(t, objs, "PrometheusRule"), committed(t, "deploy/kubernetes/prometheusrule.yaml", "PrometheusRule")
@@ -544,5 +557,98 @@ func TestGoMemLimit(t *testing.T) {
 	}
 	if _, err := render(t, limits("1.5e9")); err == nil || !strings.Contains(err.Error(), "set goMemLimit yourself") {
 		t.Errorf("memory limit 1.5e9: err = %v", err)
+	}
+}
+
+// podSpecOf returns the workload's pod spec.
+func podSpecOf(t *testing.T, objs map[string][]object) object {
+	t.Helper()
+	spec, _ := workload(t, objs).get("spec", "template", "spec").(map[string]any)
+	return object(spec)
+}
+
+// TestServiceAccount: the chart creates the pods' account by default,
+// without a token, annotated as asked; with create false the pods use the
+// account named, or the namespace's default.
+func TestServiceAccount(t *testing.T) {
+	for _, tc := range []struct {
+		sa       map[string]any
+		rendered bool
+		want     string
+	}{
+		{nil, true, release},
+		{map[string]any{"name": "billing", "annotations": map[string]any{"a": "b"}}, true, "billing"},
+		{map[string]any{"create": false, "name": "shared"}, false, "shared"},
+		{map[string]any{"create": false}, false, "default"},
+	} {
+		var values map[string]any // a nil serviceAccount would delete the defaults
+		if tc.sa != nil {
+			values = map[string]any{"serviceAccount": tc.sa}
+		}
+		objs := mustRender(t, values)
+		if got := podSpecOf(t, objs).get("serviceAccountName"); got != tc.want {
+			t.Errorf("serviceAccount %v: the pods run as %v, want %s", tc.sa, got, tc.want)
+		}
+		if podSpecOf(t, objs).get("automountServiceAccountToken") != false {
+			t.Errorf("serviceAccount %v: the pods mount a token", tc.sa)
+		}
+		if !tc.rendered {
+			if len(objs["ServiceAccount"]) != 0 {
+				t.Errorf("serviceAccount %v: a ServiceAccount rendered", tc.sa)
+			}
+			continue
+		}
+		sa := one(t, objs, "ServiceAccount")
+		if sa.get("metadata", "name") != tc.want || sa.get("automountServiceAccountToken") != false {
+			t.Errorf("serviceAccount %v: ServiceAccount %v, automountServiceAccountToken %v", tc.sa, sa.get("metadata", "name"), sa.get("automountServiceAccountToken"))
+		}
+		if !reflect.DeepEqual(sa.get("metadata", "annotations"), tc.sa["annotations"]) {
+			t.Errorf("serviceAccount %v: annotations %v", tc.sa, sa.get("metadata", "annotations"))
+		}
+	}
+}
+
+// TestPodSchedulingAndMetadata: nodeSelector, tolerations and affinity
+// reach the pod spec as given, podAnnotations and podLabels its metadata
+// beside the chart's own; none is in the pod by default, and the selector
+// does not change.
+func TestPodSchedulingAndMetadata(t *testing.T) {
+	given := map[string]any{
+		"nodeSelector":   map[string]any{"kubernetes.io/os": "linux"},
+		"tolerations":    []any{map[string]any{"key": "monitoring", "operator": "Exists", "effect": "NoSchedule"}},
+		"affinity":       map[string]any{"nodeAffinity": map[string]any{"preferredDuringSchedulingIgnoredDuringExecution": []any{map[string]any{"weight": 1, "preference": map[string]any{"matchExpressions": []any{map[string]any{"key": "pool", "operator": "In", "values": []any{"monitoring"}}}}}}}},
+		"podAnnotations": map[string]any{"example.com/team": "billing"},
+		"podLabels":      map[string]any{"team": "billing"},
+	}
+	for _, shards := range []int{1, 3} {
+		values := map[string]any{"shards": shards}
+		for k, v := range given {
+			values[k] = v
+		}
+		objs := mustRender(t, values)
+		spec := podSpecOf(t, objs)
+		for _, k := range []string{"nodeSelector", "tolerations", "affinity"} {
+			g, _ := yaml.Marshal(spec.get(k))
+			w, _ := yaml.Marshal(given[k])
+			if !bytes.Equal(g, w) {
+				t.Errorf("shards %d: %s\n%s\nwant\n%s", shards, k, g, w)
+			}
+		}
+		w := workload(t, objs)
+		if w.get("spec", "template", "metadata", "annotations", "example.com/team") != "billing" || w.get("spec", "template", "metadata", "annotations", "checksum/config") == nil {
+			t.Errorf("shards %d: pod annotations %v", shards, w.get("spec", "template", "metadata", "annotations"))
+		}
+		if w.get("spec", "template", "metadata", "labels", "team") != "billing" || w.get("spec", "template", "metadata", "labels", "app.kubernetes.io/name") != "billing-exporter" {
+			t.Errorf("shards %d: pod labels %v", shards, w.get("spec", "template", "metadata", "labels"))
+		}
+		if w.get("spec", "selector", "matchLabels", "team") != nil {
+			t.Errorf("shards %d: podLabels in the selector", shards)
+		}
+	}
+	spec := podSpecOf(t, mustRender(t, nil))
+	for _, k := range []string{"nodeSelector", "tolerations", "affinity"} {
+		if spec.get(k) != nil {
+			t.Errorf("default values: %s %v in the pod", k, spec.get(k))
+		}
 	}
 }

@@ -383,6 +383,7 @@ type deployment struct {
 		Template struct {
 			Metadata meta `yaml:"metadata"`
 			Spec     struct {
+				ServiceAccountName           string          `yaml:"serviceAccountName"`
 				AutomountServiceAccountToken *bool           `yaml:"automountServiceAccountToken"`
 				SecurityContext              securityContext `yaml:"securityContext"`
 				Containers                   []struct {
@@ -506,6 +507,16 @@ func TestDeploymentIsHardened(t *testing.T) {
 	}
 	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
 		t.Errorf("%s: automountServiceAccountToken should be false: the exporter never calls the API", d.file)
+	}
+	// Its own service account, so that nothing granted to the namespace's
+	// default one reaches it, without a token either.
+	var sa struct {
+		header                       `yaml:",inline"`
+		AutomountServiceAccountToken *bool `yaml:"automountServiceAccountToken"`
+	}
+	ds := object(t, docs, "ServiceAccount", &sa)
+	if pod.ServiceAccountName != sa.Metadata.Name || sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken {
+		t.Errorf("%s: serviceAccountName %q; want %s's %s, with automountServiceAccountToken false", d.file, pod.ServiceAccountName, ds.file, sa.Metadata.Name)
 	}
 	if len(pod.Containers) != 1 {
 		t.Fatalf("%s: %d containers, want 1", d.file, len(pod.Containers))
@@ -718,7 +729,7 @@ func TestKustomization(t *testing.T) {
 	if err != nil {
 		t.Fatalf("kubectl kustomize deploy/kubernetes: %v\n%s", err, out)
 	}
-	for _, kind := range []string{"ConfigMap", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"} {
+	for _, kind := range []string{"ServiceAccount", "ConfigMap", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"} {
 		if !bytes.Contains(out, []byte("\nkind: "+kind+"\n")) {
 			t.Errorf("kubectl kustomize output lacks a %s", kind)
 		}

@@ -38,6 +38,14 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion | toString) -}}
 {{- end -}}
 
+{{- define "billing-exporter.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- .Values.serviceAccount.name | default (include "billing-exporter.fullname" .) -}}
+{{- else -}}
+{{- .Values.serviceAccount.name | default "default" -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Non-empty when the pod gets API keys: a Secret to mount. */}}
 {{- define "billing-exporter.hasKeys" -}}
 {{- if or .Values.secrets.existingSecret .Values.secrets.files -}}true{{- end -}}
@@ -77,10 +85,17 @@ is for what the runtime does not count.
 metadata:
   labels:
     {{- include "billing-exporter.labels" . | nindent 4 }}
+    {{- with .Values.podLabels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
   annotations:
     # A changed configuration rolls the pods.
     checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+    {{- with .Values.podAnnotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
 spec:
+  serviceAccountName: {{ include "billing-exporter.serviceAccountName" . }}
   # The exporter never calls the Kubernetes API.
   automountServiceAccountToken: false
   securityContext:
@@ -146,6 +161,18 @@ spec:
         {{- end }}
   # In-flight scrapes finish before the exporter exits (--scrape.max-timeout).
   terminationGracePeriodSeconds: 40
+  {{- with .Values.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.affinity }}
+  affinity:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   volumes:
     - name: config
       configMap:
