@@ -132,6 +132,7 @@ func TestHelmLint(t *testing.T) {
 	for _, values := range []map[string]any{
 		nil,
 		{"shards": 3},
+		{"shards": 3, "podDisruptionBudget": map[string]any{"maxUnavailable": "50%"}},
 		{"secrets": map[string]any{"files": map[string]any{"docspace-main.key": "placeholder"}}},
 		{
 			"goMemLimit":     "300MiB",
@@ -242,6 +243,17 @@ func TestTemplateMatchesKustomize(t *testing.T) {
 		}
 		if !subset(sm.get("spec", "selector", "matchLabels"), svc.get("metadata", "labels")) {
 			t.Errorf("the ServiceMonitor does not select the Service")
+		}
+
+		if tc.shards > 1 {
+			pdb, wantPDB := one(t, objs, "PodDisruptionBudget"), committed(t, "deploy/kubernetes-sharded/pdb.yaml", "PodDisruptionBudget")
+			for _, k := range []string{"maxUnavailable", "minAvailable", "unhealthyPodEvictionPolicy"} {
+				if g, w := pdb.get("spec", k), wantPDB.get("spec", k); !reflect.DeepEqual(g, w) {
+					t.Errorf("shards %d: PodDisruptionBudget spec.%s %v, deploy/kubernetes-sharded has %v", tc.shards, k, g, w)
+				}
+			}
+		} else if len(objs["PodDisruptionBudget"]) != 0 {
+			t.Errorf("shards 1: a PodDisruptionBudget rendered")
 		}
 
 		sa, wantSA := one(t, objs, "ServiceAccount"), committed(t, "deploy/kubernetes/serviceaccount.yaml", "ServiceAccount")
@@ -649,6 +661,37 @@ func TestPodSchedulingAndMetadata(t *testing.T) {
 	for _, k := range []string{"nodeSelector", "tolerations", "affinity"} {
 		if spec.get(k) != nil {
 			t.Errorf("default values: %s %v in the pod", k, spec.get(k))
+		}
+	}
+}
+
+// TestPodDisruptionBudget: shards get a PodDisruptionBudget over their
+// pods, maxUnavailable 1 unless set, none when disabled or unsharded.
+func TestPodDisruptionBudget(t *testing.T) {
+	for _, tc := range []struct {
+		values map[string]any
+		want   any // maxUnavailable; nil for no PodDisruptionBudget
+	}{
+		{map[string]any{"shards": 1}, nil},
+		{map[string]any{"shards": 3}, 1},
+		{map[string]any{"shards": 4, "podDisruptionBudget": map[string]any{"maxUnavailable": 2}}, 2},
+		{map[string]any{"shards": 4, "podDisruptionBudget": map[string]any{"maxUnavailable": "50%"}}, "50%"},
+		{map[string]any{"shards": 3, "podDisruptionBudget": map[string]any{"enabled": false}}, nil},
+	} {
+		objs := mustRender(t, tc.values)
+		if tc.want == nil {
+			if len(objs["PodDisruptionBudget"]) != 0 {
+				t.Errorf("values %v: a PodDisruptionBudget rendered", tc.values)
+			}
+			continue
+		}
+		pdb := one(t, objs, "PodDisruptionBudget")
+		if got := pdb.get("spec", "maxUnavailable"); got != tc.want {
+			t.Errorf("values %v: maxUnavailable %v, want %v", tc.values, got, tc.want)
+		}
+		if !subset(pdb.get("spec", "selector", "matchLabels"), workload(t, objs).get("spec", "template", "metadata", "labels")) ||
+			!reflect.DeepEqual(pdb.get("spec", "selector"), workload(t, objs).get("spec", "selector")) {
+			t.Errorf("values %v: the PodDisruptionBudget's selector is not the StatefulSet's", tc.values)
 		}
 	}
 }
