@@ -695,3 +695,48 @@ func TestPodDisruptionBudget(t *testing.T) {
 		}
 	}
 }
+
+// podAnnotation returns an annotation of the workload's pod template.
+func podAnnotation(t *testing.T, objs map[string][]object, name string) any {
+	t.Helper()
+	return workload(t, objs).get("spec", "template", "metadata", "annotations", name)
+}
+
+// TestChecksumsRollThePods: the pod template carries checksums of the
+// ConfigMap and of the Secret the chart renders, so that `helm upgrade`
+// with another config or other keys changes the template and rolls the
+// pods; with no Secret rendered there is no Secret checksum.
+func TestChecksumsRollThePods(t *testing.T) {
+	keys := func(v string) map[string]any {
+		return map[string]any{"secrets": map[string]any{"files": map[string]any{"docspace-main.key": v}}}
+	}
+	for _, shards := range []int{1, 3} {
+		with := func(values map[string]any) map[string][]object {
+			v := map[string]any{"shards": shards}
+			for k, x := range values {
+				v[k] = x
+			}
+			return mustRender(t, v)
+		}
+		a, b := with(keys("sk-old")), with(keys("sk-new"))
+		sa, sb := podAnnotation(t, a, "checksum/secret"), podAnnotation(t, b, "checksum/secret")
+		if sa == nil || sa == sb {
+			t.Errorf("shards %d: checksum/secret %v with the old key, %v with the new", shards, sa, sb)
+		}
+		if podAnnotation(t, a, "checksum/config") != podAnnotation(t, b, "checksum/config") {
+			t.Errorf("shards %d: new keys changed checksum/config", shards)
+		}
+		c := with(map[string]any{"config": "accounts: []\nglobal:\n  cache_ttl: 10m\n"})
+		if podAnnotation(t, c, "checksum/config") == podAnnotation(t, with(nil), "checksum/config") {
+			t.Errorf("shards %d: a new config left checksum/config as it was", shards)
+		}
+		for what, objs := range map[string]map[string][]object{
+			"no keys":        with(nil),
+			"existingSecret": with(map[string]any{"secrets": kustomizeSecret}),
+		} {
+			if got := podAnnotation(t, objs, "checksum/secret"); got != nil {
+				t.Errorf("shards %d, %s: checksum/secret %v of no rendered Secret", shards, what, got)
+			}
+		}
+	}
+}

@@ -89,8 +89,12 @@ metadata:
     {{- toYaml . | nindent 4 }}
     {{- end }}
   annotations:
-    # A changed configuration rolls the pods.
+    # A changed configuration or key rolls the pods: the exporter reads
+    # them when it starts (or reloads). An existingSecret is not seen.
     checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+    {{- if and .Values.secrets.files (not .Values.secrets.existingSecret) }}
+    checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256sum }}
+    {{- end }}
     {{- with .Values.podAnnotations }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
