@@ -141,6 +141,9 @@ func TestHelmLint(t *testing.T) {
 			"nodeSelector": map[string]any{"kubernetes.io/os": "linux"},
 			"tolerations":  []any{map[string]any{"key": "k", "operator": "Exists"}},
 			"affinity":     map[string]any{"podAntiAffinity": map[string]any{}},
+			"networkPolicy": map[string]any{"enabled": true, "restrictEgress": true,
+				"ingressFrom": []any{map[string]any{"podSelector": map[string]any{"matchLabels": map[string]any{"app": "prometheus"}}}},
+				"egress":      []any{map[string]any{"ports": []any{map[string]any{"port": 443}}}}},
 		},
 	} {
 		linter := lint.All(chartDir, values, "monitoring", false)
@@ -739,4 +742,60 @@ func TestChecksumsRollThePods(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestNetworkPolicy: none by default; enabled, it selects the pods and
+// lets in the metrics port only, from the peers given or from anywhere,
+// and leaves egress open unless restrictEgress, when only the rules given
+// are allowed (none: no egress at all).
+func TestNetworkPolicy(t *testing.T) {
+	if n := len(mustRender(t, nil)["NetworkPolicy"]); n != 0 {
+		t.Errorf("default values: %d NetworkPolicies", n)
+	}
+	peers := []any{map[string]any{
+		"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": "monitoring"}},
+		"podSelector":       map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/name": "prometheus"}},
+	}}
+	dns := []any{map[string]any{"ports": []any{map[string]any{"port": 53, "protocol": "UDP"}}}}
+	metricsPort := []any{map[string]any{"port": "http-metrics", "protocol": "TCP"}}
+	for _, tc := range []struct {
+		np          map[string]any
+		from        any // the ingress rule's peers
+		types       []any
+		egress      any
+		shards      int
+		description string
+	}{
+		{map[string]any{"enabled": true}, nil, []any{"Ingress"}, nil, 1, "from anywhere, egress open"},
+		{map[string]any{"enabled": true, "ingressFrom": peers}, peers, []any{"Ingress"}, nil, 3, "from Prometheus, egress open"},
+		{map[string]any{"enabled": true, "restrictEgress": true, "egress": dns}, nil, []any{"Ingress", "Egress"}, dns, 1, "egress to DNS only"},
+		{map[string]any{"enabled": true, "restrictEgress": true}, nil, []any{"Ingress", "Egress"}, []any{}, 1, "no egress"},
+	} {
+		objs := mustRender(t, map[string]any{"shards": tc.shards, "networkPolicy": tc.np})
+		np := one(t, objs, "NetworkPolicy")
+		if !subset(np.get("spec", "podSelector", "matchLabels"), workload(t, objs).get("spec", "template", "metadata", "labels")) {
+			t.Errorf("%s: podSelector %v does not select the pods", tc.description, np.get("spec", "podSelector"))
+		}
+		if got := np.get("spec", "policyTypes"); !reflect.DeepEqual(got, tc.types) {
+			t.Errorf("%s: policyTypes %v, want %v", tc.description, got, tc.types)
+		}
+		ingress := list(np, "spec", "ingress")
+		if len(ingress) != 1 || !reflect.DeepEqual(ingress[0].get("ports"), metricsPort) {
+			t.Fatalf("%s: ingress %v, want one rule for the metrics port", tc.description, np.get("spec", "ingress"))
+		}
+		if got := ingress[0].get("from"); !reflect.DeepEqual(jsonish(got), jsonish(tc.from)) {
+			t.Errorf("%s: ingress from %v, want %v", tc.description, got, tc.from)
+		}
+		if got := np.get("spec", "egress"); !reflect.DeepEqual(jsonish(got), jsonish(tc.egress)) {
+			t.Errorf("%s: egress %v, want %v", tc.description, got, tc.egress)
+		}
+	}
+}
+
+// jsonish is v as YAML decodes it: numbers of any Go type compare alike.
+func jsonish(v any) any {
+	b, _ := yaml.Marshal(v)
+	var out any
+	_ = yaml.Unmarshal(b, &out)
+	return out
 }
