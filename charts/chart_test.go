@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -144,6 +145,16 @@ func TestHelmLint(t *testing.T) {
 			"networkPolicy": map[string]any{"enabled": true, "restrictEgress": true,
 				"ingressFrom": []any{map[string]any{"podSelector": map[string]any{"matchLabels": map[string]any{"app": "prometheus"}}}},
 				"egress":      []any{map[string]any{"ports": []any{map[string]any{"port": 443}}}}},
+		},
+		{
+			"webConfig": map[string]any{"config": map[string]any{
+				"tls_server_config": map[string]any{"cert_file": "/var/run/secrets/billing-exporter-tls/tls.crt", "key_file": "/var/run/secrets/billing-exporter-tls/tls.key"},
+				"basic_auth_users":  map[string]any{"prometheus": "$2y$10$abcdefghijklmnopqrstuv"},
+			}, "tlsSecret": "my-cert"},
+			"serviceMonitor": map[string]any{
+				"tlsConfig": map[string]any{"ca": map[string]any{"secret": map[string]any{"name": "my-cert", "key": "ca.crt"}}},
+				"basicAuth": map[string]any{"username": map[string]any{"name": "s", "key": "u"}, "password": map[string]any{"name": "s", "key": "p"}},
+			},
 		},
 	} {
 		linter := lint.All(chartDir, values, "monitoring", false)
@@ -798,4 +809,155 @@ func jsonish(v any) any {
 	var out any
 	_ = yaml.Unmarshal(b, &out)
 	return out
+}
+
+// probeKinds returns how each probe checks the container: "http",
+// "https" or "tcp".
+func probeKinds(t *testing.T, objs map[string][]object) []string {
+	t.Helper()
+	var out []string
+	c := container(t, objs)
+	for _, p := range []string{"livenessProbe", "readinessProbe"} {
+		switch {
+		case c.get(p, "tcpSocket", "port") == "http-metrics" && c.get(p, "httpGet") == nil:
+			out = append(out, "tcp")
+		case c.get(p, "httpGet", "scheme") == "HTTPS":
+			out = append(out, "https")
+		case c.get(p, "httpGet", "path") != nil && c.get(p, "httpGet", "scheme") == nil:
+			out = append(out, "http")
+		default:
+			t.Fatalf("%s: %v", p, c.get(p))
+		}
+	}
+	return out
+}
+
+// webConfigFile returns the path given to --web.config.file, or "".
+func webConfigFile(t *testing.T, objs map[string][]object) string {
+	t.Helper()
+	for _, a := range container(t, objs).get("args").([]any) {
+		if v, ok := strings.CutPrefix(a.(string), "--web.config.file="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// TestWebConfig: a web config reaches the exporter as --web.config.file
+// from a Secret, rendered or existing, mounted where the flag points; the
+// probes and the ServiceMonitor follow its TLS and basic auth.
+func TestWebConfig(t *testing.T) {
+	tlsCfg := map[string]any{"tls_server_config": map[string]any{
+		"cert_file": "/var/run/secrets/billing-exporter-tls/tls.crt",
+		"key_file":  "/var/run/secrets/billing-exporter-tls/tls.key",
+	}}
+	auth := map[string]any{"basic_auth_users": map[string]any{"prometheus": "$2y$10$abcdefghijklmnopqrstuv"}}
+	smTLS := map[string]any{"ca": map[string]any{"secret": map[string]any{"name": "my-cert", "key": "ca.crt"}}, "serverName": "billing-exporter.monitoring.svc"}
+	smAuth := map[string]any{
+		"username": map[string]any{"name": "scrape", "key": "username"},
+		"password": map[string]any{"name": "scrape", "key": "password"},
+	}
+	for _, tc := range []struct {
+		what     string
+		values   map[string]any
+		existing []string // Secrets the user created
+		secret   string   // the web config Secret mounted; "" for none
+		rendered any      // the web config the chart renders; nil for none
+		probes   string
+		scheme   any // the ServiceMonitor endpoint's scheme
+		sm       map[string]any
+	}{
+		{"default", nil, nil, "", nil, "http", nil, nil},
+		{
+			"TLS from a cert-manager Secret",
+			map[string]any{"webConfig": map[string]any{"config": tlsCfg, "tlsSecret": "my-cert"}, "serviceMonitor": map[string]any{"tlsConfig": smTLS}},
+			[]string{"my-cert"}, "billing-exporter-web-config", tlsCfg, "https", "https", map[string]any{"tlsConfig": smTLS},
+		},
+		{
+			"basic auth",
+			map[string]any{"webConfig": map[string]any{"config": auth}, "serviceMonitor": map[string]any{"basicAuth": smAuth}},
+			nil, "billing-exporter-web-config", auth, "tcp", nil, map[string]any{"basicAuth": smAuth},
+		},
+		{
+			"client certificates required",
+			map[string]any{"webConfig": map[string]any{"config": map[string]any{"tls_server_config": map[string]any{"cert_file": "/c", "key_file": "/k", "client_auth_type": "RequireAndVerifyClientCert"}}}},
+			nil, "billing-exporter-web-config", nil, "tcp", "https", nil,
+		},
+		{
+			"an existing Secret",
+			map[string]any{"webConfig": map[string]any{"existingSecret": "my-web"}, "serviceMonitor": map[string]any{"scheme": "https"}},
+			[]string{"my-web"}, "my-web", nil, "tcp", "https", nil,
+		},
+	} {
+		objs := mustRender(t, tc.values)
+		volumesExist(t, tc.what, objs, tc.existing...)
+		var webSecrets []object
+		for _, s := range objs["Secret"] {
+			if strings.HasSuffix(s.get("metadata", "name").(string), "-web-config") {
+				webSecrets = append(webSecrets, s)
+			}
+		}
+		mounted := mountedSecrets(t, objs)
+		file := webConfigFile(t, objs)
+		if tc.secret == "" {
+			if file != "" || len(webSecrets) != 0 || podAnnotation(t, objs, "checksum/web-config") != nil {
+				t.Errorf("%s: --web.config.file=%q, %d web config Secrets, checksum %v; want none", tc.what, file, len(webSecrets), podAnnotation(t, objs, "checksum/web-config"))
+			}
+		} else {
+			if dir, name := path.Split(file); name != "web-config.yml" || mounted[strings.TrimSuffix(dir, "/")] != tc.secret {
+				t.Errorf("%s: --web.config.file=%q, Secrets mounted %v; want web-config.yml of %s", tc.what, file, mounted, tc.secret)
+			}
+		}
+		if tc.rendered != nil {
+			if len(webSecrets) != 1 {
+				t.Fatalf("%s: %d web config Secrets rendered", tc.what, len(webSecrets))
+			}
+			var got any
+			if err := yaml.Unmarshal([]byte(webSecrets[0].get("stringData", "web-config.yml").(string)), &got); err != nil || !reflect.DeepEqual(got, jsonish(tc.rendered)) {
+				t.Errorf("%s: web-config.yml %v (%v), want %v", tc.what, got, err, tc.rendered)
+			}
+			if podAnnotation(t, objs, "checksum/web-config") == nil {
+				t.Errorf("%s: no checksum/web-config on the pods", tc.what)
+			}
+		}
+		if tls, _ := dig(tc.rendered, "tls_server_config", "cert_file").(string); tls != "" && mounted[path.Dir(tls)] != "my-cert" {
+			t.Errorf("%s: cert_file %s is not in the mounted TLS Secret (%v)", tc.what, tls, mounted)
+		}
+		if got := probeKinds(t, objs); !reflect.DeepEqual(got, []string{tc.probes, tc.probes}) {
+			t.Errorf("%s: probes %v, want %s", tc.what, got, tc.probes)
+		}
+		ep := list(one(t, objs, "ServiceMonitor"), "spec", "endpoints")[0]
+		if ep.get("scheme") != tc.scheme {
+			t.Errorf("%s: ServiceMonitor scheme %v, want %v", tc.what, ep.get("scheme"), tc.scheme)
+		}
+		for _, k := range []string{"tlsConfig", "basicAuth"} {
+			if got := ep.get(k); !reflect.DeepEqual(jsonish(got), jsonish(tc.sm[k])) {
+				t.Errorf("%s: ServiceMonitor %s %v, want %v", tc.what, k, got, tc.sm[k])
+			}
+		}
+	}
+
+	a := mustRender(t, map[string]any{"webConfig": map[string]any{"config": tlsCfg}})
+	b := mustRender(t, map[string]any{"webConfig": map[string]any{"config": map[string]any{"tls_server_config": tlsCfg["tls_server_config"], "http_server_config": map[string]any{"http2": false}}}})
+	if podAnnotation(t, a, "checksum/web-config") == podAnnotation(t, b, "checksum/web-config") {
+		t.Error("another web config left checksum/web-config as it was")
+	}
+	if _, err := render(t, map[string]any{"webConfig": map[string]any{"config": auth}}); err == nil || !strings.Contains(err.Error(), "set serviceMonitor.basicAuth") {
+		t.Errorf("basic auth without the ServiceMonitor's: err = %v", err)
+	}
+	if _, err := render(t, map[string]any{"webConfig": map[string]any{"config": auth}, "serviceMonitor": map[string]any{"enabled": false}}); err != nil {
+		t.Errorf("basic auth without a ServiceMonitor: %v", err)
+	}
+}
+
+// dig returns the value at keys in nested maps, or nil.
+func dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
 }

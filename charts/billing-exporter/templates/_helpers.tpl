@@ -51,6 +51,49 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 {{- if or .Values.secrets.existingSecret .Values.secrets.files -}}true{{- end -}}
 {{- end -}}
 
+{{/* Non-empty when the exporter gets a --web.config.file. */}}
+{{- define "billing-exporter.web.enabled" -}}
+{{- if or .Values.webConfig.existingSecret .Values.webConfig.config -}}true{{- end -}}
+{{- end -}}
+
+{{- define "billing-exporter.web.secretName" -}}
+{{- .Values.webConfig.existingSecret | default (printf "%s-web-config" (include "billing-exporter.fullname" .)) -}}
+{{- end -}}
+
+{{/* https when the exporter serves TLS, else http. */}}
+{{- define "billing-exporter.web.scheme" -}}
+{{- if or .Values.webConfig.tlsSecret (dig "tls_server_config" nil (.Values.webConfig.config | default dict)) -}}
+https
+{{- else -}}
+http
+{{- end -}}
+{{- end -}}
+
+{{/*
+Non-empty when an HTTP probe could not pass: the kubelet sends neither
+basic auth credentials nor a client certificate, and the chart cannot
+read an existing web config Secret to know.
+*/}}
+{{- define "billing-exporter.web.probeTCP" -}}
+{{- $c := .Values.webConfig.config | default dict -}}
+{{- if or .Values.webConfig.existingSecret $c.basic_auth_users (hasPrefix "Require" (dig "tls_server_config" "client_auth_type" "" $c | toString)) -}}true{{- end -}}
+{{- end -}}
+
+{{/* A probe of path: HTTP(S) on the metrics port, or TCP (see web.probeTCP). */}}
+{{- define "billing-exporter.probe" -}}
+{{- if include "billing-exporter.web.probeTCP" .root -}}
+tcpSocket:
+  port: http-metrics
+{{- else -}}
+httpGet:
+  path: {{ .path }}
+  port: http-metrics
+  {{- if eq (include "billing-exporter.web.scheme" .root) "https" }}
+  scheme: HTTPS
+  {{- end }}
+{{- end -}}
+{{- end -}}
+
 {{- define "billing-exporter.secretName" -}}
 {{- .Values.secrets.existingSecret | default (printf "%s-api-keys" (include "billing-exporter.fullname" .)) -}}
 {{- end -}}
@@ -89,11 +132,14 @@ metadata:
     {{- toYaml . | nindent 4 }}
     {{- end }}
   annotations:
-    # A changed configuration or key rolls the pods: the exporter reads
-    # them when it starts (or reloads). An existingSecret is not seen.
+    # A changed configuration, key or web config rolls the pods: the
+    # exporter reads them when it starts. An existing Secret is not seen.
     checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
     {{- if and .Values.secrets.files (not .Values.secrets.existingSecret) }}
     checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256sum }}
+    {{- end }}
+    {{- if and .Values.webConfig.config (not .Values.webConfig.existingSecret) }}
+    checksum/web-config: {{ include (print .Template.BasePath "/web-config.yaml") . | sha256sum }}
     {{- end }}
     {{- with .Values.podAnnotations }}
     {{- toYaml . | nindent 4 }}
@@ -121,6 +167,9 @@ spec:
         - --shard.from-hostname
         - {{ printf "--shard.total=%d" (int .Values.shards) | quote }}
         {{- end }}
+        {{- if include "billing-exporter.web.enabled" . }}
+        - --web.config.file=/var/run/secrets/billing-exporter-web/web-config.yml
+        {{- end }}
       {{- with include "billing-exporter.goMemLimit" . }}
       env:
         - name: GOMEMLIMIT
@@ -131,16 +180,12 @@ spec:
           containerPort: 9977
           protocol: TCP
       livenessProbe:
-        httpGet:
-          path: /-/healthy
-          port: http-metrics
+        {{- include "billing-exporter.probe" (dict "root" . "path" "/-/healthy") | nindent 8 }}
         periodSeconds: 30
         timeoutSeconds: 5
         failureThreshold: 3
       readinessProbe:
-        httpGet:
-          path: /-/ready
-          port: http-metrics
+        {{- include "billing-exporter.probe" (dict "root" . "path" "/-/ready") | nindent 8 }}
         periodSeconds: 10
         timeoutSeconds: 5
       resources:
@@ -161,6 +206,16 @@ spec:
         {{- if include "billing-exporter.hasKeys" . }}
         - name: api-keys
           mountPath: /var/run/secrets/billing-exporter
+          readOnly: true
+        {{- end }}
+        {{- if include "billing-exporter.web.enabled" . }}
+        - name: web-config
+          mountPath: /var/run/secrets/billing-exporter-web
+          readOnly: true
+        {{- end }}
+        {{- if .Values.webConfig.tlsSecret }}
+        - name: tls
+          mountPath: /var/run/secrets/billing-exporter-tls
           readOnly: true
         {{- end }}
   # In-flight scrapes finish before the exporter exits (--scrape.max-timeout).
@@ -185,6 +240,18 @@ spec:
     - name: api-keys
       secret:
         secretName: {{ include "billing-exporter.secretName" . }}
+        defaultMode: 0440
+    {{- end }}
+    {{- if include "billing-exporter.web.enabled" . }}
+    - name: web-config
+      secret:
+        secretName: {{ include "billing-exporter.web.secretName" . }}
+        defaultMode: 0440
+    {{- end }}
+    {{- if .Values.webConfig.tlsSecret }}
+    - name: tls
+      secret:
+        secretName: {{ .Values.webConfig.tlsSecret }}
         defaultMode: 0440
     {{- end }}
 {{- end -}}
