@@ -134,6 +134,8 @@ func TestHelmLint(t *testing.T) {
 		nil,
 		{"shards": 3},
 		{"shards": 3, "podDisruptionBudget": map[string]any{"maxUnavailable": "50%"}},
+		{"dashboards": map[string]any{"kind": "grafanaDashboard", "grafanaDashboard": map[string]any{
+			"instanceSelector": map[string]any{"matchLabels": map[string]any{"dashboards": "grafana"}}, "allowCrossNamespaceImport": true, "folder": "Billing"}}},
 		{"secrets": map[string]any{"files": map[string]any{"docspace-main.key": "placeholder"}}},
 		{
 			"goMemLimit":     "300MiB",
@@ -960,4 +962,68 @@ func dig(v any, keys ...string) any {
 		v = m[k]
 	}
 	return v
+}
+
+// TestDashboardsForGrafanaOperator: dashboards.kind grafanaDashboard
+// renders one grafana-operator GrafanaDashboard per dashboard of
+// grafana/dashboards instead of the sidecar's ConfigMaps, holding the file
+// and selecting the Grafana instances asked for.
+func TestDashboardsForGrafanaOperator(t *testing.T) {
+	files, err := filepath.Glob("../grafana/dashboards/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no dashboards: %v", err)
+	}
+	want := map[string]bool{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[string(b)] = true
+	}
+	selector := map[string]any{"matchLabels": map[string]any{"grafana": "central"}}
+	for _, tc := range []struct {
+		gd     map[string]any
+		cross  any
+		folder any
+	}{
+		{map[string]any{"instanceSelector": selector}, nil, nil},
+		{map[string]any{"instanceSelector": selector, "allowCrossNamespaceImport": true, "folder": "Billing"}, true, "Billing"},
+	} {
+		objs := mustRender(t, map[string]any{"dashboards": map[string]any{"kind": "grafanaDashboard", "grafanaDashboard": tc.gd}})
+		if n := len(objs["ConfigMap"]); n != 1 {
+			t.Errorf("%v: %d ConfigMaps, want the configuration's only", tc.gd, n)
+		}
+		gds := objs["GrafanaDashboard"]
+		if len(gds) != len(files) {
+			t.Fatalf("%v: %d GrafanaDashboards, want %d", tc.gd, len(gds), len(files))
+		}
+		wantSelector := any(selector)
+		got := map[string]bool{}
+		for _, gd := range gds {
+			if gd.get("apiVersion") != "grafana.integreatly.org/v1beta1" {
+				t.Errorf("apiVersion %v", gd.get("apiVersion"))
+			}
+			if !reflect.DeepEqual(gd.get("spec", "instanceSelector"), wantSelector) {
+				t.Errorf("%v: instanceSelector %v, want %v", tc.gd, gd.get("spec", "instanceSelector"), wantSelector)
+			}
+			if gd.get("spec", "allowCrossNamespaceImport") != tc.cross || gd.get("spec", "folder") != tc.folder {
+				t.Errorf("%v: allowCrossNamespaceImport %v, folder %v", tc.gd, gd.get("spec", "allowCrossNamespaceImport"), gd.get("spec", "folder"))
+			}
+			js, _ := gd.get("spec", "json").(string)
+			got[js] = true
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%v: the GrafanaDashboards' json is not the dashboards' files", tc.gd)
+		}
+	}
+	if _, err := render(t, map[string]any{"dashboards": map[string]any{"kind": "configmap"}}); err == nil || !strings.Contains(err.Error(), "configMap or grafanaDashboard") {
+		t.Errorf("dashboards.kind configmap: err = %v", err)
+	}
+	if _, err := render(t, map[string]any{"dashboards": map[string]any{"kind": "grafanaDashboard"}}); err == nil || !strings.Contains(err.Error(), "instanceSelector is empty") {
+		t.Errorf("no instanceSelector: err = %v", err)
+	}
+	if n := len(mustRender(t, map[string]any{"dashboards": map[string]any{"enabled": false, "kind": "grafanaDashboard"}})["GrafanaDashboard"]); n != 0 {
+		t.Errorf("dashboards.enabled=false: %d GrafanaDashboards", n)
+	}
 }
