@@ -133,6 +133,7 @@ func TestHelmLint(t *testing.T) {
 	for _, values := range []map[string]any{
 		nil,
 		{"shards": 3},
+		{"shards": 3, "image": map[string]any{"tag": "v1.2.3"}, "nameOverride": "billing", "fullnameOverride": strings.Repeat("x", 60)},
 		{"shards": 3, "podDisruptionBudget": map[string]any{"maxUnavailable": "50%"}},
 		{"dashboards": map[string]any{"kind": "grafanaDashboard", "grafanaDashboard": map[string]any{
 			"instanceSelector": map[string]any{"matchLabels": map[string]any{"dashboards": "grafana"}}, "allowCrossNamespaceImport": true, "folder": "Billing"}}},
