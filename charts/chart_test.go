@@ -945,6 +945,9 @@ func TestWebConfig(t *testing.T) {
 	if podAnnotation(t, a, "checksum/web-config") == podAnnotation(t, b, "checksum/web-config") {
 		t.Error("another web config left checksum/web-config as it was")
 	}
+	if _, err := render(t, map[string]any{"webConfig": map[string]any{"tlsSecret": "my-cert"}}); err == nil || !strings.Contains(err.Error(), "no web config names its files") {
+		t.Errorf("a TLS Secret without a web config: err = %v", err)
+	}
 	if _, err := render(t, map[string]any{"webConfig": map[string]any{"config": auth}}); err == nil || !strings.Contains(err.Error(), "set serviceMonitor.basicAuth") {
 		t.Errorf("basic auth without the ServiceMonitor's: err = %v", err)
 	}

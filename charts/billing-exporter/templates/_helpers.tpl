@@ -62,6 +62,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 
 {{/* https when the exporter serves TLS, else http. */}}
 {{- define "billing-exporter.web.scheme" -}}
+{{- if and .Values.webConfig.tlsSecret (not (include "billing-exporter.web.enabled" .)) -}}
+{{- fail "webConfig.tlsSecret is set, but no web config names its files: set webConfig.config (tls_server_config) or webConfig.existingSecret" -}}
+{{- end -}}
 {{- if or .Values.webConfig.tlsSecret (dig "tls_server_config" nil (.Values.webConfig.config | default dict)) -}}
 https
 {{- else -}}
