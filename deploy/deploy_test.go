@@ -3,6 +3,7 @@ package deploy
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -311,6 +312,28 @@ func TestConfigMapIsTheExampleConfig(t *testing.T) {
 	}
 }
 
+// The Helm chart's default config.yml loads as the exporter would load it
+// and reads no key file: `helm install` without values starts an
+// exporter, which no Secret is mounted into.
+func TestChartDefaultConfigLoads(t *testing.T) {
+	var values struct {
+		Config string `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(readFile(t, ChartDir+"/values.yaml"), &values); err != nil {
+		t.Fatal(err)
+	}
+	if values.Config == "" || strings.Contains(values.Config, "_file:") {
+		t.Fatalf("%s/values.yaml: config %q is empty or reads key files", ChartDir, values.Config)
+	}
+	cfg, err := config.Parse([]byte(values.Config), func(string) (string, bool) { return "", false }, collector.ConfigProviders())
+	if err != nil {
+		t.Fatalf("%s/values.yaml: config does not load: %v", ChartDir, err)
+	}
+	if _, err := collector.New(cfg, collector.Options{}); err != nil {
+		t.Errorf("%s/values.yaml: config: the collectors refuse it: %v", ChartDir, err)
+	}
+}
+
 func TestSecretExampleHoldsPlaceholdersOnly(t *testing.T) {
 	s := readSecretExample(t)
 	if s.Kind != "Secret" || s.Metadata.Name != "billing-exporter-api-keys" {
@@ -360,6 +383,7 @@ type deployment struct {
 		Template struct {
 			Metadata meta `yaml:"metadata"`
 			Spec     struct {
+				ServiceAccountName           string          `yaml:"serviceAccountName"`
 				AutomountServiceAccountToken *bool           `yaml:"automountServiceAccountToken"`
 				SecurityContext              securityContext `yaml:"securityContext"`
 				Containers                   []struct {
@@ -367,6 +391,7 @@ type deployment struct {
 					Image   string   `yaml:"image"`
 					Command []string `yaml:"command"`
 					Args    []string `yaml:"args"`
+					Env     []envVar `yaml:"env"`
 					Ports   []struct {
 						Name          string `yaml:"name"`
 						ContainerPort int    `yaml:"containerPort"`
@@ -440,6 +465,34 @@ func subset(sel, labels map[string]string) bool {
 
 func isTrue(b *bool) bool { return b != nil && *b }
 
+type envVar struct {
+	Name  string `yaml:"name"`
+	Value string `yaml:"value"`
+}
+
+// env returns the value of the environment variable name.
+func env(vars []envVar, name string) string {
+	for _, v := range vars {
+		if v.Name == name {
+			return v.Value
+		}
+	}
+	return ""
+}
+
+// goMemLimit is 90 % of a memory limit in MiB, the GOMEMLIMIT the Helm
+// chart computes from it.
+func goMemLimit(t *testing.T, limit string) string {
+	t.Helper()
+	units := map[string]float64{"": 1, "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30}
+	m := regexp.MustCompile(`^([0-9]+)(Ki|Mi|Gi)?$`).FindStringSubmatch(limit)
+	if m == nil {
+		t.Fatalf("memory limit %q: not a quantity this test reads", limit)
+	}
+	n, _ := strconv.ParseFloat(m[1], 64)
+	return fmt.Sprintf("%dMiB", int64(n*units[m[2]]*0.9/(1<<20)))
+}
+
 func TestDeploymentIsHardened(t *testing.T) {
 	docs := readYAML(t)
 	var dep deployment
@@ -454,6 +507,16 @@ func TestDeploymentIsHardened(t *testing.T) {
 	}
 	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
 		t.Errorf("%s: automountServiceAccountToken should be false: the exporter never calls the API", d.file)
+	}
+	// Its own service account, so that nothing granted to the namespace's
+	// default one reaches it, without a token either.
+	var sa struct {
+		header                       `yaml:",inline"`
+		AutomountServiceAccountToken *bool `yaml:"automountServiceAccountToken"`
+	}
+	ds := object(t, docs, "ServiceAccount", &sa)
+	if pod.ServiceAccountName != sa.Metadata.Name || sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken {
+		t.Errorf("%s: serviceAccountName %q; want %s's %s, with automountServiceAccountToken false", d.file, pod.ServiceAccountName, ds.file, sa.Metadata.Name)
 	}
 	if len(pod.Containers) != 1 {
 		t.Fatalf("%s: %d containers, want 1", d.file, len(pod.Containers))
@@ -495,6 +558,9 @@ func TestDeploymentIsHardened(t *testing.T) {
 	}
 	if c.Resources.Limits["memory"] == "" {
 		t.Errorf("%s: no memory limit", d.file)
+	}
+	if got, want := env(c.Env, "GOMEMLIMIT"), goMemLimit(t, c.Resources.Limits["memory"]); got != want {
+		t.Errorf("%s: GOMEMLIMIT %q, want %q: 90 %% of the memory limit %s", d.file, got, want, c.Resources.Limits["memory"])
 	}
 
 	port := defaultPort(t)
@@ -663,7 +729,7 @@ func TestKustomization(t *testing.T) {
 	if err != nil {
 		t.Fatalf("kubectl kustomize deploy/kubernetes: %v\n%s", err, out)
 	}
-	for _, kind := range []string{"ConfigMap", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"} {
+	for _, kind := range []string{"ServiceAccount", "ConfigMap", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"} {
 		if !bytes.Contains(out, []byte("\nkind: "+kind+"\n")) {
 			t.Errorf("kubectl kustomize output lacks a %s", kind)
 		}

@@ -91,12 +91,30 @@ func TestShardedStatefulSetIsTheDeploymentsPod(t *testing.T) {
 	}
 }
 
+// TestShardedPodDisruptionBudget: evictions take down one shard at a time,
+// and do not wait for one that is not ready.
+func TestShardedPodDisruptionBudget(t *testing.T) {
+	pdb, sts := decodeMap(t, "deploy/kubernetes-sharded/pdb.yaml"), decodeMap(t, StatefulSetFile)
+	if pdb["kind"] != "PodDisruptionBudget" || pdb["apiVersion"] != "policy/v1" {
+		t.Fatalf("pdb.yaml: %v %v, want a policy/v1 PodDisruptionBudget", pdb["apiVersion"], pdb["kind"])
+	}
+	if got := dig(pdb, "spec", "maxUnavailable"); got != 1 || dig(pdb, "spec", "minAvailable") != nil {
+		t.Errorf("pdb.yaml: maxUnavailable %v, want 1 and no minAvailable", got)
+	}
+	if got := dig(pdb, "spec", "unhealthyPodEvictionPolicy"); got != "AlwaysAllow" {
+		t.Errorf("pdb.yaml: unhealthyPodEvictionPolicy %v, want AlwaysAllow", got)
+	}
+	if !reflect.DeepEqual(dig(pdb, "spec", "selector"), dig(sts, "spec", "selector")) {
+		t.Errorf("pdb.yaml: selector %v, the StatefulSet's is %v", dig(pdb, "spec", "selector"), dig(sts, "spec", "selector"))
+	}
+}
+
 // TestShardedKustomization: the parent's objects, the Deployment replaced
 // by the StatefulSet, the Service made headless, the same image.
 func TestShardedKustomization(t *testing.T) {
 	k := decodeMap(t, "deploy/kubernetes-sharded/kustomization.yaml")
-	if got := dig(k, "resources"); !reflect.DeepEqual(got, []any{"../kubernetes", "statefulset.yaml"}) {
-		t.Errorf("resources %v, want the parent and statefulset.yaml", got)
+	if got := dig(k, "resources"); !reflect.DeepEqual(got, []any{"../kubernetes", "statefulset.yaml", "pdb.yaml"}) {
+		t.Errorf("resources %v, want the parent, statefulset.yaml and pdb.yaml", got)
 	}
 	var patches []string
 	for _, p := range dig(k, "patches").([]any) {
@@ -131,7 +149,7 @@ func TestShardedKustomization(t *testing.T) {
 	if err != nil {
 		t.Fatalf("kubectl kustomize deploy/kubernetes-sharded: %v\n%s", err, out)
 	}
-	if strings.Contains(string(out), "\nkind: Deployment\n") || !strings.Contains(string(out), "\nkind: StatefulSet\n") || !strings.Contains(string(out), "clusterIP: None") {
+	if strings.Contains(string(out), "\nkind: Deployment\n") || !strings.Contains(string(out), "\nkind: StatefulSet\n") || !strings.Contains(string(out), "\nkind: PodDisruptionBudget\n") || !strings.Contains(string(out), "clusterIP: None") {
 		t.Errorf("kubectl kustomize deploy/kubernetes-sharded:\n%s", out)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/billing-exporter/billing-exporter/collector"
+	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/cog/plugins"
@@ -301,6 +302,7 @@ func exportedMetrics(t *testing.T) map[string]bool {
 	t.Helper()
 	d := &describer{}
 	collector.NewSelfMetrics(d)
+	collector.RegisterShardMetrics(d, config.Unsharded, func() int { return 0 })
 	upstream := scrape.NewMetrics(d)
 	names := map[string]bool{"up": true}
 	for _, f := range collector.Families() {
