@@ -122,7 +122,7 @@ func TestStaleValuesWithinMaxStale(t *testing.T) {
 	if up := h.Value("billing_up", nil); up != 0 {
 		t.Errorf("billing_up = %v during the outage, want 0", up)
 	}
-	if v := h.Value("billing_balance", map[string]string{"currency": "USD"}); v != 1500.75 {
+	if v := h.Value("billing_balance", map[string]string{"currency": "USD", "wallet": ""}); v != 1500.75 {
 		t.Errorf("stale balance = %v, want the last good 1500.75", v)
 	}
 	if v := h.Value("billing_last_success_timestamp_seconds", nil); v != first {
@@ -332,7 +332,7 @@ func TestScrapeDeadlineAnswersWithWhatItHas(t *testing.T) {
 	if up := h.Value("billing_up", map[string]string{"account": "fast"}); up != 1 {
 		t.Errorf("fast: billing_up = %v", up)
 	}
-	if v := h.Value("billing_balance", map[string]string{"account": "slow", "currency": "USD"}); v != 1500.75 {
+	if v := h.Value("billing_balance", map[string]string{"account": "slow", "currency": "USD", "wallet": ""}); v != 1500.75 {
 		t.Errorf("slow account's balance = %v: endpoints that answered must be exported", v)
 	}
 	if n := h.Count("billing_plan_info", map[string]string{"account": "slow"}); n != 0 {

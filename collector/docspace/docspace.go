@@ -194,7 +194,7 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 	if ok[1] && bal.Response != nil {
 		for _, sa := range bal.Response.SubAccounts {
 			if sa.Currency != "" {
-				e.GaugeIf(provider.Balance, sa.Amount, strings.ToUpper(sa.Currency))
+				e.GaugeIf(provider.Balance, sa.Amount, strings.ToUpper(sa.Currency), "") // the main wallet
 			}
 		}
 		if lc := bal.Response.LastCredit; lc != nil {

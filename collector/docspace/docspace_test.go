@@ -32,10 +32,10 @@ func newDocSpaceHarness(t *testing.T, portals map[string]*docspace.Fake) (*colle
 func TestDocSpaceFullPortal(t *testing.T) {
 	h, srv := newDocSpaceHarness(t, map[string]*docspace.Fake{"main": docspace.NewFake(docspaceKey)})
 	h.Expect(`
-# HELP billing_balance Money left to spend in the account's currency: a prepaid balance, negative when money is owed. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# HELP billing_balance Money left to spend in the account's currency: a prepaid balance, negative when money is owed. wallet names a balance kept apart for one use (ai: AI credits), empty for the account's main balance. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_balance gauge
-billing_balance{account="main",currency="EUR",provider="docspace"} 230.5
-billing_balance{account="main",currency="USD",provider="docspace"} 1500.75
+billing_balance{account="main",currency="EUR",provider="docspace",wallet=""} 230.5
+billing_balance{account="main",currency="USD",provider="docspace",wallet=""} 1500.75
 # HELP billing_up 1 if every endpoint of the account answered as the API intends during this scrape (fresh or cached answers), 0 if any failed.
 # TYPE billing_up gauge
 billing_up{account="main",provider="docspace"} 1
@@ -184,7 +184,7 @@ func TestDocSpaceBadKey(t *testing.T) {
 	if up := h.Value("billing_up", map[string]string{"account": "good"}); up != 1 {
 		t.Errorf("good account: billing_up = %v, want 1", up)
 	}
-	if v := h.Value("billing_balance", map[string]string{"account": "good", "currency": "USD"}); v != 1500.75 {
+	if v := h.Value("billing_balance", map[string]string{"account": "good", "currency": "USD", "wallet": ""}); v != 1500.75 {
 		t.Errorf("good account balance = %v", v)
 	}
 	logs := h.Logs.String()
@@ -242,7 +242,7 @@ func TestDocSpaceNullPayloadAndTolerantNumbers(t *testing.T) {
 		"accountCurrency": "USD", "subAccounts": []any{map[string]any{"currency": "usd", "amount": "42.10"}}}))
 	fake.Set(docspace.Quota.Name, docspace.OK(map[string]any{"id": -7, "trial": true, "features": []any{}}))
 	h, _ := newDocSpaceHarness(t, map[string]*docspace.Fake{"p": fake})
-	if v := h.Value("billing_balance", map[string]string{"currency": "USD"}); v != 42.10 {
+	if v := h.Value("billing_balance", map[string]string{"currency": "USD", "wallet": ""}); v != 42.10 {
 		t.Errorf("balance from a numeric string = %v", v)
 	}
 	if n := h.Count("billing_payment_method_state", nil); n != 0 {

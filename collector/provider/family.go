@@ -79,7 +79,7 @@ func newFamily(name, help string, org bool, health int, labels []string) *Family
 // The README's tables name each provider's source field.
 var (
 	Balance = NewFamily("billing_balance",
-		"Money left to spend in the account's currency: a prepaid balance, negative when money is owed.", "currency")
+		"Money left to spend in the account's currency: a prepaid balance, negative when money is owed. wallet names a balance kept apart for one use (ai: AI credits), empty for the account's main balance.", "currency", "wallet")
 	PlanInfo = NewOrgFamily("billing_plan_info",
 		"Current or active plan, value 1.", "plan")
 	PlanDue = NewOrgFamily("billing_plan_due_timestamp_seconds",
