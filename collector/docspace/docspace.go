@@ -1,6 +1,10 @@
 // Package docspace reads ONLYOFFICE DocSpace's portal billing:
 // GET /api/2.0/portal/payment/* with an API key sent as
 // "Authorization: Bearer sk-…" (a bare key gets 401).
+//
+// No request asks the portal to refresh: it caches billing data itself
+// for 5 to 10 minutes and drops its cache when the data changes through
+// it (ADR 0006).
 package docspace
 
 import (
@@ -69,9 +73,9 @@ func quotaFamilies(typ string) (limit, used *provider.Family) {
 
 // The endpoint table. Plans and currencies change rarely: an hour's cache.
 var (
-	CustomerInfo = scrape.Endpoint{Name: "customerinfo", Path: "/api/2.0/portal/payment/customerinfo?refresh=true"}
-	Balance      = scrape.Endpoint{Name: "customer/balance", Path: "/api/2.0/portal/payment/customer/balance?refresh=true"}
-	Quota        = scrape.Endpoint{Name: "quota", Path: "/api/2.0/portal/payment/quota?refresh=true"}
+	CustomerInfo = scrape.Endpoint{Name: "customerinfo", Path: "/api/2.0/portal/payment/customerinfo"}
+	Balance      = scrape.Endpoint{Name: "customer/balance", Path: "/api/2.0/portal/payment/customer/balance"}
+	Quota        = scrape.Endpoint{Name: "quota", Path: "/api/2.0/portal/payment/quota"}
 	Quotas       = scrape.Endpoint{Name: "quotas", Path: "/api/2.0/portal/payment/quotas", TTL: time.Hour}
 	TopUp        = scrape.Endpoint{Name: "topupsettings", Path: "/api/2.0/portal/payment/topupsettings"}
 	Currencies   = scrape.Endpoint{Name: "currencies", Path: "/api/2.0/portal/payment/currencies", TTL: time.Hour}
