@@ -120,11 +120,14 @@ type quotaDoc struct {
 	} `json:"price"`
 	Trial    scrape.Bool `json:"trial"`
 	Features []struct {
-		ID    string          `json:"id"`
-		Type  string          `json:"type"`
+		ID   string `json:"id"`
+		Type string `json:"type"`
+		// value and used.value are untyped in the spec (a flag's are
+		// booleans): kept raw and read as numbers only for the features
+		// whose type says they are amounts.
 		Value json.RawMessage `json:"value"`
 		Used  *struct {
-			Value scrape.Float `json:"value"`
+			Value json.RawMessage `json:"value"`
 		} `json:"used"`
 	} `json:"features"`
 	DueDate scrape.Time `json:"dueDate"`
@@ -222,12 +225,11 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 			if f.ID == "" || limitFamily == nil {
 				continue
 			}
-			var limit scrape.Float
-			if json.Unmarshal(f.Value, &limit) == nil && limit.Valid && limit.V >= 0 {
+			if limit := number(f.Value); limit.Valid && limit.V >= 0 {
 				e.Gauge(limitFamily, limit.V, f.ID)
 			}
 			if f.Used != nil {
-				e.GaugeIf(usedFamily, f.Used.Value, f.ID)
+				e.GaugeIf(usedFamily, number(f.Used.Value), f.ID)
 			}
 		}
 	}
@@ -255,6 +257,16 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		}
 	}
 	return nil
+}
+
+// number reads an untyped value as a number; anything else (a flag's
+// boolean, an object) is no number rather than an error.
+func number(raw json.RawMessage) scrape.Float {
+	var f scrape.Float
+	if json.Unmarshal(raw, &f) != nil {
+		return scrape.Float{}
+	}
+	return f
 }
 
 // billingNotConfigured recognises the 403 "Tariff service is not

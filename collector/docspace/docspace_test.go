@@ -435,3 +435,43 @@ func TestDocSpaceNeverExpiringDueDateIsExact(t *testing.T) {
 		t.Errorf("billing_plan_due_timestamp_seconds = %v, want 253402300800 (9999-12-31T23:59:59.9999999Z)", got)
 	}
 }
+
+// The spec leaves a feature's value and used.value untyped: a flag's are
+// booleans, and any other JSON value is valid too. A feature the exporter
+// does not export never fails the quota; an amount feature whose value is
+// not a number has no series, and the account stays up.
+func TestDocSpaceFeatureValuesOfAnyType(t *testing.T) {
+	q := docspace.QuotaBusiness()
+	q["features"] = []any{
+		map[string]any{"id": "audit", "type": "flag", "value": true, "used": map[string]any{"value": true}},
+		map[string]any{"id": "sso", "type": "flag", "value": false, "used": map[string]any{"value": map[string]any{"on": false}}},
+		map[string]any{"id": "backup", "type": "flag", "value": "yes", "used": map[string]any{"value": []any{1, "a"}}},
+		map[string]any{"id": "thirdparty", "type": "flag", "value": nil, "used": map[string]any{"value": nil, "title": "n/a"}},
+		map[string]any{"id": "users", "type": "count", "value": "100", "used": map[string]any{"value": "12"}},
+		map[string]any{"id": "room", "type": "count", "value": 50, "used": map[string]any{"value": true}},
+		map[string]any{"id": "total_size", "type": "size", "value": map[string]any{"bytes": 1}, "used": map[string]any{"value": 1024}},
+		map[string]any{"id": "file_size", "type": "size", "value": 1048576000},
+		map[string]any{"id": "oddity", "type": "gauge", "value": 3, "used": map[string]any{"value": 1}},
+	}
+	fake := docspace.NewFake(docspaceKey)
+	fake.Set(docspace.Quota.Name, docspace.OK(q))
+	h, _ := newDocSpaceHarness(t, map[string]*docspace.Fake{"p": fake})
+	h.Expect(`
+# HELP billing_quota_limit_bytes Limit of a quota feature measured in bytes, e.g. storage. Unlimited features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_limit_bytes gauge
+billing_quota_limit_bytes{account="p",feature="file_size",provider="docspace"} 1.048576e+09
+# HELP billing_quota_used_bytes Usage of a quota feature measured in bytes. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_used_bytes gauge
+billing_quota_used_bytes{account="p",feature="total_size",provider="docspace"} 1024
+# HELP billing_quota_limit Limit of a quota feature that counts things, e.g. users or rooms. Unlimited features have no series. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_limit gauge
+billing_quota_limit{account="p",feature="room",provider="docspace"} 50
+billing_quota_limit{account="p",feature="users",provider="docspace"} 100
+# HELP billing_quota_used Usage of a quota feature that counts things. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# TYPE billing_quota_used gauge
+billing_quota_used{account="p",feature="users",provider="docspace"} 12
+`, "billing_quota_limit_bytes", "billing_quota_used_bytes", "billing_quota_limit", "billing_quota_used")
+	if up := h.Value("billing_up", nil); up != 1 {
+		t.Errorf("billing_up = %v\n%s", up, h.Logs.String())
+	}
+}

@@ -67,7 +67,9 @@ func QuotaBusiness() map[string]any {
 				"used": map[string]any{"value": 7, "title": "7"}},
 			map[string]any{"id": "total_size", "title": "Storage", "value": 107374182400, "type": "size",
 				"used": map[string]any{"value": 5368709120, "title": "5 GB"}},
-			map[string]any{"id": "audit", "title": "Audit trail", "value": true, "type": "flag"},
+			// A flag's value and usage are booleans: the spec leaves both untyped.
+			map[string]any{"id": "audit", "title": "Audit trail", "value": true, "type": "flag",
+				"used": map[string]any{"value": true}},
 		},
 		"usersQuota": 100, "roomsQuota": -1,
 		"tenantCustomQuota": map[string]any{"enableQuota": false, "quota": -1, "lastModified": "2026-01-01T00:00:00"},
