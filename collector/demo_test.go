@@ -208,7 +208,7 @@ func TestDemoHasEveryProvider(t *testing.T) {
 			t.Errorf("provider %s has no demo account", p.Name)
 		}
 	}
-	if accounts["docspace"] != 2 {
+	if accounts["docspace"] != 3 {
 		t.Errorf("demo accounts per provider: %v", accounts)
 	}
 }
