@@ -52,10 +52,10 @@ func upstreamCalls(t *testing.T, scrapers, rounds int) int {
 // TestUpstreamCallsIndependentOfScrapers is the cache contract: two
 // Prometheus replicas scraping every 15 s make exactly as many upstream
 // calls as one. Over 60 rounds (15 simulated minutes) each account reads
-// its five 5-minute endpoints at 0, 5 and 10 minutes and its two 1-hour
-// endpoints (quotas, currencies) once: 5×3 + 2 = 17 calls per account.
+// its six 5-minute endpoints at 0, 5 and 10 minutes and its two 1-hour
+// endpoints (quotas, currencies) once: 6×3 + 2 = 20 calls per account.
 func TestUpstreamCallsIndependentOfScrapers(t *testing.T) {
-	const want = 2 * (5*3 + 2)
+	const want = 2 * (6*3 + 2)
 	one := upstreamCalls(t, 1, 60)
 	two := upstreamCalls(t, 2, 60)
 	if one != want || two != want {

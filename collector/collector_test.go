@@ -344,7 +344,7 @@ func TestReadmeProtectingVendorAPIs(t *testing.T) {
 		want             int
 		acct             func(srv *sandbox.Server) config.Account
 	}{
-		{"docspace", "5 × 12 + 2 = 62", 62, func(srv *sandbox.Server) config.Account {
+		{"docspace", "6 × 12 + 2 = 74", 74, func(srv *sandbox.Server) config.Account {
 			return config.Account{Name: "d", Provider: "docspace", BaseURL: srv.Mount("/d", docspace.NewFake(docspaceKey)), APIKey: docspaceKey}
 		}},
 		{"acefone", "| 12, at most", 12, func(srv *sandbox.Server) config.Account {

@@ -50,6 +50,10 @@ var (
 		"When the grace period of an account past due ends and the vendor restricts it, Unix time. Absent when the vendor gives none.")
 )
 
+// aiWallet is the wallet label of DocSpace's AI credits, a balance of
+// their own (customer/aibalance) beside the portal's main one.
+const aiWallet = "ai"
+
 // paymentState is the state of tariff state (TariffState: 0 Trial,
 // 1 Paid, 2 Delay, 3 NotPaid), "" for a code it does not know.
 func paymentState(state float64) string {
@@ -109,12 +113,13 @@ var (
 	TopUp        = scrape.Endpoint{Name: "topupsettings", Path: "/api/2.0/portal/payment/topupsettings"}
 	Currencies   = scrape.Endpoint{Name: "currencies", Path: "/api/2.0/portal/payment/currencies", TTL: time.Hour}
 	Tariff       = scrape.Endpoint{Name: "tariff", Path: "/api/2.0/portal/tariff"}
+	AIBalance    = scrape.Endpoint{Name: "customer/aibalance", Path: "/api/2.0/portal/payment/customer/aibalance"}
 )
 
 // Provider describes DocSpace to the engine.
 var Provider = provider.Descriptor{
 	Name:      "docspace",
-	Endpoints: []scrape.Endpoint{CustomerInfo, Balance, Quota, Quotas, TopUp, Currencies, Tariff},
+	Endpoints: []scrape.Endpoint{CustomerInfo, Balance, Quota, Quotas, TopUp, Currencies, Tariff, AIBalance},
 	Families: []*provider.Family{planTrialFamily, planPriceFamily, availablePlanPriceFamily, quotaLimitBytesFamily, quotaUsedBytesFamily,
 		quotaLimitFamily, quotaUsedFamily, lastCreditAmountFamily, lastCreditTimeFamily, currencyInfoFamily, gracePeriodEndFamily},
 	Build: func(acct *config.Account, d provider.Deps) (provider.Scraper, error) {
@@ -250,6 +255,7 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		topup      envelope[topUpDoc]
 		currencies envelope[[]currency]
 		tariff     envelope[tariffDoc]
+		aiBal      envelope[balanceDoc]
 	)
 	ok := e.FetchAll(ctx, d.client,
 		provider.Read{Endpoint: CustomerInfo, Out: &info, Answered: billingNotConfigured},
@@ -260,6 +266,7 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		provider.Read{Endpoint: Currencies, Out: &currencies},
 		// The tariff answers on portals without a payment service too.
 		provider.Read{Endpoint: Tariff, Out: &tariff},
+		provider.Read{Endpoint: AIBalance, Out: &aiBal, Answered: billingNotConfigured},
 	)
 
 	if ok[0] && info.Response != nil {
@@ -309,6 +316,9 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 			e.StateSet(provider.PaymentState, provider.PaymentStates, paymentState(t.State.V))
 		}
 		e.Time(gracePeriodEndFamily, t.DelayDueDate, time.UTC)
+	}
+	if ok[7] && aiBal.Response != nil {
+		emitBalances(e, aiBal.Response, aiWallet)
 	}
 	if ok[3] && quotas.Response != nil {
 		for _, q := range *quotas.Response {

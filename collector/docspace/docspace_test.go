@@ -37,6 +37,7 @@ func TestDocSpaceFullPortal(t *testing.T) {
 # TYPE billing_balance gauge
 billing_balance{account="main",currency="EUR",provider="docspace",wallet=""} 230.5
 billing_balance{account="main",currency="USD",provider="docspace",wallet=""} 1500.75
+billing_balance{account="main",currency="USD",provider="docspace",wallet="ai"} 25.5
 # HELP billing_up 1 if every endpoint of the account answered as the API intends during this scrape (fresh or cached answers), 0 if any failed.
 # TYPE billing_up gauge
 billing_up{account="main",provider="docspace"} 1
@@ -602,6 +603,51 @@ func TestDocSpaceNeverEndingPlanIsDueIn9999(t *testing.T) {
 			// 253402300799.9999999 is 253402300800 in a float64.
 			if got := h.Value("billing_plan_due_timestamp_seconds", nil); math.Abs(got-tc.want) > 1e-3 {
 				t.Errorf("billing_plan_due_timestamp_seconds = %v, want %v (9999-12-31T23:59:59.9999999Z)", got, tc.want)
+			}
+		})
+	}
+}
+
+// AI credits are a balance of their own, customer/aibalance, shaped as
+// customer/balance: billing_balance{wallet="ai"} beside the main wallet's
+// wallet="" series. Their lastCredit is not the portal's. A portal without
+// AI credits (null response) or without a payment service (403 "Tariff
+// service is not configured") has no AI series and stays up; any other
+// error fails the account.
+func TestDocSpaceAICredits(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		rep  sandbox.Reply
+		want float64 // -1: no AI series
+		up   float64
+	}{
+		{"credits", docspace.OK(docspace.AIBalanceDoc(7.25)), 7.25, 1},
+		{"as a numeric string", docspace.OK(map[string]any{"subAccounts": []any{map[string]any{"currency": "usd", "amount": "12.3400"}}}), 12.34, 1},
+		{"null response", docspace.OK(nil), -1, 1},
+		{"no sub-accounts", docspace.OK(map[string]any{"accountNumber": 1}), -1, 1},
+		{"payment service not configured", docspace.ErrorReply(http.StatusForbidden, "Tariff service is not configured"), -1, 1},
+		{"another error", docspace.ErrorReply(http.StatusForbidden, "Access denied"), -1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := docspace.NewFake(docspaceKey)
+			fake.Set(docspace.AIBalance.Name, tc.rep)
+			h, _ := newDocSpaceHarness(t, map[string]*docspace.Fake{"p": fake})
+			ai := map[string]string{"wallet": "ai"}
+			if tc.want < 0 {
+				if n := h.Count("billing_balance", ai); n != 0 {
+					t.Errorf("%d AI balance series", n)
+				}
+			} else if got := h.Value("billing_balance", map[string]string{"wallet": "ai", "currency": "USD"}); got != tc.want {
+				t.Errorf("AI balance = %v, want %v", got, tc.want)
+			}
+			if got := h.Value("billing_balance", map[string]string{"wallet": "", "currency": "USD"}); got != 1500.75 {
+				t.Errorf("main balance = %v", got)
+			}
+			if got := h.Value("billing_last_credit_amount", map[string]string{"currency": "USD"}); got != 500 {
+				t.Errorf("last credit = %v, want the main wallet's 500", got)
+			}
+			if up := h.Value("billing_up", nil); up != tc.up {
+				t.Errorf("billing_up = %v, want %v\n%s", up, tc.up, h.Logs.String())
 			}
 		})
 	}

@@ -35,7 +35,7 @@ const (
 var PlanDue = time.Date(2026, time.August, 1, 0, 0, 0, 0, time.UTC)
 
 // NewFake returns a portal with billing set up: balances in USD and EUR,
-// the Business plan paid until PlanDue, auto top-up on.
+// AI credits in USD, the Business plan paid until PlanDue, auto top-up on.
 func NewFake(apiKey string) *Fake {
 	d := &Fake{APIKey: apiKey}
 	d.Set(CustomerInfo.Name, OK(map[string]any{
@@ -50,6 +50,7 @@ func NewFake(apiKey string) *Fake {
 		},
 		"lastCredit": map[string]any{"date": "2026-07-05T10:11:12.1234567Z", "currency": "USD", "amount": 500},
 	}))
+	d.Set(AIBalance.Name, OK(AIBalanceDoc(25.5)))
 	d.Set(Quota.Name, OK(QuotaBusiness()))
 	d.Set(Tariff.Name, OK(TariffDoc(TariffPaid, PlanDue, time.Time{})))
 	d.Set(Quotas.Name, OK([]any{
@@ -130,6 +131,16 @@ func TariffDoc(state int, due, delayDue time.Time) map[string]any {
 	}
 }
 
+// AIBalanceDoc is customer/aibalance: the AI credits, shaped as
+// customer/balance.
+func AIBalanceDoc(usd float64) map[string]any {
+	return map[string]any{
+		"accountNumber": 100042, "subAccountNumber": 2, "accountName": "portal-1", "accountCurrency": "USD",
+		"subAccounts": []any{map[string]any{"currency": "USD", "amount": usd}},
+		"lastCredit":  map[string]any{"date": "2026-07-01T09:00:00.0000000Z", "currency": "USD", "amount": 20},
+	}
+}
+
 // NoBilling makes the portal answer as a self-hosted one without
 // billing: the payment service's endpoints refuse, and the tariff is the
 // server's default, paid and never due.
@@ -137,6 +148,7 @@ func (d *Fake) NoBilling() {
 	rep := ErrorReply(http.StatusForbidden, "Tariff service is not configured")
 	d.Set(CustomerInfo.Name, rep)
 	d.Set(Balance.Name, rep)
+	d.Set(AIBalance.Name, rep)
 	d.Set(Tariff.Name, OK(TariffDoc(TariffPaid, time.Time{}, time.Time{})))
 }
 
@@ -226,8 +238,8 @@ func fakeKey(n int) string { return fmt.Sprintf("sk-%064x", n) }
 func demo(d *sandbox.Demo) []config.Account {
 	var accounts []config.Account
 	day := 24 * time.Hour
-	// A healthy paid portal with balances in two currencies, its plan paid
-	// for 45 more days with a card on file: it renews.
+	// A healthy paid portal with balances in two currencies and AI credits,
+	// its plan paid for 45 more days with a card on file: it renews.
 	mainKey := fakeKey(0xde31)
 	main := NewFake(mainKey)
 	main.Set(Balance.Name, OK(func() any {
@@ -240,6 +252,7 @@ func demo(d *sandbox.Demo) []config.Account {
 			"lastCredit": map[string]any{"date": "2026-07-05T10:11:12.1234567Z", "currency": "USD", "amount": 500},
 		}
 	}))
+	main.Set(AIBalance.Name, OK(func() any { return AIBalanceDoc(d.Drift(25.5, 0.01)) }))
 	main.Set(Tariff.Name, OK(TariffDoc(TariffPaid, d.Start().Add(45*day), time.Time{})))
 	accounts = append(accounts, config.Account{Name: "docspace-main", Provider: "docspace",
 		BaseURL: d.Server.Mount("/docspace/main", main), APIKey: config.Secret(mainKey)})
@@ -247,6 +260,7 @@ func demo(d *sandbox.Demo) []config.Account {
 	// A portal on a trial that ends in two days, whose balance has fallen
 	// under its top-up minimum and whose storage is nearly full. Its quota
 	// has no dueDate, as on a real portal: the trial's end is the tariff's.
+	// It has bought no AI credits: customer/aibalance answers null.
 	trialKey := fakeKey(0xde32)
 	trial := NewFake(trialKey)
 	trial.Set(CustomerInfo.Name, OK(map[string]any{"portalId": "portal-2", "paymentMethodStatus": 0}))
@@ -254,6 +268,7 @@ func demo(d *sandbox.Demo) []config.Account {
 		return map[string]any{"accountNumber": 100043, "accountCurrency": "USD",
 			"subAccounts": []any{map[string]any{"currency": "USD", "amount": d.Drift(12.4, 0.1)}}}
 	}))
+	trial.Set(AIBalance.Name, OK(nil))
 	q := QuotaBusiness()
 	q["title"], q["trial"] = "Business (trial)", true
 	// 95 GB of the 100 GB storage quota used.

@@ -200,6 +200,7 @@ func TestDocSpaceRoutes(t *testing.T) {
 	base := mount(t, docspace.NewFake(docspaceKey))
 	for path, want := range map[string]int{
 		docspace.Tariff.Path:                  200,
+		docspace.AIBalance.Path:               200,
 		"/api/2.0/portal/quota":               404,
 		"/api/2.0/portal/payment/tariff":      404,
 		"/api/2.0/portal/payment/nonsense":    404,
@@ -215,7 +216,7 @@ func TestDocSpaceNoBillingAndErrors(t *testing.T) {
 	fake := docspace.NewFake(docspaceKey)
 	fake.NoBilling()
 	base := mount(t, fake) + "/api/2.0/portal/payment/"
-	for _, ep := range []string{"customerinfo", "customer/balance"} {
+	for _, ep := range []string{"customerinfo", "customer/balance", "customer/aibalance"} {
 		c := do(t, http.MethodGet, base+ep, "Bearer "+docspaceKey, nil)
 		body := c.json(t)
 		e, _ := body["error"].(map[string]any)
