@@ -29,6 +29,9 @@ type Org struct {
 	Plan        string
 	Restriction any // billing_deployment_restriction: nil or a string
 	Clusters    []Cluster
+	// Unlisted leaves the organization out of GET /organization; GET
+	// /organization/{id} still answers.
+	Unlisted bool
 }
 
 // Cluster is one cluster with its current cost range.
@@ -43,13 +46,17 @@ func NewFake(token string, orgs ...Org) *Fake {
 	q := &Fake{Token: token}
 	var list []any
 	for _, o := range orgs {
-		list = append(list, map[string]any{
+		doc := map[string]any{
 			"id": o.ID, "created_at": "2024-01-01T00:00:00Z", "updated_at": "2026-06-01T00:00:00Z",
 			"name": o.Name, "description": nil, "plan": o.Plan, "owner": "7c1f0e8a-5b7d-4f0e-9a3c-2d1e0f9a8b7c",
 			"billing_deployment_restriction": o.Restriction,
 			"organization_plan":              map[string]any{"plan": o.Plan, "audit_logs_retention_in_days": 30},
-		})
+		}
+		if !o.Unlisted {
+			list = append(list, doc)
+		}
 		base := "/organization/" + o.ID
+		q.Set(base, sandbox.Reply{Body: doc})
 		var clusters []any
 		for _, c := range o.Clusters {
 			clusters = append(clusters, map[string]any{"id": c.ID, "created_at": "2024-02-01T00:00:00Z",

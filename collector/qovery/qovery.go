@@ -52,6 +52,7 @@ var (
 // Organization details and cluster lists change rarely: an hour's cache.
 var (
 	Organizations      = scrape.Endpoint{Name: "organization", Path: "/organization", TTL: time.Hour}
+	Organization       = scrape.Endpoint{Name: "organization/details", Path: "/organization/{id}", TTL: time.Hour}
 	CurrentCost        = scrape.Endpoint{Name: "organization/currentCost", Path: "/organization/{id}/currentCost"}
 	BillingStatus      = scrape.Endpoint{Name: "organization/billingStatus", Path: "/organization/{id}/billingStatus"}
 	BillingInfo        = scrape.Endpoint{Name: "organization/billingInfo", Path: "/organization/{id}/billingInfo", TTL: time.Hour}
@@ -63,8 +64,9 @@ var (
 
 // Provider describes Qovery to the engine.
 var Provider = provider.Descriptor{
-	Name:      "qovery",
-	Endpoints: []scrape.Endpoint{Organizations, CurrentCost, BillingStatus, BillingInfo, Invoices, CreditCards, Clusters, ClusterCurrentCost},
+	Name: "qovery",
+	// New endpoints go last: the fuzz seeds pick a route by its index.
+	Endpoints: []scrape.Endpoint{Organizations, CurrentCost, BillingStatus, BillingInfo, Invoices, CreditCards, Clusters, ClusterCurrentCost, Organization},
 	Families: []*provider.Family{clusterCostMinFamily, clusterCostMaxFamily, trialRemainingFamily, validFamily, statusInfoFamily,
 		invoicesFamily, invoicesAmountFamily, lastInvoiceFamily, oldestUnpaidFamily, cardExpiryFamily, cardExpiredFamily, deploymentRestrictedFamily, billingInfoFamily},
 	Options: func() any { return new(Options) },
@@ -196,12 +198,20 @@ func (q *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 	// a null billing_deployment_restriction means "none", not "unknown".
 	targets, inList := orgs.Results, listed
 	if q.orgID != "" {
-		// The configured organization, named from the list when the token
-		// sees it; an organization the token cannot see answers 403 below.
+		// The configured organization, from the list when the token lists
+		// it, else read by its id: its restriction is known either way. One
+		// the token cannot see answers 403 there and below.
 		target, found := organization{ID: q.orgID, Name: q.orgID}, false
 		for _, o := range orgs.Results {
 			if o.ID == q.orgID {
 				target, found = o, true
+			}
+		}
+		if !found {
+			var one organization
+			if e.Fetch(ctx, q.client, provider.Read{Endpoint: Organization.With(q.orgID), Out: &one}) && one.ID == q.orgID {
+				target, found = one, true
+				target.Name = cmp.Or(one.Name, q.orgID)
 			}
 		}
 		targets, inList = []organization{target}, found
