@@ -54,8 +54,9 @@ var (
 // their own (customer/aibalance) beside the portal's main one.
 const aiWallet = "ai"
 
-// paymentState is the state of tariff state (TariffState: 0 Trial,
-// 1 Paid, 2 Delay, 3 NotPaid), "" for a code it does not know.
+// paymentState is the provider.PaymentStates state of the tariff's
+// state (TariffState: 0 Trial, 1 Paid, 2 Delay, 3 NotPaid), "" for a
+// code it does not know.
 func paymentState(state float64) string {
 	switch state {
 	case 0:
@@ -211,7 +212,8 @@ type (
 	// ApiDateTime: local time with the portal's offset, and
 	// 0001-01-01T00:00:00.0000000Z for both DateTime.MinValue and
 	// DateTime.MaxValue, so that the state tells "never" from "none".
-	// Only admins get the dates; the server leaves them out for others.
+	// Only DocSpace and room admins get the dates; the server leaves them
+	// out for other users.
 	tariffDoc struct {
 		State        scrape.Float `json:"state"`
 		DueDate      sentTime     `json:"dueDate"`
