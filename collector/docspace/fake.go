@@ -118,9 +118,8 @@ func apiDateTime(t time.Time) string {
 }
 
 // TariffDoc is GET /api/2.0/portal/tariff as a portal admin gets it. The
-// zero time writes the server's zero date: due never, or no grace period
-// (DateTime.MaxValue, as an unpaid tariff's delayDueDate is until it falls
-// due).
+// zero time writes the server's zero date: a dueDate that never comes, or
+// a delayDueDate not yet set (DateTime.MaxValue until the tariff falls due).
 func TariffDoc(state int, due, delayDue time.Time) map[string]any {
 	return map[string]any{
 		"openSource": false, "enterprise": false, "developer": false,
@@ -285,7 +284,7 @@ func demo(d *sandbox.Demo) []config.Account {
 		BaseURL: d.Server.Mount("/docspace/trial", trial), APIKey: config.Secret(trialKey)})
 
 	// A portal whose plan fell due three days ago and could not be renewed
-	// (its card expired): in its grace period, which ends in four days.
+	// (its card expired): in its grace period, a week from its due date.
 	graceKey := fakeKey(0xde33)
 	grace := NewFake(graceKey)
 	grace.Set(CustomerInfo.Name, OK(map[string]any{"portalId": "portal-3", "paymentMethodStatus": 2}))
