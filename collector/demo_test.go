@@ -109,10 +109,11 @@ func TestDemoServesEveryProviderOverHTTP(t *testing.T) {
 		}
 	}
 	balances := map[string]float64{
-		`billing_balance{account="docspace-main",currency="USD",provider="docspace"}`:  1500.75,
-		`billing_balance{account="docspace-main",currency="EUR",provider="docspace"}`:  230.5,
-		`billing_balance{account="docspace-trial",currency="USD",provider="docspace"}`: 12.4,
-		`billing_balance{account="acefone-uk",currency="GBP",provider="acefone"}`:      1520.5,
+		`billing_balance{account="docspace-main",currency="USD",provider="docspace",wallet=""}`:   1500.75,
+		`billing_balance{account="docspace-main",currency="EUR",provider="docspace",wallet=""}`:   230.5,
+		`billing_balance{account="docspace-main",currency="USD",provider="docspace",wallet="ai"}`: 25.5,
+		`billing_balance{account="docspace-trial",currency="USD",provider="docspace",wallet=""}`:  12.4,
+		`billing_balance{account="acefone-uk",currency="GBP",provider="acefone",wallet=""}`:       1520.5,
 	}
 	for series, want := range balances {
 		if got := seriesValue(t, body, series); got != want {
@@ -208,7 +209,7 @@ func TestDemoHasEveryProvider(t *testing.T) {
 			t.Errorf("provider %s has no demo account", p.Name)
 		}
 	}
-	if accounts["docspace"] != 2 {
+	if accounts["docspace"] != 3 {
 		t.Errorf("demo accounts per provider: %v", accounts)
 	}
 }

@@ -75,7 +75,7 @@ func TestTextReuseAndInvalidation(t *testing.T) {
 		v, _ := h.Find("billing_upstream_cache_lookups_total", map[string]string{"account": "docspace-main", "result": "hit"})
 		return v
 	}
-	balance := map[string]string{"account": "docspace-main", "currency": "USD"}
+	balance := map[string]string{"account": "docspace-main", "currency": "USD", "wallet": ""}
 
 	step("cold", 1, 1)
 	h0, cold := hits(), h.Value("billing_balance", balance)

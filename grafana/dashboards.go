@@ -41,6 +41,13 @@ const (
 	currencies = accounts + `,currency=~"$currency"`
 )
 
+// wallet names a balance's wallet in its legend, "main (ai wallet) USD",
+// and nothing for the main wallet, so that the currency stays last for
+// byCurrency.
+func wallet(expr string) string {
+	return `label_replace(` + expr + `, "wallet", " ($1 wallet)", "wallet", "(.+)")`
+}
+
 // currencyUnits are the ISO codes that get Grafana's currency units; a
 // series whose display name ends with one of them is shown in it. Others
 // show plain numbers, their code still in the legend.
@@ -225,9 +232,9 @@ func Overview() (dashboard.Dashboard, error) {
 		WithRow(dashboard.NewRowBuilder("Balances").Id(id.next())).
 		WithPanel(newTimeseries().Id(id.next()).
 			Title("Balances and top-up thresholds").
-			Description("Prepaid balance per account and currency. Dashed: the automatic top-up minimum and the alerts.min_balance threshold under which BillingBalanceLow fires.").
+			Description("Prepaid balance per account, wallet (main, or DocSpace's AI credits) and currency. Dashed: the automatic top-up minimum (the main wallet's) and the alerts.min_balance threshold (every wallet's) under which BillingBalanceLow fires.").
 			Span(16).Height(9).
-			WithTarget(query("A", `billing_balance{`+currencies+`}`, "{{provider}}/{{account}} {{currency}}")).
+			WithTarget(query("A", wallet(`billing_balance{`+currencies+`}`), "{{provider}}/{{account}}{{wallet}} {{currency}}")).
 			WithTarget(query("B", `billing_topup_min_balance{`+currencies+`}`, "{{provider}}/{{account}} top-up minimum {{currency}}")).
 			WithTarget(query("C", `billing_balance_threshold{`+currencies+`}`, "{{provider}}/{{account}} alert threshold {{currency}}")).
 			Decimals(2).
@@ -237,14 +244,14 @@ func Overview() (dashboard.Dashboard, error) {
 			Title("Runway").
 			Description("Time until the balance reaches zero at the spend of the last 6 hours (recording rule account:billing_runway_seconds:deriv6h). A balance that is flat or rising has no runway to show.").
 			Span(8).Height(9).
-			WithTarget(query("A", `account:billing_runway_seconds:deriv6h{`+currencies+`}`, "{{provider}}/{{account}} {{currency}}")).
+			WithTarget(query("A", wallet(`account:billing_runway_seconds:deriv6h{`+currencies+`}`), "{{provider}}/{{account}}{{wallet}} {{currency}}")).
 			Unit("s").Min(0).
 			Thresholds(thresholds("red", 7*86400, "orange", 30*86400, "green"))).
 		WithPanel(newTimeseries().Id(id.next()).
 			Title("Spend per day").
 			Description("How fast each balance falls, per day, over the last 6 hours (recording rule account:billing_spend_per_day:deriv6h). Top-ups do not count as negative spend.").
 			Span(12).Height(8).
-			WithTarget(query("A", `account:billing_spend_per_day:deriv6h{`+currencies+`}`, "{{provider}}/{{account}} {{currency}}")).
+			WithTarget(query("A", wallet(`account:billing_spend_per_day:deriv6h{`+currencies+`}`), "{{provider}}/{{account}}{{wallet}} {{currency}}")).
 			Decimals(2).Min(0).
 			Overrides(byCurrency())).
 		WithPanel(newTimeseries().Id(id.next()).
@@ -259,11 +266,13 @@ func Overview() (dashboard.Dashboard, error) {
 		WithRow(dashboard.NewRowBuilder("Dates").Id(id.next())).
 		WithPanel(newTable().Id(id.next()).
 			Title("Due dates, renewals and expiries").
-			Description("Every date an account has, soonest first: plan renewal or end, trial end (Qovery's to the day), charges due, next billing cycle, card expiry.").
+			Description("Every date an account has, soonest first: plan renewal or end, trial end (Qovery's to the day), end of the grace period of an account past due, charges due, next billing cycle, card expiry, and when the oldest unpaid invoice was created (in the past: BillingInvoiceOverdue at 5 days).").
 			Span(16).Height(9).
-			WithTarget(instant("A", `label_replace(billing_plan_due_timestamp_seconds{`+accounts+`} unless ignoring(organization, organization_id) billing_plan_trial == 1, "what", "plan renews or ends", "", "")
-or label_replace(billing_plan_due_timestamp_seconds{`+accounts+`} and ignoring(organization, organization_id) billing_plan_trial == 1, "what", "trial ends", "", "")
+			WithTarget(instant("A", `label_replace(billing_plan_due_timestamp_seconds{`+accounts+`} unless (`+trialPlans+`), "what", "plan renews or ends", "", "")
+or label_replace(`+trialPlans+`, "what", "trial ends", "", "")
 or label_replace(time() + (billing_trial_remaining_seconds{`+accounts+`} > 0), "what", "trial ends", "", "")
+or label_replace(billing_grace_period_end_timestamp_seconds{`+accounts+`} and ignoring(organization, organization_id, state) billing_payment_state{state="grace"} == 1, "what", "grace period ends", "", "")
+or label_replace(billing_invoice_oldest_unpaid_timestamp_seconds{`+accounts+`}, "what", "oldest unpaid invoice", "", "")
 or label_replace(billing_due_timestamp_seconds{`+accounts+`}, "what", "charges due", "", "")
 or label_replace(billing_next_billing_timestamp_seconds{`+accounts+`}, "what", "next billing cycle", "", "")
 or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "card expires", "", "")`)).
@@ -273,9 +282,9 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			CellHeight(common.TableCellHeightSm)).
 		WithPanel(stat.NewPanelBuilder().Id(id.next()).
 			Title("Trials").
-			Description("When each trial ends: DocSpace trial plans by their due date, Qovery organizations by the days they have left.").
+			Description("When each trial ends: DocSpace trial plans by their tariff's due date, Qovery organizations by the days they have left.").
 			Span(8).Height(9).
-			WithTarget(query("A", `billing_plan_due_timestamp_seconds{`+accounts+`} and ignoring(organization, organization_id) billing_plan_trial == 1`, "{{provider}}/{{account}} {{plan}}")).
+			WithTarget(query("A", trialPlans, "{{provider}}/{{account}} {{plan}}")).
 			WithTarget(query("B", `time() + (billing_trial_remaining_seconds{`+accounts+`} > 0)`, "{{provider}}/{{account}} {{organization}}")).
 			Unit("dateTimeFromNow").
 			NoValue("No trial").
@@ -306,6 +315,10 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			"Qovery billingStatus is_valid. Invalid billing can block deployments.",
 			query("A", `billing_valid{`+accounts+`}`, "{{account}} {{organization}}"),
 			map[string][2]string{"0": {"Invalid", "red"}, "1": {"Valid", "green"}})).
+		WithPanel(statusStat(id.next(), "Payment state",
+			"Whether each account is paid up (billing_payment_state): Trial, Paid, Grace period (past due, working until the grace period ends: BillingGracePeriod) or Unpaid (restricted by the vendor: BillingUnpaid); Unknown when the vendor reported a state the exporter does not know.",
+			query("A", paymentState, "{{provider}}/{{account}} {{organization}}"),
+			map[string][2]string{"0": {"Unknown", "purple"}, "1": {"Trial", "blue"}, "2": {"Paid", "green"}, "3": {"Grace period", "orange"}, "4": {"Unpaid", "red"}})).
 		WithPanel(statusStat(id.next(), "Payment method",
 			"State of the payment method on file (billing_payment_method_state): None, Set or Expired; Unknown when the vendor reported a state the exporter does not know.",
 			query("A", paymentMethodState, "{{provider}}/{{account}}"),
@@ -317,7 +330,7 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 		WithPanel(newTable().Id(id.next()).
 			Title("Vendor billing messages").
 			Description("Qovery billingStatus message, when the vendor gives one.").
-			Span(6).Height(6).
+			Span(24).Height(6).
 			WithTarget(instant("A", `billing_status_info{`+accounts+`}`)).
 			Unit("string").
 			WithTransformation(dashboard.DataTransformerConfig{Id: "organize", Options: map[string]any{
@@ -336,10 +349,17 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			WithTarget(query("A", `billing_invoices_amount{`+currencies+`}`, "{{account}} {{organization}} {{status}} {{currency}}")).
 			Decimals(2).
 			Overrides(byCurrency())).
+		WithPanel(newBars().Id(id.next()).
+			Title("Oldest unpaid invoice").
+			Description("How long the oldest NOT_PAID or PAYMENT_DUE invoice of each Qovery organization has waited: BillingInvoiceOverdue fires after 5 days, and at 7 Qovery turns a Startup organization's billing invalid. Organizations with nothing to pay are not shown.").
+			Span(12).Height(8).
+			WithTarget(query("A", `time() - billing_invoice_oldest_unpaid_timestamp_seconds{`+accounts+`}`, "{{account}} {{organization}}")).
+			Unit("s").Min(0).
+			Thresholds(thresholds("green", 86400, "orange", 5*86400, "red"))).
 		WithPanel(newTable().Id(id.next()).
 			Title("Cards").
 			Description("Payment cards on file and when each expires (the first instant after its expiry month).").
-			Span(12).Height(8).
+			Span(24).Height(8).
 			WithTarget(instant("A", `billing_card_expiry_timestamp_seconds{`+accounts+`}`)).
 			Unit("dateTimeFromNow").
 			WithTransformation(organize("Expires", "provider", "account", "organization", "brand", "last_digits", "card_id")).
@@ -376,6 +396,20 @@ or label_replace(billing_card_expiry_timestamp_seconds{`+accounts+`}, "what", "c
 			DisplayMode(common.BarGaugeDisplayModeGradient)).
 		Build()
 }
+
+// trialPlans are the due dates of plans on a trial: flagged as one, or of
+// an account whose payment state is trial (DocSpace's tariff).
+const trialPlans = `billing_plan_due_timestamp_seconds{` + accounts + `} and ignoring(organization, organization_id) billing_plan_trial == 1` +
+	` or billing_plan_due_timestamp_seconds{` + accounts + `} and ignoring(organization, organization_id, plan, state) billing_payment_state{state="trial"} == 1`
+
+// paymentState turns billing_payment_state into one number per account
+// for statusStat: 1 trial, 2 paid, 3 grace, 4 unpaid, and 0 when no state
+// is 1 (the vendor sent one the exporter does not know).
+const paymentState = `sum without (state) (` +
+	`billing_payment_state{` + accounts + `,state="trial"}` +
+	` or 2 * billing_payment_state{` + accounts + `,state="paid"}` +
+	` or 3 * billing_payment_state{` + accounts + `,state="grace"}` +
+	` or 4 * billing_payment_state{` + accounts + `,state="unpaid"})`
 
 // paymentMethodState turns billing_payment_method_state into the one
 // number per account that statusStat's value mappings need and a state set

@@ -36,7 +36,10 @@ type panelJSON struct {
 	} `json:"targets"`
 }
 
-var templateVariable = regexp.MustCompile(`\$(?:\{(\w+)\}|(\w+))`)
+// templateVariable is a Grafana variable in a query. A name starts with a
+// letter or _: "$1" is label_replace's first group, which Grafana leaves
+// alone as no variable can be named so.
+var templateVariable = regexp.MustCompile(`\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))`)
 
 // Queries lists every PromQL expression of every panel of a dashboard's
 // JSON, as Grafana would send it with each query variable set to "All"

@@ -375,9 +375,9 @@ func TestLandingPageHealthAndBuildInfo(t *testing.T) {
 		"go_goroutines ", "process_resident_memory_bytes ",
 		// The README's quick start: the demo serves balances of every provider.
 		`billing_up{account="docspace-main",provider="docspace"} 1`,
-		`billing_balance{account="docspace-main",currency="USD",provider="docspace"} `,
+		`billing_balance{account="docspace-main",currency="USD",provider="docspace",wallet=""} `,
 		`billing_up{account="acefone-uk",provider="acefone"} 1`,
-		`billing_balance{account="acefone-uk",currency="GBP",provider="acefone"} `,
+		`billing_balance{account="acefone-uk",currency="GBP",provider="acefone",wallet=""} `,
 		`billing_up{account="qovery",provider="qovery"} 1`,
 		"billing_exporter_config_last_reload_successful 1",
 	} {

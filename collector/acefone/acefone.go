@@ -319,7 +319,7 @@ func (a *scraper) emitDashboard(ctx context.Context, e *provider.Emitter, d *das
 	if cur == "" {
 		return // the amounts below need it
 	}
-	e.GaugeIf(provider.Balance, d.Balance, cur)
+	e.GaugeIf(provider.Balance, d.Balance, cur, provider.MainWallet)
 	e.GaugeIf(provider.CreditLimit, d.CreditLimit, cur)
 	e.GaugeIf(provider.DueCharges, due, cur)
 	charges := map[string]float64{}

@@ -62,7 +62,7 @@ func (s *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 	if !e.Fetch(ctx, s.client, provider.Read{Endpoint: Balance, Out: &b}) {
 		return nil
 	}
-	e.GaugeIf(provider.Balance, leftToSpend(b.MonthToDateBalance), currency)
+	e.GaugeIf(provider.Balance, leftToSpend(b.MonthToDateBalance), currency, provider.MainWallet)
 	e.GaugeIf(provider.DueCharges, due(b.AccountBalance), currency)
 	e.GaugeIf(provider.CurrentCost, b.MonthToDateUsage, currency)
 	return nil

@@ -42,9 +42,9 @@ func one(t *testing.T, fake http.Handler) (*collectortest.Harness, *sandbox.Serv
 func TestDigitalOceanBalance(t *testing.T) {
 	h, srv := one(t, digitalocean.NewFake(token))
 	h.Expect(`
-# HELP billing_balance Money left to spend in the account's currency: a prepaid balance, negative when money is owed. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# HELP billing_balance Money left to spend in the account's currency: a prepaid balance, negative when money is owed. wallet names a balance kept apart for one use (ai: AI credits), empty for the account's main balance. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_balance gauge
-billing_balance{account="do",currency="USD",provider="digitalocean"} -60.22
+billing_balance{account="do",currency="USD",provider="digitalocean",wallet=""} -60.22
 # HELP billing_due_charges Charges due on the account, to be paid. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_due_charges gauge
 billing_due_charges{account="do",currency="USD",provider="digitalocean"} 42.17

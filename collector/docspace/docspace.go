@@ -1,6 +1,13 @@
 // Package docspace reads ONLYOFFICE DocSpace's portal billing:
-// GET /api/2.0/portal/payment/* with an API key sent as
+// GET /api/2.0/portal/payment/* and the portal's tariff,
+// GET /api/2.0/portal/tariff, with an API key sent as
 // "Authorization: Bearer sk-…" (a bare key gets 401).
+//
+// Dates and the payment state come from the tariff: in the server a
+// quota's dueDate is that of a pay-as-you-go wallet item, never the
+// plan's (ADR 0019). No request asks the portal to refresh: it caches
+// billing data itself for 5 to 10 minutes and drops its cache when it
+// changes the data (ADR 0006).
 package docspace
 
 import (
@@ -38,7 +45,37 @@ var (
 		"When the balance was last credited, Unix time.")
 	currencyInfoFamily = provider.NewListFamily("billing_supported_currency_info",
 		"Currencies the account can pay in, value 1. symbol is the sign, e.g. $.", "country", "symbol", "name")
+	gracePeriodEndFamily = provider.NewFamily("billing_grace_period_end_timestamp_seconds",
+		"When the grace period of an account past due ends and the vendor restricts it, Unix time. Absent when the vendor gives none.")
 )
+
+// aiWallet is the wallet label of DocSpace's AI credits, a balance of
+// their own (customer/aibalance) beside the portal's main one.
+const aiWallet = "ai"
+
+// paymentState is the provider.PaymentStates state of the tariff's
+// state (TariffState: 0 Trial, 1 Paid, 2 Delay, 3 NotPaid), "" for a
+// code it does not know.
+func paymentState(state float64) string {
+	switch state {
+	case 0:
+		return "trial"
+	case 1:
+		return "paid"
+	case 2:
+		return "grace"
+	case 3:
+		return "unpaid"
+	}
+	return ""
+}
+
+// neverEnds is .NET's DateTime.MaxValue, 9999-12-31T23:59:59.9999999Z,
+// in Unix seconds: the due date of a plan that never ends (ADR 0013).
+var neverEnds = func() float64 {
+	t := time.Date(9999, time.December, 31, 23, 59, 59, 999999900, time.UTC)
+	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
+}()
 
 // paymentMethodState is the state of customerinfo paymentMethodStatus,
 // "" for a code it does not know.
@@ -67,21 +104,24 @@ func quotaFamilies(typ string) (limit, used *provider.Family) {
 }
 
 // The endpoint table. Plans and currencies change rarely: an hour's cache.
+// New endpoints go last: the fuzz seeds pick a route by its index.
 var (
-	CustomerInfo = scrape.Endpoint{Name: "customerinfo", Path: "/api/2.0/portal/payment/customerinfo?refresh=true", NoData: billingNotConfigured}
-	Balance      = scrape.Endpoint{Name: "customer/balance", Path: "/api/2.0/portal/payment/customer/balance?refresh=true", NoData: billingNotConfigured}
-	Quota        = scrape.Endpoint{Name: "quota", Path: "/api/2.0/portal/payment/quota?refresh=true"}
+	CustomerInfo = scrape.Endpoint{Name: "customerinfo", Path: "/api/2.0/portal/payment/customerinfo", NoData: billingNotConfigured}
+	Balance      = scrape.Endpoint{Name: "customer/balance", Path: "/api/2.0/portal/payment/customer/balance", NoData: billingNotConfigured}
+	Quota        = scrape.Endpoint{Name: "quota", Path: "/api/2.0/portal/payment/quota"}
 	Quotas       = scrape.Endpoint{Name: "quotas", Path: "/api/2.0/portal/payment/quotas", TTL: time.Hour}
 	TopUp        = scrape.Endpoint{Name: "topupsettings", Path: "/api/2.0/portal/payment/topupsettings"}
 	Currencies   = scrape.Endpoint{Name: "currencies", Path: "/api/2.0/portal/payment/currencies", TTL: time.Hour}
+	Tariff       = scrape.Endpoint{Name: "tariff", Path: "/api/2.0/portal/tariff"}
+	AIBalance    = scrape.Endpoint{Name: "customer/aibalance", Path: "/api/2.0/portal/payment/customer/aibalance", NoData: billingNotConfigured}
 )
 
 // Provider describes DocSpace to the engine.
 var Provider = provider.Descriptor{
 	Name:      "docspace",
-	Endpoints: []scrape.Endpoint{CustomerInfo, Balance, Quota, Quotas, TopUp, Currencies},
+	Endpoints: []scrape.Endpoint{CustomerInfo, Balance, Quota, Quotas, TopUp, Currencies, Tariff, AIBalance},
 	Families: []*provider.Family{planTrialFamily, planPriceFamily, availablePlanPriceFamily, quotaLimitBytesFamily, quotaUsedBytesFamily,
-		quotaLimitFamily, quotaUsedFamily, lastCreditAmountFamily, lastCreditTimeFamily, currencyInfoFamily},
+		quotaLimitFamily, quotaUsedFamily, lastCreditAmountFamily, lastCreditTimeFamily, currencyInfoFamily, gracePeriodEndFamily},
 	Build: func(acct *config.Account, d provider.Deps) (provider.Scraper, error) {
 		key := string(acct.APIKey)
 		d.Client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })
@@ -115,14 +155,16 @@ type quotaDoc struct {
 	} `json:"price"`
 	Trial    scrape.Bool `json:"trial"`
 	Features []struct {
-		ID    string          `json:"id"`
-		Type  string          `json:"type"`
+		ID   string `json:"id"`
+		Type string `json:"type"`
+		// value and used.value are untyped in the spec (a flag's are
+		// booleans): kept raw and read as numbers only for the features
+		// whose type says they are amounts.
 		Value json.RawMessage `json:"value"`
 		Used  *struct {
-			Value scrape.Float `json:"value"`
+			Value json.RawMessage `json:"value"`
 		} `json:"used"`
 	} `json:"features"`
-	DueDate scrape.Time `json:"dueDate"`
 }
 
 func (q *quotaDoc) plan() string {
@@ -165,7 +207,45 @@ type (
 		ISOCurrencySymbol  string `json:"isoCurrencySymbol"`
 		CurrencyNativeName string `json:"currencyNativeName"`
 	}
+	// tariffDoc is the portal's TariffDto. Its dates are the server's
+	// ApiDateTime: local time with the portal's offset, and
+	// 0001-01-01T00:00:00.0000000Z for both DateTime.MinValue and
+	// DateTime.MaxValue, so that the state tells "never" from "none".
+	// Only DocSpace and room admins get the dates; the server leaves them
+	// out for other users.
+	tariffDoc struct {
+		State        scrape.Float `json:"state"`
+		DueDate      sentTime     `json:"dueDate"`
+		DelayDueDate scrape.Time  `json:"delayDueDate"`
+	}
 )
+
+// sentTime is a date that remembers whether the field was in the answer.
+type sentTime struct {
+	scrape.Time
+	Sent bool
+}
+
+// UnmarshalJSON reads the date as scrape.Time does.
+func (t *sentTime) UnmarshalJSON(b []byte) error {
+	t.Sent = string(b) != "null"
+	return t.Time.UnmarshalJSON(b)
+}
+
+// planDue is when the tariff's plan ends: its dueDate, or .NET's
+// DateTime.MaxValue for a trial or paid tariff whose dueDate is the
+// server's zero date. The server writes that for MaxValue ("never") and
+// for MinValue, and a tariff due on MinValue is NotPaid (TariffService
+// CalculateTariffAsync), so only "never" reaches a trial or paid tariff.
+func (t *tariffDoc) planDue() (unix float64, ok bool) {
+	if t.DueDate.Valid {
+		return t.DueDate.Unix(time.UTC), true
+	}
+	if state := paymentState(t.State.V); t.DueDate.Sent && t.State.Valid && (state == "trial" || state == "paid") {
+		return neverEnds, true
+	}
+	return 0, false
+}
 
 func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 	var (
@@ -175,6 +255,8 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		quotas     envelope[[]quotaDoc]
 		topup      envelope[topUpDoc]
 		currencies envelope[[]currency]
+		tariff     envelope[tariffDoc]
+		aiBal      envelope[balanceDoc]
 	)
 	ok := e.FetchAll(ctx, d.client,
 		provider.Read{Endpoint: CustomerInfo, Out: &info},
@@ -183,6 +265,9 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		provider.Read{Endpoint: Quotas, Out: &quotas},
 		provider.Read{Endpoint: TopUp, Out: &topup},
 		provider.Read{Endpoint: Currencies, Out: &currencies},
+		// The tariff answers on portals without a payment service too.
+		provider.Read{Endpoint: Tariff, Out: &tariff},
+		provider.Read{Endpoint: AIBalance, Out: &aiBal},
 	)
 
 	if ok[0] && info.Response != nil {
@@ -191,11 +276,7 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		}
 	}
 	if ok[1] && bal.Response != nil {
-		for _, sa := range bal.Response.SubAccounts {
-			if sa.Currency != "" {
-				e.GaugeIf(provider.Balance, sa.Amount, strings.ToUpper(sa.Currency))
-			}
-		}
+		emitBalances(e, bal.Response, "")
 		if lc := bal.Response.LastCredit; lc != nil {
 			if lc.Currency != "" {
 				e.GaugeIf(lastCreditAmountFamily, lc.Amount, strings.ToUpper(lc.Currency))
@@ -208,7 +289,12 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		plan := q.plan()
 		e.Gauge(provider.PlanInfo, 1, plan)
 		e.Bool(planTrialFamily, q.Trial, plan)
-		e.Time(provider.PlanDue, q.DueDate, time.UTC, plan)
+		// The plan's end is the tariff's: the quota's dueDate is a wallet item's.
+		if ok[6] && tariff.Response != nil {
+			if due, known := tariff.Response.planDue(); known {
+				e.Gauge(provider.PlanDue, due, plan)
+			}
+		}
 		if cur := q.currency(); cur != "" {
 			e.GaugeIf(planPriceFamily, q.Price.Value, plan, cur)
 		}
@@ -217,14 +303,23 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 			if f.ID == "" || limitFamily == nil {
 				continue
 			}
-			var limit scrape.Float
-			if json.Unmarshal(f.Value, &limit) == nil && limit.Valid && limit.V >= 0 {
+			if limit := number(f.Value); limit.Valid && limit.V >= 0 {
 				e.Gauge(limitFamily, limit.V, f.ID)
 			}
 			if f.Used != nil {
-				e.GaugeIf(usedFamily, f.Used.Value, f.ID)
+				e.GaugeIf(usedFamily, number(f.Used.Value), f.ID)
 			}
 		}
+	}
+	if ok[6] && tariff.Response != nil {
+		t := tariff.Response
+		if t.State.Valid {
+			e.StateSet(provider.PaymentState, provider.PaymentStates, paymentState(t.State.V))
+		}
+		e.Time(gracePeriodEndFamily, t.DelayDueDate, time.UTC)
+	}
+	if ok[7] && aiBal.Response != nil {
+		emitBalances(e, aiBal.Response, aiWallet)
 	}
 	if ok[3] && quotas.Response != nil {
 		for _, q := range *quotas.Response {
@@ -250,6 +345,26 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		}
 	}
 	return nil
+}
+
+// emitBalances writes the sub-accounts of a balance answer, one per
+// currency, as the wallet's balances.
+func emitBalances(e *provider.Emitter, b *balanceDoc, wallet string) {
+	for _, sa := range b.SubAccounts {
+		if sa.Currency != "" {
+			e.GaugeIf(provider.Balance, sa.Amount, strings.ToUpper(sa.Currency), wallet)
+		}
+	}
+}
+
+// number reads an untyped value as a number; anything else (a flag's
+// boolean, an object) is no number rather than an error.
+func number(raw json.RawMessage) scrape.Float {
+	var f scrape.Float
+	if json.Unmarshal(raw, &f) != nil {
+		return scrape.Float{}
+	}
+	return f
 }
 
 // billingNotConfigured recognises the 403 "Tariff service is not

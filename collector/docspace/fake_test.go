@@ -13,9 +13,9 @@ import (
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 )
 
-// These tests hold the fake to the vendor references (shared/seeds and
-// shared/api-notes.md), odd corners included, so that the collector tests
-// built on it prove something about the real API.
+// These tests hold the fake to the vendor's server and spec, odd corners
+// included, so that the collector tests built on it prove something about
+// the real API; contract_test.go holds its answers to the spec's types.
 
 type call struct {
 	status int
@@ -95,23 +95,32 @@ func TestDocSpaceEnvelopeAndOmittedNulls(t *testing.T) {
 	q["dueDate"] = nil // a test setting nil gets what the server sends: no property
 	q["price"].(map[string]any)["currencySymbol"] = nil
 	fake.Set(docspace.Quota.Name, docspace.OK(q))
-	base := mount(t, fake) + "/api/2.0/portal/payment/"
-	for _, ep := range []string{"customerinfo", "customer/balance", "quota", "quotas", "topupsettings", "currencies"} {
-		c := do(t, http.MethodGet, base+ep, "Bearer "+docspaceKey, nil)
+	portal := mount(t, fake)
+	base := portal + "/api/2.0/portal/payment/"
+	for _, ep := range docspace.Provider.Endpoints {
+		c := do(t, http.MethodGet, portal+ep.Path, "Bearer "+docspaceKey, nil)
 		if c.status != 200 {
-			t.Fatalf("%s: %d", ep, c.status)
+			t.Fatalf("%s: %d", ep.Name, c.status)
 		}
 		if bytes.Contains(c.body, []byte("null")) {
-			t.Errorf("%s: a null in %s; the server omits null properties", ep, c.body)
+			t.Errorf("%s: a null in %s; the server omits null properties", ep.Name, c.body)
 		}
 		env := c.json(t)
 		for _, k := range []string{"response", "count", "links", "status", "statusCode"} {
 			if _, ok := env[k]; !ok {
-				t.Errorf("%s: envelope lacks %q", ep, k)
+				t.Errorf("%s: envelope lacks %q", ep.Name, k)
 			}
 		}
 		if env["statusCode"] != float64(200) || env["status"] != float64(0) {
-			t.Errorf("%s: status %v statusCode %v", ep, env["status"], env["statusCode"])
+			t.Errorf("%s: status %v statusCode %v", ep.Name, env["status"], env["statusCode"])
+		}
+		// count is a list's length, 1 for one object.
+		want := 1.0
+		if list, ok := env["response"].([]any); ok {
+			want = float64(len(list))
+		}
+		if env["count"] != want {
+			t.Errorf("%s: count %v, want %v", ep.Name, env["count"], want)
 		}
 	}
 	if q["dueDate"] != nil || len(q) == 0 {
@@ -142,22 +151,64 @@ func TestDocSpaceEnvelopeAndOmittedNulls(t *testing.T) {
 	}
 }
 
-func TestDocSpaceDatesWithoutZone(t *testing.T) {
-	base := mount(t, docspace.NewFake(docspaceKey)) + "/api/2.0/portal/payment/"
-	quota := do(t, http.MethodGet, base+"quota", "Bearer "+docspaceKey, nil).json(t)["response"].(map[string]any)
-	due, _ := quota["dueDate"].(string)
-	if _, err := time.Parse(time.RFC3339, due); err == nil {
-		t.Errorf("dueDate %q has a zone; the server sends plain DateTime without one", due)
+// The payment API writes DateTime: Z and 7 fractional digits, or no zone
+// at all. The tariff writes ApiDateTime: the portal's local time with its
+// offset, and the zero date for both MinValue and MaxValue. A plan's quota
+// has no dueDate; a wallet item gives it one.
+func TestDocSpaceDates(t *testing.T) {
+	fake := docspace.NewFake(docspaceKey)
+	base := mount(t, fake)
+	get := func(ep string) map[string]any {
+		return do(t, http.MethodGet, base+ep, "Bearer "+docspaceKey, nil).json(t)["response"].(map[string]any)
 	}
-	if _, err := time.Parse("2006-01-02T15:04:05", due); err != nil {
-		t.Errorf("dueDate %q: %v", due, err)
+	tariff := get(docspace.Tariff.Path)
+	if due := tariff["dueDate"]; due != "2026-08-01T03:00:00.0000000+03:00" {
+		t.Errorf("tariff dueDate %v, want the portal's local time with its offset", due)
 	}
-	bal := do(t, http.MethodGet, base+"customer/balance", "Bearer "+docspaceKey, nil).json(t)["response"].(map[string]any)
+	if due, err := time.Parse(time.RFC3339Nano, tariff["dueDate"].(string)); err != nil || !due.Equal(docspace.PlanDue) {
+		t.Errorf("tariff dueDate %v: %v", due, err)
+	}
+	if d := tariff["delayDueDate"]; d != "0001-01-01T00:00:00.0000000Z" {
+		t.Errorf("delayDueDate of a paid tariff %v, want the zero date", d)
+	}
+	if s := tariff["state"]; s != float64(docspace.TariffPaid) {
+		t.Errorf("state %v, want the number %d", s, docspace.TariffPaid)
+	}
+	if _, ok := get(docspace.Quota.Path)["dueDate"]; ok {
+		t.Error("the quota of a plan without wallet items has a dueDate")
+	}
+	fake.Set(docspace.Quota.Name, docspace.OK(docspace.WithWalletItem(docspace.QuotaBusiness(), time.Date(2026, 7, 10, 0, 0, 0, 0, time.UTC))))
+	if due := get(docspace.Quota.Path)["dueDate"]; due != "2026-07-10T00:00:00" {
+		t.Errorf("quota dueDate with a wallet item %v", due)
+	}
+	bal := get(docspace.Balance.Path)
 	if d := bal["lastCredit"].(map[string]any)["date"]; d != "2026-07-05T10:11:12.1234567Z" {
 		t.Errorf("lastCredit.date %v, want Z with 7 fractional digits", d)
 	}
 	if subs := bal["subAccounts"].([]any); len(subs) != 2 {
 		t.Errorf("%d subAccounts, want USD and EUR", len(subs))
+	}
+	if d := get(docspace.TopUp.Path)["lastModified"]; d != "2026-06-01T08:00:00" {
+		t.Errorf("topupsettings lastModified %v, want no zone", d)
+	}
+}
+
+// The fake answers only the endpoint table's paths: the tariff outside
+// /payment/, nothing else there (DocSpace's GET /api/2.0/portal/quota is
+// another endpoint than the payment quota).
+func TestDocSpaceRoutes(t *testing.T) {
+	base := mount(t, docspace.NewFake(docspaceKey))
+	for path, want := range map[string]int{
+		docspace.Tariff.Path:                  200,
+		docspace.AIBalance.Path:               200,
+		"/api/2.0/portal/quota":               404,
+		"/api/2.0/portal/payment/tariff":      404,
+		"/api/2.0/portal/payment/nonsense":    404,
+		"/api/2.0/portal/tariff/customerinfo": 404,
+	} {
+		if c := do(t, http.MethodGet, base+path, "Bearer "+docspaceKey, nil); c.status != want {
+			t.Errorf("%s: %d, want %d", path, c.status, want)
+		}
 	}
 }
 
@@ -165,7 +216,7 @@ func TestDocSpaceNoBillingAndErrors(t *testing.T) {
 	fake := docspace.NewFake(docspaceKey)
 	fake.NoBilling()
 	base := mount(t, fake) + "/api/2.0/portal/payment/"
-	for _, ep := range []string{"customerinfo", "customer/balance"} {
+	for _, ep := range []string{"customerinfo", "customer/balance", "customer/aibalance"} {
 		c := do(t, http.MethodGet, base+ep, "Bearer "+docspaceKey, nil)
 		body := c.json(t)
 		e, _ := body["error"].(map[string]any)
@@ -175,6 +226,12 @@ func TestDocSpaceNoBillingAndErrors(t *testing.T) {
 	}
 	if c := do(t, http.MethodGet, base+"quota", "Bearer "+docspaceKey, nil); c.status != 200 {
 		t.Errorf("quota of a portal without billing: %d", c.status)
+	}
+	// The tariff answers without a payment service: the server's default,
+	// paid and due never (written as the zero date).
+	tariff := do(t, http.MethodGet, strings.TrimSuffix(base, "payment/")+"tariff", "Bearer "+docspaceKey, nil).json(t)["response"].(map[string]any)
+	if tariff["state"] != float64(docspace.TariffPaid) || tariff["dueDate"] != "0001-01-01T00:00:00.0000000Z" {
+		t.Errorf("tariff of a portal without billing: %v", tariff)
 	}
 	if c := do(t, http.MethodPost, base+"topupsettings", "Bearer "+docspaceKey, map[string]any{"settings": map[string]any{}}); c.status == 200 {
 		t.Error("the fake accepted a write")

@@ -79,7 +79,7 @@ func newFamily(name, help string, org bool, health int, labels []string) *Family
 // The README's tables name each provider's source field.
 var (
 	Balance = NewFamily("billing_balance",
-		"Money left to spend in the account's currency: a prepaid balance, negative when money is owed.", "currency")
+		"Money left to spend in the account's currency: a prepaid balance, negative when money is owed. wallet names a balance kept apart for one use (ai: AI credits), empty for the account's main balance.", "currency", "wallet")
 	PlanInfo = NewOrgFamily("billing_plan_info",
 		"Current or active plan, value 1.", "plan")
 	PlanDue = NewOrgFamily("billing_plan_due_timestamp_seconds",
@@ -96,6 +96,8 @@ var (
 		"Balance under which the account tops up automatically. Absent until a currency is configured.", "currency")
 	TopupTarget = NewFamily("billing_topup_target_balance",
 		"Balance an automatic top-up restores. Absent until a currency is configured.", "currency")
+	PaymentState = NewOrgFamily("billing_payment_state",
+		"Whether the account is paid up, one series per state: 1 for the current state, 0 for the others. trial: on a trial; paid: paid up; grace: past due, still working until the grace period ends; unpaid: past the grace period, restricted by the vendor. All 0 when the vendor reports a state not listed here.", "state")
 	PaymentMethodState = NewFamily("billing_payment_method_state",
 		"State of the account's payment method, one series per state: 1 for the current state, 0 for the others. none: no payment method on file; set: one is on file; expired: the one on file has expired. All 0 when the vendor reports a state not listed here.", "state")
 )
@@ -104,8 +106,15 @@ var (
 // vendor's terms: each provider maps its own codes to them.
 var PaymentMethodStates = []string{"none", "set", "expired"}
 
+// PaymentStates are the states of PaymentState, in no vendor's terms:
+// each provider maps its own codes to them.
+var PaymentStates = []string{"trial", "paid", "grace", "unpaid"}
+
+// MainWallet is the wallet label of an account's main balance.
+const MainWallet = ""
+
 // Shared lists the families above, for the engine's catalog.
-var Shared = []*Family{Balance, PlanInfo, PlanDue, CurrentCost, CreditLimit, DueCharges, TopupEnabled, TopupMin, TopupTarget, PaymentMethodState}
+var Shared = []*Family{Balance, PlanInfo, PlanDue, CurrentCost, CreditLimit, DueCharges, TopupEnabled, TopupMin, TopupTarget, PaymentState, PaymentMethodState}
 
 // count is how many families exist: every index is below it.
 func count() int { return int(families.Load()) }

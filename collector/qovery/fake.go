@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
@@ -28,6 +29,9 @@ type Org struct {
 	Plan        string
 	Restriction any // billing_deployment_restriction: nil or a string
 	Clusters    []Cluster
+	// Unlisted leaves the organization out of GET /organization; GET
+	// /organization/{id} still answers.
+	Unlisted bool
 }
 
 // Cluster is one cluster with its current cost range.
@@ -42,12 +46,17 @@ func NewFake(token string, orgs ...Org) *Fake {
 	q := &Fake{Token: token}
 	var list []any
 	for _, o := range orgs {
-		list = append(list, map[string]any{
+		doc := map[string]any{
 			"id": o.ID, "created_at": "2024-01-01T00:00:00Z", "updated_at": "2026-06-01T00:00:00Z",
 			"name": o.Name, "description": nil, "plan": o.Plan, "owner": "7c1f0e8a-5b7d-4f0e-9a3c-2d1e0f9a8b7c",
 			"billing_deployment_restriction": o.Restriction,
 			"organization_plan":              map[string]any{"plan": o.Plan, "audit_logs_retention_in_days": 30},
-		})
+		}
+		if !o.Unlisted {
+			list = append(list, doc)
+		}
+		base := "/organization/" + o.ID
+		q.Set(base, sandbox.Reply{Body: doc})
 		var clusters []any
 		for _, c := range o.Clusters {
 			clusters = append(clusters, map[string]any{"id": c.ID, "created_at": "2024-02-01T00:00:00Z",
@@ -55,7 +64,6 @@ func NewFake(token string, orgs ...Org) *Fake {
 				"cloud_provider": "AWS", "status": "DEPLOYED", "production": true, "is_demo": false})
 			q.Set("/organization/"+o.ID+"/cluster/"+c.ID+"/currentCost", sandbox.Reply{Body: c.Cost})
 		}
-		base := "/organization/" + o.ID
 		q.Set(base+"/cluster", sandbox.Reply{Body: map[string]any{"results": nonNil(clusters)}})
 		q.Set(base+"/currentCost", sandbox.Reply{Body: map[string]any{"plan": o.Plan, "remaining_trial_day": 0,
 			"renewal_at": "2026-12-15T00:00:00Z",
@@ -114,8 +122,9 @@ func (q *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rep.Write(w)
 }
 
-// demo is a paying organization with two clusters and a card expiring
-// next month, and a trial organization without a card.
+// demo is a paying organization with two clusters, a card expiring next
+// month and an invoice unpaid for six days, a day before Qovery would
+// invalidate its billing, and a trial organization without a card.
 func demo(d *sandbox.Demo) []config.Account {
 	prod := Org{ID: "5a1f3c2e-7b4d-4e8f-9a6b-1c2d3e4f5a61", Name: "acme-prod", Plan: "TEAM_2025", Clusters: []Cluster{
 		{ID: "8e2d1c0b-3a4f-4b5c-8d7e-6f5a4b3c2d11", Name: "prod-eu", Cost: Cost(45000, 90000)},
@@ -131,6 +140,22 @@ func demo(d *sandbox.Demo) []config.Account {
 	}})
 	q.Set("/organization/"+trial.ID+"/billingStatus", sandbox.Reply{Body: map[string]any{"is_valid": true, "message": "Your trial ends soon: add a credit card"}})
 	q.Set("/organization/"+trial.ID+"/creditCard", sandbox.Reply{Body: map[string]any{"results": []any{}}})
+	for _, o := range []struct {
+		id         string
+		unpaidDays int
+	}{{prod.ID, 6}, {trial.ID, 2}} {
+		q.Set("/organization/"+o.id+"/invoice", sandbox.Reply{Body: func() any {
+			month := d.Start().UTC().AddDate(0, -1, 0)
+			return map[string]any{"results": []any{
+				map[string]any{"id": "a1b2c3d4-0000-4000-8000-000000000001", "created_at": month.AddDate(0, -1, 0).Format(time.RFC3339),
+					"status": "PAID", "total_in_cents": 30000, "total": 300, "currency_code": "USD"},
+				map[string]any{"id": "a1b2c3d4-0000-4000-8000-000000000002", "created_at": month.Format(time.RFC3339),
+					"status": "PAID", "total_in_cents": 31000, "total": 310, "currency_code": "USD"},
+				map[string]any{"id": "a1b2c3d4-0000-4000-8000-000000000003", "created_at": d.Start().UTC().AddDate(0, 0, -o.unpaidDays).Format(time.RFC3339),
+					"status": "NOT_PAID", "total_in_cents": 29950, "total": 299.5, "currency_code": "USD"},
+			}}
+		}})
+	}
 	q.Set("/organization/"+prod.ID+"/creditCard", sandbox.Reply{Body: func() any {
 		exp := d.Start().UTC().AddDate(0, 1, 0)
 		return map[string]any{"results": []any{map[string]any{"id": "c0ffee00-0000-4000-8000-000000000001",

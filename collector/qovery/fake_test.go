@@ -108,6 +108,14 @@ func TestQoveryAuthAndErrors(t *testing.T) {
 	if !bytes.Contains(list.body, []byte(`"billing_deployment_restriction":null`)) {
 		t.Errorf("billing_deployment_restriction is not sent as null: %s", list.body)
 	}
+	// GET /organization/{id} is the list's element, unlisted or not.
+	one := do(t, http.MethodGet, base+"/organization/"+org.ID, "Token "+qovTok, nil).json(t)
+	if one["id"] != org.ID || one["name"] != "alpha" || one["billing_deployment_restriction"] != nil {
+		t.Errorf("GET /organization/{id}: %v", one)
+	}
+	if _, ok := one["billing_deployment_restriction"]; !ok {
+		t.Error("GET /organization/{id} leaves billing_deployment_restriction out; the spec sends null")
+	}
 	for _, p := range []string{"/organization", "/organization/" + org.ID + "/cluster", "/organization/" + org.ID + "/invoice", "/organization/" + org.ID + "/creditCard"} {
 		if _, ok := do(t, http.MethodGet, base+p, "Token "+qovTok, nil).json(t)["results"].([]any); !ok {
 			t.Errorf("%s is not {\"results\": [...]}", p)

@@ -36,6 +36,8 @@ var (
 		"Total of the invoices by status.", "status", "currency")
 	lastInvoiceFamily = provider.NewOrgFamily("billing_last_invoice_timestamp_seconds",
 		"When the newest invoice was created, Unix time.")
+	oldestUnpaidFamily = provider.NewOrgFamily("billing_invoice_oldest_unpaid_timestamp_seconds",
+		"When the oldest invoice still unpaid was created, Unix time. Absent when every invoice is paid.")
 	cardExpiryFamily = provider.NewOrgFamily("billing_card_expiry_timestamp_seconds",
 		"First instant after the credit card's expiry month, UTC.", "card_id", "brand", "last_digits")
 	cardExpiredFamily = provider.NewOrgFamily("billing_card_expired",
@@ -50,6 +52,7 @@ var (
 // Organization details and cluster lists change rarely: an hour's cache.
 var (
 	Organizations      = scrape.Endpoint{Name: "organization", Path: "/organization", TTL: time.Hour}
+	Organization       = scrape.Endpoint{Name: "organization/details", Path: "/organization/{id}", TTL: time.Hour}
 	CurrentCost        = scrape.Endpoint{Name: "organization/currentCost", Path: "/organization/{id}/currentCost"}
 	BillingStatus      = scrape.Endpoint{Name: "organization/billingStatus", Path: "/organization/{id}/billingStatus"}
 	BillingInfo        = scrape.Endpoint{Name: "organization/billingInfo", Path: "/organization/{id}/billingInfo", TTL: time.Hour}
@@ -61,10 +64,11 @@ var (
 
 // Provider describes Qovery to the engine.
 var Provider = provider.Descriptor{
-	Name:      "qovery",
-	Endpoints: []scrape.Endpoint{Organizations, CurrentCost, BillingStatus, BillingInfo, Invoices, CreditCards, Clusters, ClusterCurrentCost},
+	Name: "qovery",
+	// New endpoints go last: the fuzz seeds pick a route by its index.
+	Endpoints: []scrape.Endpoint{Organizations, CurrentCost, BillingStatus, BillingInfo, Invoices, CreditCards, Clusters, ClusterCurrentCost, Organization},
 	Families: []*provider.Family{clusterCostMinFamily, clusterCostMaxFamily, trialRemainingFamily, validFamily, statusInfoFamily,
-		invoicesFamily, invoicesAmountFamily, lastInvoiceFamily, cardExpiryFamily, cardExpiredFamily, deploymentRestrictedFamily, billingInfoFamily},
+		invoicesFamily, invoicesAmountFamily, lastInvoiceFamily, oldestUnpaidFamily, cardExpiryFamily, cardExpiredFamily, deploymentRestrictedFamily, billingInfoFamily},
 	Options: func() any { return new(Options) },
 	Check:   func(a *config.Account) error { return check(provider.OptionsOf[Options](a)) },
 	Build: func(acct *config.Account, d provider.Deps) (provider.Scraper, error) {
@@ -176,6 +180,17 @@ type cluster struct {
 	Name string `json:"name"`
 }
 
+type billingStatus struct {
+	IsValid scrape.Bool `json:"is_valid"`
+	Message string      `json:"message"`
+}
+
+// billingInfo is the billing address; only its country is read: the
+// rest is personal data.
+type billingInfo struct {
+	CountryCode string `json:"country_code"`
+}
+
 func (q *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 	var orgs list[organization]
 	listed := e.Fetch(ctx, q.client, provider.Read{Endpoint: Organizations, Out: &orgs})
@@ -183,12 +198,20 @@ func (q *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 	// a null billing_deployment_restriction means "none", not "unknown".
 	targets, inList := orgs.Results, listed
 	if q.orgID != "" {
-		// The configured organization, named from the list when the token
-		// sees it; an organization the token cannot see answers 403 below.
+		// The configured organization, from the list when the token lists
+		// it, else read by its id: its restriction is known either way. One
+		// the token cannot see answers 403 there and below.
 		target, found := organization{ID: q.orgID, Name: q.orgID}, false
 		for _, o := range orgs.Results {
 			if o.ID == q.orgID {
 				target, found = o, true
+			}
+		}
+		if !found {
+			var one organization
+			if e.Fetch(ctx, q.client, provider.Read{Endpoint: Organization.With(q.orgID), Out: &one}) && one.ID == q.orgID {
+				target, found = one, true
+				target.Name = cmp.Or(one.Name, q.orgID)
 			}
 		}
 		targets, inList = []organization{target}, found
@@ -219,14 +242,9 @@ func (q *scraper) scrapeOrg(ctx context.Context, e *provider.Emitter, o organiza
 	}
 
 	var (
-		cost   currentCost
-		status struct {
-			IsValid scrape.Bool `json:"is_valid"`
-			Message string      `json:"message"`
-		}
-		info struct {
-			CountryCode string `json:"country_code"`
-		}
+		cost     currentCost
+		status   billingStatus
+		info     billingInfo
 		invoices list[invoice]
 		cards    list[card]
 		clusters list[cluster]
@@ -298,21 +316,34 @@ func emitCards(e *provider.Emitter, cards []card) {
 	}
 }
 
+// unpaid are the invoice statuses that still ask for payment: an invoice
+// unpaid for a week turns a Startup organization's billing invalid
+// (getOrganizationBillingStatus).
+var unpaid = map[string]bool{"NOT_PAID": true, "PAYMENT_DUE": true}
+
 // emitInvoices counts and sums invoices per status (no invoice ids: the
-// series are kept for years) and reports the newest one's date.
+// series are kept for years) and reports the newest one's date and the
+// oldest unpaid one's.
 func emitInvoices(e *provider.Emitter, invoices []invoice) {
 	type key struct{ status, currency string }
 	counts := map[string]float64{}
 	amounts := map[key]float64{}
-	var newest scrape.Time
+	var newest, oldestUnpaid scrape.Time
 	for _, inv := range invoices {
 		st := cmp.Or(strings.ToUpper(inv.Status), "UNKNOWN")
 		counts[st]++
 		if total := money(inv.TotalInCents, inv.Total); total.Valid && inv.CurrencyCode != "" {
 			amounts[key{st, strings.ToUpper(inv.CurrencyCode)}] += total.V
 		}
-		if inv.CreatedAt.Valid && (!newest.Valid || inv.CreatedAt.Unix(time.UTC) > newest.Unix(time.UTC)) {
+		if !inv.CreatedAt.Valid {
+			continue
+		}
+		at := inv.CreatedAt.Unix(time.UTC)
+		if !newest.Valid || at > newest.Unix(time.UTC) {
 			newest = inv.CreatedAt
+		}
+		if unpaid[st] && (!oldestUnpaid.Valid || at < oldestUnpaid.Unix(time.UTC)) {
+			oldestUnpaid = inv.CreatedAt
 		}
 	}
 	for st, n := range counts {
@@ -322,6 +353,7 @@ func emitInvoices(e *provider.Emitter, invoices []invoice) {
 		e.Gauge(invoicesAmountFamily, v, k.status, k.currency)
 	}
 	e.Time(lastInvoiceFamily, newest, time.UTC)
+	e.Time(oldestUnpaidFamily, oldestUnpaid, time.UTC)
 }
 
 // vendorMessage reads Qovery's error body, {"status", "error", "detail"}.

@@ -391,3 +391,43 @@ func TestIDsFromVendorStayOnePathSegment(t *testing.T) {
 		t.Errorf("the hostile ids were not requested (organization %v, cluster %v): %q", org, cluster, sent)
 	}
 }
+
+// The oldest invoice still to pay (NOT_PAID or PAYMENT_DUE, any case)
+// gives its creation date, whatever the order; paid, voided and undated
+// invoices do not count, and with none left to pay there is no series.
+func TestQoveryOldestUnpaidInvoice(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		invoices []any
+		want     time.Time // zero: no series
+	}{
+		{"two unpaid", []any{
+			map[string]any{"id": "i1", "created_at": "2026-11-20T00:00:00Z", "status": "PAYMENT_DUE", "total_in_cents": 100, "currency_code": "USD"},
+			map[string]any{"id": "i2", "created_at": "2026-10-01T00:00:00Z", "status": "PAID", "total_in_cents": 100, "currency_code": "USD"},
+			map[string]any{"id": "i3", "created_at": "2026-11-03T12:00:00Z", "status": "not_paid", "total_in_cents": 100, "currency_code": "USD"},
+			map[string]any{"id": "i4", "created_at": nil, "status": "NOT_PAID", "total_in_cents": 100, "currency_code": "USD"},
+			map[string]any{"id": "i5", "created_at": "2026-09-01T00:00:00Z", "status": "VOIDED", "total_in_cents": 100, "currency_code": "USD"},
+		}, time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)},
+		{"all paid", []any{
+			map[string]any{"id": "i1", "created_at": "2026-11-20T00:00:00Z", "status": "PAID", "total_in_cents": 100, "currency_code": "USD"},
+		}, time.Time{}},
+		{"no invoice", []any{}, time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := qovery.NewFake(qoveryToken, qoveryOrgs()[0])
+			fake.Set("/organization/"+orgA+"/invoice", sandbox.Reply{Body: map[string]any{"results": tc.invoices}})
+			h, _ := qoveryHarness(t, fake, config.Account{}, nil)
+			h.Scrape()
+			if tc.want.IsZero() {
+				if n := h.Count("billing_invoice_oldest_unpaid_timestamp_seconds", nil); n != 0 {
+					t.Errorf("%d series with nothing to pay", n)
+				}
+			} else if got := h.Value("billing_invoice_oldest_unpaid_timestamp_seconds", map[string]string{"organization": "alpha", "organization_id": orgA}); got != float64(tc.want.Unix()) {
+				t.Errorf("oldest unpaid = %v, want %v", got, tc.want.Unix())
+			}
+			if up := h.Value("billing_up", nil); up != 1 {
+				t.Errorf("billing_up = %v", up)
+			}
+		})
+	}
+}

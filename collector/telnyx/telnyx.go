@@ -84,7 +84,7 @@ func (s *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 	if ok[0] && bal.Data != nil {
 		b := bal.Data
 		if cur = currencyCode(b.Currency); cur != "" {
-			e.GaugeIf(provider.Balance, b.Balance, cur)
+			e.GaugeIf(provider.Balance, b.Balance, cur, provider.MainWallet)
 			e.GaugeIf(provider.CreditLimit, b.CreditLimit, cur)
 			e.GaugeIf(provider.DueCharges, b.Pending, cur)
 			e.GaugeIf(availableCreditFamily, b.AvailableCredit, cur)

@@ -37,9 +37,9 @@ func TestTelnyxFullAccount(t *testing.T) {
 	h, srv := newTelnyxHarness(t, map[string]*telnyx.Fake{"main": telnyx.NewFake(telnyxKey)}, nil)
 	const note = " Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail."
 	h.Expect(`
-# HELP billing_balance Money left to spend in the account's currency: a prepaid balance, negative when money is owed.`+note+`
+# HELP billing_balance Money left to spend in the account's currency: a prepaid balance, negative when money is owed. wallet names a balance kept apart for one use (ai: AI credits), empty for the account's main balance.`+note+`
 # TYPE billing_balance gauge
-billing_balance{account="main",currency="USD",provider="telnyx"} 300
+billing_balance{account="main",currency="USD",provider="telnyx",wallet=""} 300
 # HELP billing_credit_limit Credit limit of the account: how far the balance may go below zero.`+note+`
 # TYPE billing_credit_limit gauge
 billing_credit_limit{account="main",currency="USD",provider="telnyx"} 100

@@ -174,7 +174,7 @@ func (s *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 	)
 	if ok[0] {
 		if cur := currencyCode(bal.Currency); cur != "" {
-			e.GaugeIf(provider.Balance, bal.Balance, cur)
+			e.GaugeIf(provider.Balance, bal.Balance, cur, provider.MainWallet)
 		}
 	}
 	if ok[1] {

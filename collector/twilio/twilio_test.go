@@ -52,9 +52,9 @@ func TestTwilioBalanceAndMonthTotal(t *testing.T) {
 	h, srv := newHarness(t, twilio.NewFake(accountSID, authToken), config.Account{})
 	scrapeUp(t, h)
 	h.Expect(`
-# HELP billing_balance Money left to spend in the account's currency: a prepaid balance, negative when money is owed. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
+# HELP billing_balance Money left to spend in the account's currency: a prepaid balance, negative when money is owed. wallet names a balance kept apart for one use (ai: AI credits), empty for the account's main balance. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_balance gauge
-billing_balance{account="tw",currency="USD",provider="twilio"} 125.42
+billing_balance{account="tw",currency="USD",provider="twilio",wallet=""} 125.42
 # HELP billing_current_cost Cost so far of the current billing period, in its currency. Served from a cache up to cache_ttl old (default 5m), or up to max_stale (default 1h) while refreshes fail.
 # TYPE billing_current_cost gauge
 billing_current_cost{account="tw",currency="USD",organization="",organization_id="",provider="twilio"} 63.4135

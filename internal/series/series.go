@@ -35,11 +35,27 @@ func Parse(text string) ([]*dto.MetricFamily, error) {
 	}
 	out := make([]*dto.MetricFamily, 0, len(parsed))
 	for _, mf := range parsed {
-		slices.SortFunc(mf.Metric, func(a, b *dto.Metric) int { return strings.Compare(Key(a), Key(b)) })
+		slices.SortFunc(mf.Metric, compareLabels)
 		out = append(out, mf)
 	}
 	slices.SortFunc(out, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
 	return out, nil
+}
+
+// compareLabels orders series as client_golang's registry does: by their
+// label values in label order, so that an empty value comes before any
+// other (comparing Key strings would put it last).
+func compareLabels(a, b *dto.Metric) int {
+	la, lb := a.GetLabel(), b.GetLabel()
+	if len(la) != len(lb) {
+		return len(la) - len(lb)
+	}
+	for i := range la {
+		if c := strings.Compare(la[i].GetValue(), lb[i].GetValue()); c != 0 {
+			return c
+		}
+	}
+	return 0
 }
 
 // Key is a series' label pairs as one comparable string.

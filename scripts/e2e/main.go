@@ -282,13 +282,15 @@ func (e expectation) match(labels map[string]string) bool {
 	return true
 }
 
-// demoAlerts are what the demo's accounts must trigger (internal/sandbox/):
-// docspace-trial's USD balance, 12.40, is under its top-up minimum of 20,
-// its storage is 95 % used and its trial ends in two days, as does that of
-// Qovery's acme-lab, which has no card (NO_CREDIT_CARD); acefone-uk has
-// 300 of its plan's 5000 minutes left; acefone-postpaid is 460 GBP into its
-// 500 GBP credit, telnyx-credit 230.50 USD into its 250 USD credit;
-// every Qovery organization has a NOT_PAID invoice; DigitalOcean's team
+// demoAlerts are what the demo's accounts must trigger (each provider's
+// fake.go): docspace-trial's USD balance, 12.40, is under its top-up
+// minimum of 20, its storage is 95 % used and its trial ends in two days
+// by its tariff (its quota has no due date), as does that of Qovery's
+// acme-lab, which has no card (NO_CREDIT_CARD); docspace-grace is past due,
+// in its grace period; acefone-uk has 300 of its plan's 5000 minutes left;
+// acefone-postpaid is 460 GBP into its 500 GBP credit, telnyx-credit
+// 230.50 USD into its 250 USD credit; every Qovery organization has a
+// NOT_PAID invoice, acme-prod's unpaid for six days; DigitalOcean's team
 // owes 60.22 USD, more than the 50 it accepts owing (its min_balance is
 // -50); the Twilio account's USD balance, 8.40, is under its
 // alerts.min_balance of 20.
@@ -312,6 +314,11 @@ var demoAlerts = []expectation{
 		labels: map[string]string{"alertname": "BillingTrialEndingSoon", "severity": "warning",
 			"provider": "docspace", "account": "docspace-trial", "plan": "Business (trial)", "job": "billing-exporter"},
 		description: []string{"The trial of plan Business (trial) of docspace account docspace-trial ends on "},
+	},
+	{
+		labels: map[string]string{"alertname": "BillingGracePeriod", "severity": "warning",
+			"provider": "docspace", "account": "docspace-grace", "state": "grace", "job": "billing-exporter"},
+		description: []string{"docspace account docspace-grace was not paid when its plan fell due and keeps working only until its grace period ends, on "},
 	},
 	{
 		labels: map[string]string{"alertname": "BillingTrialEndingSoon", "severity": "warning",
@@ -342,6 +349,11 @@ var demoAlerts = []expectation{
 		labels: map[string]string{"alertname": "BillingInvoiceUnpaid", "severity": "warning",
 			"provider": "qovery", "account": "qovery", "organization": "acme-prod", "status": "NOT_PAID", "job": "billing-exporter"},
 		description: []string{"1 invoice(s) of qovery account qovery (organization acme-prod) have been NOT_PAID for over a day, 299.50 USD."},
+	},
+	{
+		labels: map[string]string{"alertname": "BillingInvoiceOverdue", "severity": "critical",
+			"provider": "qovery", "account": "qovery", "organization": "acme-prod", "job": "billing-exporter"},
+		description: []string{"The oldest unpaid invoice of qovery account qovery (organization acme-prod) dates from ", "A week unpaid makes the organization's billing invalid on "},
 	},
 	{
 		labels: map[string]string{"alertname": "BillingDeploymentsRestricted", "severity": "warning",

@@ -1,0 +1,98 @@
+package qovery
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/billing-exporter/billing-exporter/internal/contract"
+	"github.com/billing-exporter/billing-exporter/internal/sandbox"
+	"github.com/billing-exporter/billing-exporter/scrape"
+)
+
+// decoders is what Scrape decodes each endpoint's answer into.
+var decoders = map[string]any{
+	Organizations.Name:      list[organization]{},
+	Organization.Name:       organization{},
+	CurrentCost.Name:        currentCost{},
+	BillingStatus.Name:      billingStatus{},
+	BillingInfo.Name:        billingInfo{},
+	Invoices.Name:           list[invoice]{},
+	CreditCards.Name:        list[card]{},
+	Clusters.Name:           list[cluster]{},
+	ClusterCurrentCost.Name: costRange{},
+}
+
+// Every field a decoder reads is in Qovery's contract, with a type the
+// decoder accepts, and the contract covers the whole endpoint table.
+func TestDecodersReadTheContract(t *testing.T) {
+	tb := contract.Load(t, "testdata/contract.yml")
+	for _, ep := range Provider.Endpoints {
+		dec, ok := decoders[ep.Name]
+		if !ok {
+			t.Errorf("endpoint %s has no decoder in this test", ep.Name)
+			continue
+		}
+		tb.CheckDecoder(t, ep.Name, dec)
+	}
+	if len(tb.Endpoints) != len(Provider.Endpoints) {
+		t.Errorf("the contract has %d endpoints, the endpoint table %d", len(tb.Endpoints), len(Provider.Endpoints))
+	}
+}
+
+// What the demo's and the benchmark's fakes answer at every path of the
+// endpoint table satisfies the contract.
+func TestFakesAnswerAsTheContractSays(t *testing.T) {
+	tb := contract.Load(t, "testdata/contract.yml")
+	d := sandbox.NewDemo(nil)
+	t.Cleanup(d.Close)
+	type target struct{ base, key string }
+	var targets []target
+	for _, a := range demo(d) {
+		targets = append(targets, target{a.BaseURL, string(a.APIKey)})
+	}
+	h, key := fixture(1)
+	targets = append(targets, target{d.Server.Mount("/fixture", h), string(key)})
+	answered := 0
+	for _, tg := range targets {
+		get := func(ep scrape.Endpoint, out any) {
+			req, err := http.NewRequest(http.MethodGet, tg.base+ep.Path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Token "+tg.key)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = resp.Body.Close() }()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s %s: %d %s", ep.Name, ep.Path, resp.StatusCode, body)
+			}
+			answered++
+			tb.CheckAnswer(t, ep.Name, body)
+			if out != nil {
+				if err := json.Unmarshal(body, out); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		var orgs list[organization]
+		get(Organizations, &orgs)
+		for _, o := range orgs.Results {
+			for _, ep := range []scrape.Endpoint{Organization, CurrentCost, BillingStatus, BillingInfo, Invoices, CreditCards} {
+				get(ep.With(o.ID), nil)
+			}
+			var clusters list[cluster]
+			get(Clusters.With(o.ID), &clusters)
+			for _, c := range clusters.Results {
+				get(ClusterCurrentCost.With(o.ID, c.ID), nil)
+			}
+		}
+	}
+	if answered < 20 {
+		t.Errorf("only %d answers checked", answered)
+	}
+}
