@@ -66,3 +66,6 @@ func SameTarget(a, b *Exporter, i int) bool { return a.targets[i] == b.targets[i
 
 // LogInterval is how long a failure stays quiet after it is logged.
 const LogInterval = logInterval
+
+// MaxLogKeys is how many distinct failures an account logs in one interval.
+const MaxLogKeys = maxLogKeys
