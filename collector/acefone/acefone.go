@@ -192,7 +192,7 @@ func (a *scraper) authenticate(ctx context.Context, r scrape.Request) error {
 	if ans.AccessToken == "" || (ans.Success.Valid && !ans.Success.V) {
 		return a.Client.Errorf(r.Endpoint, 200, scrape.ReasonAuth, "answer carries no access_token")
 	}
-	a.Client.AddSecret(ans.AccessToken)
+	a.Client.SetSecret("token", ans.AccessToken)
 	a.token, a.expires = ans.AccessToken, a.Now().Add(cmp.Or(time.Duration(ans.ExpiresIn), time.Hour))
 	return nil
 }
