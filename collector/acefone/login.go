@@ -168,11 +168,12 @@ func (a *scraper) currentToken() string {
 // to report a token discards it; the others find its successor in place
 // and use that, so concurrent scrapes cause one login, not one each. A
 // token being renewed is on its way out already: its 401 (a refresh may
-// revoke it before its successor arrives) is no news.
+// revoke it before its successor arrives) is no news; nor is the 401 of a
+// request sent without one, after another scrape discarded it.
 func (a *scraper) rejected(tok string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if tok == a.token && a.renewal == nil {
+	if tok != "" && tok == a.token && a.renewal == nil {
 		a.token, a.expires = "", time.Time{}
 		a.failedLocked()
 	}
