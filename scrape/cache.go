@@ -78,6 +78,14 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		record(ctx, e.fetchedAt, ttl)
 		return c.fill(ep.Name, e, out)
 	}
+	if ctx.Err() != nil {
+		// A scrape past its deadline starts no request: those it started go
+		// on, but a long list read after the deadline must not queue one
+		// flight per entry. It serves what the cache still holds.
+		record(ctx, time.Time{}, 0)
+		c.opt.Metrics.countError(c, ReasonTimeout)
+		return c.stale(ep, key, out, c.Errorf(ep.Name, 0, ReasonTimeout, "not asked: the scrape deadline had passed"))
+	}
 	c.opt.Metrics.cacheLookup(c, "miss")
 	if c.missed != nil {
 		c.missed()
@@ -122,6 +130,12 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		c.opt.Metrics.countError(c, ReasonTimeout)
 	}
 	record(ctx, time.Time{}, 0)
+	return c.stale(ep, key, out, err)
+}
+
+// stale fills out with the last good answer of ep younger than MaxStale,
+// if any, after a refresh failed with err.
+func (c *Client) stale(ep Endpoint, key string, out any, err error) (bool, error) {
 	if e, ok := c.lookup(key, c.opt.MaxStale); ok {
 		c.opt.Metrics.cacheLookup(c, "stale")
 		if u, _ := c.fill(ep.Name, e, out); u {
