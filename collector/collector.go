@@ -42,6 +42,7 @@ type Options struct {
 type target struct {
 	acct    config.Account
 	scraper provider.Scraper // holds the account's client, and so its cache and tokens
+	limits  provider.Limits  // what one scrape of it may cost
 
 	fixed fixedHealth
 
@@ -59,7 +60,7 @@ type fixedHealth struct {
 }
 
 func newFixedHealth(acct *config.Account) fixedHealth {
-	em := provider.NewEmitter(acct.Provider, acct.Name)
+	em := provider.NewEmitter(acct.Provider, acct.Name, provider.Limits{})
 	for cur, v := range acct.Alerts.MinBalance {
 		em.Gauge(balanceThresholdFamily, v, cur)
 	}
@@ -161,6 +162,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 		}
 		epTTL[k] = v.D()
 	}
+	workers := cmp.Or(acct.MaxConcurrency, cfg.Global.AccountMaxConcurrency) // config rejects negative ones
 	client, err := scrape.New(scrape.Options{
 		Provider:          acct.Provider,
 		Account:           acct.Name,
@@ -172,7 +174,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 		EndpointTTL:       epTTL,
 		MaxStale:          cfg.Global.MaxStale.D(),
 		Global:            global,
-		MaxConcurrency:    cmp.Or(acct.MaxConcurrency, cfg.Global.AccountMaxConcurrency), // config rejects negative ones
+		MaxConcurrency:    workers,
 		RequestsPerMinute: acct.RequestsPerMinute,
 		Secrets:           acct.Secrets(),
 		VendorMessage:     p.VendorMessage,
@@ -189,7 +191,12 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 	if err != nil {
 		return nil, err
 	}
-	return &target{acct: *acct, scraper: s, fixed: newFixedHealth(acct)}, nil
+	limits := provider.Limits{
+		MaxSeries: cmp.Or(acct.MaxSeriesPerAccount, cfg.Global.MaxSeriesPerAccount),
+		MaxItems:  cmp.Or(acct.MaxItemsPerList, cfg.Global.MaxItemsPerList),
+		Workers:   workers,
+	}
+	return &target{acct: *acct, scraper: s, limits: limits, fixed: newFixedHealth(acct)}, nil
 }
 
 // health renders the account's health after a scrape that ended with err,

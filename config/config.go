@@ -102,6 +102,12 @@ type Global struct {
 	MaxConcurrency int `yaml:"max_concurrency"`
 	// AccountMaxConcurrency caps upstream requests in flight per account.
 	AccountMaxConcurrency int `yaml:"account_max_concurrency"`
+	// MaxItemsPerList caps the entries read from one list a vendor answers
+	// with (organizations, clusters, invoices, plans…): the work one answer
+	// can cause, whatever its size.
+	MaxItemsPerList int `yaml:"max_items_per_list"`
+	// MaxSeriesPerAccount caps the series one account exports.
+	MaxSeriesPerAccount int `yaml:"max_series_per_account"`
 }
 
 // Account is one set of credentials at one vendor.
@@ -121,12 +127,14 @@ type Account struct {
 	Options any `yaml:"-"`
 
 	// Per-account overrides of the global settings.
-	Timeout           *Duration           `yaml:"timeout,omitempty"`
-	CacheTTL          *Duration           `yaml:"cache_ttl,omitempty"`
-	EndpointCacheTTL  map[string]Duration `yaml:"endpoint_cache_ttl,omitempty"`
-	MaxConcurrency    int                 `yaml:"max_concurrency,omitempty"`
-	RequestsPerMinute float64             `yaml:"requests_per_minute,omitempty"`
-	Alerts            Alerts              `yaml:"alerts,omitempty"`
+	Timeout             *Duration           `yaml:"timeout,omitempty"`
+	CacheTTL            *Duration           `yaml:"cache_ttl,omitempty"`
+	EndpointCacheTTL    map[string]Duration `yaml:"endpoint_cache_ttl,omitempty"`
+	MaxConcurrency      int                 `yaml:"max_concurrency,omitempty"`
+	MaxItemsPerList     int                 `yaml:"max_items_per_list,omitempty"`
+	MaxSeriesPerAccount int                 `yaml:"max_series_per_account,omitempty"`
+	RequestsPerMinute   float64             `yaml:"requests_per_minute,omitempty"`
+	Alerts              Alerts              `yaml:"alerts,omitempty"`
 }
 
 // Alerts holds per-account thresholds exported as gauges, so that one shared
@@ -147,6 +155,10 @@ const (
 	DefaultMaxStale         = time.Hour
 	DefaultMaxConcurrency   = 32
 	DefaultAccountMaxConc   = 4
+	// Far above any real account's lists (a few organizations, tens of
+	// clusters or invoices, a handful of plans) and series (hundreds).
+	DefaultMaxItemsPerList     = 1000
+	DefaultMaxSeriesPerAccount = 10000
 )
 
 var accountName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
@@ -197,6 +209,8 @@ func (g *Global) fill() error {
 	g.MaxStale = cmp.Or(g.MaxStale, Duration(DefaultMaxStale))
 	g.MaxConcurrency = cmp.Or(g.MaxConcurrency, DefaultMaxConcurrency)
 	g.AccountMaxConcurrency = cmp.Or(g.AccountMaxConcurrency, DefaultAccountMaxConc)
+	g.MaxItemsPerList = cmp.Or(g.MaxItemsPerList, DefaultMaxItemsPerList)
+	g.MaxSeriesPerAccount = cmp.Or(g.MaxSeriesPerAccount, DefaultMaxSeriesPerAccount)
 	switch {
 	case *g.Retries < 0 || *g.Retries > 10:
 		return fmt.Errorf("global: retries: %d is outside 0..10", *g.Retries)
@@ -206,6 +220,10 @@ func (g *Global) fill() error {
 		return fmt.Errorf("global: max_concurrency: %d must be positive", g.MaxConcurrency)
 	case g.AccountMaxConcurrency < 0:
 		return fmt.Errorf("global: account_max_concurrency: %d must be positive", g.AccountMaxConcurrency)
+	case g.MaxItemsPerList < 0:
+		return fmt.Errorf("global: max_items_per_list: %d must be positive", g.MaxItemsPerList)
+	case g.MaxSeriesPerAccount < 0:
+		return fmt.Errorf("global: max_series_per_account: %d must be positive", g.MaxSeriesPerAccount)
 	}
 	return nil
 }
@@ -260,6 +278,12 @@ func (a *Account) validate(r resolver, ps Providers) error {
 	}
 	if a.MaxConcurrency < 0 {
 		return fmt.Errorf("max_concurrency: %d must be positive", a.MaxConcurrency)
+	}
+	if a.MaxItemsPerList < 0 {
+		return fmt.Errorf("max_items_per_list: %d must be positive", a.MaxItemsPerList)
+	}
+	if a.MaxSeriesPerAccount < 0 {
+		return fmt.Errorf("max_series_per_account: %d must be positive", a.MaxSeriesPerAccount)
 	}
 	if a.RequestsPerMinute < 0 {
 		return fmt.Errorf("requests_per_minute: %v must be positive", a.RequestsPerMinute)

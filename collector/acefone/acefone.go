@@ -264,13 +264,17 @@ func (a *scraper) emitDashboard(ctx context.Context, e *provider.Emitter, d *das
 		if e.Fetch(ctx, a.Client, provider.Read{Endpoint: DueCharges, Out: &dc}) {
 			due = cmp.Or(due, dc.TotalDueAmount)
 			if !dueDate.Valid {
-				dueDate = soonestPending(dc, a.loc)
+				// The soonest of part of the list may not be the soonest.
+				if _, complete := provider.Cap(e, DueCharges.Name, dc.Data); complete {
+					dueDate = soonestPending(dc, a.loc)
+				}
 			}
 		}
 	}
 	e.Time(dueFamily, dueDate, a.loc)
 
-	for _, p := range uniquePlanNames(d.Plans.Active) {
+	plans, _ := provider.Cap(e, Dashboard.Name, d.Plans.Active)
+	for _, p := range uniquePlanNames(plans) {
 		e.Gauge(provider.PlanInfo, 1, p.label)
 		e.Time(provider.PlanDue, p.RenewOnDate, a.loc, p.label)
 		e.GaugeIf(callRemainingFamily, provider.Scaled(p.MinutesRemaining, 60), p.label)
@@ -284,8 +288,12 @@ func (a *scraper) emitDashboard(ctx context.Context, e *provider.Emitter, d *das
 	e.GaugeIf(provider.Balance, d.Balance, cur)
 	e.GaugeIf(provider.CreditLimit, d.CreditLimit, cur)
 	e.GaugeIf(provider.DueCharges, due, cur)
+	subscriptions, complete := provider.Cap(e, Dashboard.Name, d.Subscriptions.Active)
+	if !complete {
+		return // sums over part of the list would be wrong
+	}
 	charges := map[string]float64{}
-	for _, s := range d.Subscriptions.Active {
+	for _, s := range subscriptions {
 		name := cmp.Or(s.Name, s.Title)
 		c := cmp.Or(s.ChargePerMonth, s.Charge) // the first present: an absent Float is the zero value
 		if name != "" && c.Valid {

@@ -192,7 +192,8 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		}
 	}
 	if ok[1] && bal.Response != nil {
-		for _, sa := range bal.Response.SubAccounts {
+		subAccounts, _ := provider.Cap(e, Balance.Name, bal.Response.SubAccounts)
+		for _, sa := range subAccounts {
 			if sa.Currency != "" {
 				e.GaugeIf(provider.Balance, sa.Amount, strings.ToUpper(sa.Currency))
 			}
@@ -213,7 +214,8 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		if cur := q.currency(); cur != "" {
 			e.GaugeIf(planPriceFamily, q.Price.Value, plan, cur)
 		}
-		for _, f := range q.Features {
+		features, _ := provider.Cap(e, Quota.Name, q.Features)
+		for _, f := range features {
 			limitFamily, usedFamily := quotaFamilies(f.Type)
 			if f.ID == "" || limitFamily == nil {
 				continue
@@ -228,7 +230,8 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		}
 	}
 	if ok[3] && quotas.Response != nil {
-		for _, q := range *quotas.Response {
+		plans, _ := provider.Cap(e, Quotas.Name, *quotas.Response)
+		for _, q := range plans {
 			if cur := q.currency(); cur != "" {
 				e.GaugeIf(availablePlanPriceFamily, q.Price.Value, q.plan(), cur)
 			}
@@ -246,7 +249,8 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		}
 	}
 	if ok[5] && currencies.Response != nil {
-		for _, cur := range *currencies.Response {
+		list, _ := provider.Cap(e, Currencies.Name, *currencies.Response)
+		for _, cur := range list {
 			e.Gauge(currencyInfoFamily, 1, cur.ISOCountryCode, cur.ISOCurrencySymbol, cur.CurrencyNativeName)
 		}
 	}
