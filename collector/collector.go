@@ -261,9 +261,9 @@ func (e *Exporter) logFailure(t *target, err error) {
 }
 
 // logLimiter lets each failure of an account through once per logInterval.
-// Its memory is bounded by the accounts that failed within the last
-// interval times maxLogKeys, never by clearing what it let through: that
-// would make every failing account log again at the next scrape.
+// What it let through stays until its interval ends, however many accounts
+// fail, or each would log again at the next scrape; its memory is bounded
+// by the accounts that failed within the last interval times maxLogKeys.
 type logLimiter struct {
 	mu       sync.Mutex
 	now      func() time.Time

@@ -41,8 +41,8 @@ type emitted struct {
 }
 
 // Limits bound the work one account's scrape may cause, whatever its
-// vendor answers: an answer listing 20,000 organizations must cost what
-// the account's limits allow, not what the answer asks. Zero is no bound.
+// vendor answers: a long list costs what the account's limits allow, not
+// what the answer asks. Zero is no bound.
 type Limits struct {
 	// MaxSeries caps the series the account writes (max_series_per_account).
 	MaxSeries int
