@@ -36,8 +36,9 @@ type emitted struct {
 	// series holds the value of every series emitted, by family and label
 	// values: a vendor listing a thing twice must not write it twice.
 	series map[seriesKey]float64
-	// exceeded is set once a bound of limits was hit in this scrape.
-	exceeded bool
+	// exceeded holds the endpoints whose answer went past a bound of
+	// limits in this scrape ("" for the series bound).
+	exceeded map[string]bool
 }
 
 // Limits bound the work one account's scrape may cause, whatever its
@@ -142,25 +143,26 @@ func (s *emitted) add(f *Family, values []string, v float64) {
 	}
 }
 
-// exceedLocked records that the scrape hit a bound (s.mu held): a
-// failure of the account with reason too_large, once per endpoint ("" for
-// the series bound), so that the rest of its answer costs nothing more.
+// exceedLocked records that endpoint's answer went past a bound (s.mu
+// held): a failure of the account with reason too_large, one per endpoint
+// ("" for the series bound) however many entries or series it drops.
 func (s *emitted) exceedLocked(provider, account, endpoint, format string, args ...any) {
-	for _, err := range s.errs {
-		if se, ok := err.(*scrape.Error); ok && se.Reason == scrape.ReasonTooLarge && se.Endpoint == endpoint {
-			return
-		}
+	if s.exceeded[endpoint] {
+		return
 	}
-	s.exceeded = true
+	if s.exceeded == nil {
+		s.exceeded = map[string]bool{}
+	}
+	s.exceeded[endpoint] = true
 	s.errs = append(s.errs, &scrape.Error{Provider: provider, Account: account, Endpoint: endpoint,
 		Reason: scrape.ReasonTooLarge, Detail: fmt.Sprintf(format, args...)})
 }
 
-// Exceeded reports whether the scrape hit a bound of its Limits.
+// Exceeded reports whether the scrape went past a bound of its Limits.
 func (e *Emitter) Exceeded() bool {
 	e.shared.mu.Lock()
 	defer e.shared.mu.Unlock()
-	return e.shared.exceeded
+	return len(e.shared.exceeded) > 0
 }
 
 // Cap is items, or their first Limits.MaxItems when the vendor listed more,
