@@ -12,8 +12,8 @@ import (
 
 // Repeated password logins are how vendors lock accounts. A token the
 // dashboard rejects is replaced by one login, whatever the number of
-// scrapes that saw the 401; when logins fail or their tokens are rejected
-// again, no login is tried before a backoff that doubles from
+// scrapes that saw the 401; when logins are refused or their tokens are
+// rejected again, no login is tried before a backoff that doubles from
 // loginBackoffFirst to loginBackoffLongest. An answer the token earns ends it.
 const (
 	loginBackoffFirst   = time.Minute
