@@ -42,6 +42,7 @@ type Options struct {
 type target struct {
 	acct    config.Account
 	scraper provider.Scraper // holds the account's client, and so its cache and tokens
+	limits  provider.Limits  // what one scrape of it may cost
 
 	fixed fixedHealth
 
@@ -59,7 +60,7 @@ type fixedHealth struct {
 }
 
 func newFixedHealth(acct *config.Account) fixedHealth {
-	em := provider.NewEmitter(acct.Provider, acct.Name)
+	em := provider.NewEmitter(acct.Provider, acct.Name, provider.Limits{})
 	for cur, v := range acct.Alerts.MinBalance {
 		em.Gauge(balanceThresholdFamily, v, cur)
 	}
@@ -125,7 +126,7 @@ func build(cfg *config.Config, opt Options, prev *Exporter) (*Exporter, error) {
 		}
 	} else {
 		e.global = scrape.NewSemaphore(cfg.Global.MaxConcurrency)
-		e.logs = &logLimiter{now: opt.Now, last: map[string]time.Time{}}
+		e.logs = newLogLimiter(opt.Now)
 	}
 	for i, acct := range cfg.Accounts {
 		if t, ok := old[acct.Name]; ok && reflect.DeepEqual(t.acct, acct) {
@@ -161,6 +162,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 		}
 		epTTL[k] = v.D()
 	}
+	workers := cmp.Or(acct.MaxConcurrency, cfg.Global.AccountMaxConcurrency) // config rejects negative ones
 	client, err := scrape.New(scrape.Options{
 		Provider:          acct.Provider,
 		Account:           acct.Name,
@@ -172,7 +174,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 		EndpointTTL:       epTTL,
 		MaxStale:          cfg.Global.MaxStale.D(),
 		Global:            global,
-		MaxConcurrency:    cmp.Or(acct.MaxConcurrency, cfg.Global.AccountMaxConcurrency), // config rejects negative ones
+		MaxConcurrency:    workers,
 		RequestsPerMinute: acct.RequestsPerMinute,
 		Secrets:           acct.Secrets(),
 		VendorMessage:     p.VendorMessage,
@@ -189,7 +191,12 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 	if err != nil {
 		return nil, err
 	}
-	return &target{acct: *acct, scraper: s, fixed: newFixedHealth(acct)}, nil
+	limits := provider.Limits{
+		MaxSeries: cmp.Or(acct.MaxSeriesPerAccount, cfg.Global.MaxSeriesPerAccount),
+		MaxItems:  cmp.Or(acct.MaxItemsPerList, cfg.Global.MaxItemsPerList),
+		Workers:   workers,
+	}
+	return &target{acct: *acct, scraper: s, limits: limits, fixed: newFixedHealth(acct)}, nil
 }
 
 // health renders the account's health after a scrape that ended with err,
@@ -238,43 +245,93 @@ func runScraper(ctx context.Context, s provider.Scraper, em *provider.Emitter) (
 func (e *Exporter) logFailure(t *target, err error) {
 	for _, one := range flatten(err) {
 		kv := []any{"provider", t.acct.Provider, "account", t.acct.Name, "msg", "scrape failed"}
-		key := t.acct.Name + "\x00"
+		var key string
 		var se *scrape.Error
 		if errors.As(one, &se) {
 			kv = append(kv, "endpoint", se.Endpoint, "status", se.Status, "reason", se.Reason, "detail", se.Detail)
-			key += fmt.Sprintf("%s\x00%d\x00%s", se.Endpoint, se.Status, se.Reason)
+			key = fmt.Sprintf("%s\x00%d\x00%s", se.Endpoint, se.Status, se.Reason)
 		} else {
 			kv = append(kv, "err", one)
-			first, _, _ := strings.Cut(one.Error(), "\n") // a panic's stack holds addresses
-			key += first
+			key, _, _ = strings.Cut(one.Error(), "\n") // a panic's stack holds addresses
 		}
-		if e.logs.allow(key) {
+		if e.logs.allow(t.acct.Name, key) {
 			level.Warn(e.opt.Logger).Log(kv...)
 		}
 	}
 }
 
-// logLimiter lets a given message through once per logInterval.
+// logLimiter lets each failure of an account through once per logInterval.
+// What it let through stays until its interval ends, however many accounts
+// fail, or each would log again at the next scrape; its memory is bounded
+// by the accounts that failed within the last interval times maxLogKeys.
 type logLimiter struct {
-	mu   sync.Mutex
-	now  func() time.Time
-	last map[string]time.Time
+	mu       sync.Mutex
+	now      func() time.Time
+	accounts map[string]*accountLog
+	// sweepAt is the number of accounts at which those quiet for a whole
+	// interval are dropped; it doubles with the live ones, so that a sweep
+	// costs O(1) per account added.
+	sweepAt int
 }
 
-const logInterval = 5 * time.Minute
+// accountLog is when each failure of one account was last let through.
+type accountLog struct {
+	last   map[string]time.Time
+	latest time.Time
+}
 
-func (l *logLimiter) allow(key string) bool {
+const (
+	logInterval = 5 * time.Minute
+	// maxLogKeys bounds the distinct failures an account may log in one
+	// interval (far more than endpoints × reasons): one whose messages
+	// never repeat (no scrape.Error to key on) goes quiet instead of
+	// growing the map.
+	maxLogKeys = 64
+	minSweepAt = 1024
+)
+
+func newLogLimiter(now func() time.Time) *logLimiter {
+	return &logLimiter{now: now, accounts: map[string]*accountLog{}, sweepAt: minSweepAt}
+}
+
+func (l *logLimiter) allow(account, key string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	if t, ok := l.last[key]; ok && now.Sub(t) < logInterval {
+	a := l.accounts[account]
+	if a == nil {
+		if len(l.accounts) >= l.sweepAt {
+			l.sweep(now)
+		}
+		a = &accountLog{last: map[string]time.Time{}}
+		l.accounts[account] = a
+	}
+	t, seen := a.last[key]
+	if seen && now.Sub(t) < logInterval {
 		return false
 	}
-	if len(l.last) > 10000 { // bound memory against ever-changing messages
-		l.last = map[string]time.Time{}
+	if !seen && len(a.last) >= maxLogKeys {
+		for k, t := range a.last {
+			if now.Sub(t) >= logInterval {
+				delete(a.last, k)
+			}
+		}
+		if len(a.last) >= maxLogKeys {
+			return false
+		}
 	}
-	l.last[key] = now
+	a.last[key], a.latest = now, now
 	return true
+}
+
+// sweep drops the accounts that logged nothing for a whole interval.
+func (l *logLimiter) sweep(now time.Time) {
+	for name, a := range l.accounts {
+		if now.Sub(a.latest) >= logInterval {
+			delete(l.accounts, name)
+		}
+	}
+	l.sweepAt = max(minSweepAt, 2*len(l.accounts))
 }
 
 // flatten lists the errors joined in err (errors.Join keeps no nil).

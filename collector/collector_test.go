@@ -2,6 +2,7 @@ package collector_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -22,6 +23,7 @@ import (
 	"github.com/billing-exporter/billing-exporter/internal/readme"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 	"github.com/billing-exporter/billing-exporter/scrape"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
@@ -82,6 +84,81 @@ func TestFailureLogsAreRateLimited(t *testing.T) {
 	h.Scrape()
 	if n := strings.Count(h.Logs.String(), "endpoint=currencies"); n != 2 {
 		t.Errorf("after 5 minutes the failure was logged %d times in all, want 2", n)
+	}
+}
+
+// failing is a scraper that fails two endpoints on every scrape, without
+// calling anyone.
+type failing struct{ provider, account string }
+
+func (f failing) Scrape(context.Context, *provider.Emitter) error {
+	fail := func(endpoint string, reason scrape.Reason) error {
+		return &scrape.Error{Provider: f.provider, Account: f.account, Endpoint: endpoint, Reason: reason}
+	}
+	return errors.Join(fail("organization", scrape.ReasonTransport), fail("organization/currentCost", scrape.ReasonTimeout))
+}
+func (failing) Due() time.Time { return time.Time{} }
+
+// 10,000 failing accounts, two failures each, log each failure once per
+// window, as one account does: the limiter does not forget what it let
+// through while there is much of it.
+func TestFailureLogsHoldAtTenThousandAccounts(t *testing.T) {
+	const n = 10000
+	cfg := &config.Config{}
+	for i := range n {
+		cfg.Accounts = append(cfg.Accounts, config.Account{Name: fmt.Sprintf("q%05d", i), Provider: "qovery",
+			BaseURL: "http://127.0.0.1:1", APIKey: "qov-unused"})
+	}
+	h := collectortest.New(t, cfg)
+	collector.WrapScrapers(h.Exp, func(account string, _ provider.Scraper) provider.Scraper {
+		return failing{"qovery", account}
+	})
+	logged := func() int { return strings.Count(h.Logs.String(), "msg=\"scrape failed\"") }
+	scrape := func() {
+		t.Helper()
+		if _, err := h.Exp.Gather(context.Background(), prometheus.NewRegistry()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scrape()
+	if got := logged(); got != 2*n {
+		t.Fatalf("first scrape logged %d failures, want %d", got, 2*n)
+	}
+	for range 3 {
+		h.Clock.Advance(time.Minute)
+		scrape()
+	}
+	if got := logged(); got != 2*n {
+		t.Errorf("%d failures logged after 4 scrapes within %v, want %d: each once", got, collector.LogInterval, 2*n)
+	}
+	h.Clock.Advance(collector.LogInterval)
+	scrape()
+	if got := logged(); got != 4*n {
+		t.Errorf("%d failures logged once the window passed, want %d", got, 4*n)
+	}
+}
+
+// changing fails with a message of its own on every scrape.
+type changing struct{ n *atomic.Int64 }
+
+func (c changing) Scrape(context.Context, *provider.Emitter) error {
+	return fmt.Errorf("the vendor said something new, %d", c.n.Add(1))
+}
+func (changing) Due() time.Time { return time.Time{} }
+
+// An account whose failures never repeat logs a bounded number of them per
+// window: its messages cannot grow the limiter without end.
+func TestFailureLogsOfEverChangingMessagesAreBounded(t *testing.T) {
+	h := collectortest.New(t, &config.Config{Accounts: []config.Account{docspaceAccount(newServer(t), "a")}})
+	var n atomic.Int64
+	collector.WrapScrapers(h.Exp, func(string, provider.Scraper) provider.Scraper { return changing{&n} })
+	for range 2 * collector.MaxLogKeys {
+		if _, err := h.Exp.Gather(context.Background(), prometheus.NewRegistry()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Count(h.Logs.String(), "something new"); got != collector.MaxLogKeys {
+		t.Errorf("%d distinct failures logged in one window, want %d", got, collector.MaxLogKeys)
 	}
 }
 

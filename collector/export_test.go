@@ -29,7 +29,7 @@ func (r reference) Describe(ch chan<- *prometheus.Desc) {
 
 func (r reference) Collect(ch chan<- prometheus.Metric) {
 	for _, t := range r.e.targets {
-		em := provider.NewEmitter(t.acct.Provider, t.acct.Name)
+		em := provider.NewEmitter(t.acct.Provider, t.acct.Name, t.limits)
 		err := runScraper(context.Background(), t.scraper, em)
 		r.e.health(t, err, 0) // records the last success, as a scrape does
 		up := 1.0
@@ -66,3 +66,6 @@ func SameTarget(a, b *Exporter, i int) bool { return a.targets[i] == b.targets[i
 
 // LogInterval is how long a failure stays quiet after it is logged.
 const LogInterval = logInterval
+
+// MaxLogKeys is how many distinct failures an account logs in one interval.
+const MaxLogKeys = maxLogKeys

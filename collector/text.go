@@ -107,8 +107,11 @@ func (e *Exporter) reuse(t *target) (scraped, bool) {
 func (e *Exporter) renderTarget(ctx context.Context, t *target) scraped {
 	start := time.Now()
 	var reads scrape.Reads
-	em := provider.NewEmitter(t.acct.Provider, t.acct.Name)
+	em := provider.NewEmitter(t.acct.Provider, t.acct.Name, t.limits)
 	err := runScraper(scrape.Recording(ctx, &reads), t.scraper, em)
+	if em.Exceeded() {
+		e.opt.Metrics.CountError(t.acct.Provider, t.acct.Name, scrape.ReasonTooLarge)
+	}
 	billing := em.Lines()
 	var r *rendered
 	if until, ok := reads.Until(); ok && err == nil {

@@ -105,6 +105,12 @@ type Global struct {
 	MaxConcurrency int `yaml:"max_concurrency"`
 	// AccountMaxConcurrency caps upstream requests in flight per account.
 	AccountMaxConcurrency int `yaml:"account_max_concurrency"`
+	// MaxItemsPerList caps the entries read from one list a vendor answers
+	// with (organizations, clusters, invoices, plans…): the work one answer
+	// can cause, whatever its size.
+	MaxItemsPerList int `yaml:"max_items_per_list"`
+	// MaxSeriesPerAccount caps the series one account exports.
+	MaxSeriesPerAccount int `yaml:"max_series_per_account"`
 }
 
 // Account is one set of credentials at one vendor.
@@ -124,12 +130,14 @@ type Account struct {
 	Options any `yaml:"-"`
 
 	// Per-account overrides of the global settings.
-	Timeout           *Duration           `yaml:"timeout,omitempty"`
-	CacheTTL          *Duration           `yaml:"cache_ttl,omitempty"`
-	EndpointCacheTTL  map[string]Duration `yaml:"endpoint_cache_ttl,omitempty"`
-	MaxConcurrency    int                 `yaml:"max_concurrency,omitempty"`
-	RequestsPerMinute float64             `yaml:"requests_per_minute,omitempty"`
-	Alerts            Alerts              `yaml:"alerts,omitempty"`
+	Timeout             *Duration           `yaml:"timeout,omitempty"`
+	CacheTTL            *Duration           `yaml:"cache_ttl,omitempty"`
+	EndpointCacheTTL    map[string]Duration `yaml:"endpoint_cache_ttl,omitempty"`
+	MaxConcurrency      int                 `yaml:"max_concurrency,omitempty"`
+	MaxItemsPerList     int                 `yaml:"max_items_per_list,omitempty"`
+	MaxSeriesPerAccount int                 `yaml:"max_series_per_account,omitempty"`
+	RequestsPerMinute   float64             `yaml:"requests_per_minute,omitempty"`
+	Alerts              Alerts              `yaml:"alerts,omitempty"`
 }
 
 // Alerts holds per-account thresholds exported as gauges, so that one shared
@@ -150,6 +158,10 @@ const (
 	DefaultMaxStale         = time.Hour
 	DefaultMaxConcurrency   = 32
 	DefaultAccountMaxConc   = 4
+	// Far above any real account's lists (a few organizations, tens of
+	// clusters or invoices, a handful of plans) and series (hundreds).
+	DefaultMaxItemsPerList     = 1000
+	DefaultMaxSeriesPerAccount = 10000
 )
 
 // Upper bounds, each far above any sensible value and below what would
@@ -170,6 +182,11 @@ const (
 	// MaxRequestsPerMinute is a thousand a second; unlimited is leaving
 	// requests_per_minute out.
 	MaxRequestsPerMinute = 60000
+	// MaxItemsPerList and MaxSeriesPerAccount keep the bounds on one
+	// account's work bounds: past them one account could take the
+	// memory of every other.
+	MaxItemsPerList     = 1_000_000
+	MaxSeriesPerAccount = 1_000_000
 )
 
 // checkDuration refuses d above bound.
@@ -251,6 +268,8 @@ func (g *Global) fill() error {
 	g.MaxStale = cmp.Or(g.MaxStale, Duration(DefaultMaxStale))
 	g.MaxConcurrency = cmp.Or(g.MaxConcurrency, DefaultMaxConcurrency)
 	g.AccountMaxConcurrency = cmp.Or(g.AccountMaxConcurrency, DefaultAccountMaxConc)
+	g.MaxItemsPerList = cmp.Or(g.MaxItemsPerList, DefaultMaxItemsPerList)
+	g.MaxSeriesPerAccount = cmp.Or(g.MaxSeriesPerAccount, DefaultMaxSeriesPerAccount)
 	switch {
 	case *g.Retries < 0 || *g.Retries > 10:
 		return fmt.Errorf("global: retries: %d is outside 0..10", *g.Retries)
@@ -265,6 +284,8 @@ func (g *Global) fill() error {
 		checkDuration("max_stale", g.MaxStale, MaxMaxStale),
 		checkCount("max_concurrency", g.MaxConcurrency, MaxConcurrency),
 		checkCount("account_max_concurrency", g.AccountMaxConcurrency, MaxConcurrency),
+		checkCount("max_items_per_list", g.MaxItemsPerList, MaxItemsPerList),
+		checkCount("max_series_per_account", g.MaxSeriesPerAccount, MaxSeriesPerAccount),
 	} {
 		if err != nil {
 			return fmt.Errorf("global: %w", err)
@@ -352,6 +373,12 @@ func (a *Account) checkBounds() error {
 		}
 	}
 	if err := checkCount("max_concurrency", a.MaxConcurrency, MaxConcurrency); err != nil {
+		return err
+	}
+	if err := checkCount("max_items_per_list", a.MaxItemsPerList, MaxItemsPerList); err != nil {
+		return err
+	}
+	if err := checkCount("max_series_per_account", a.MaxSeriesPerAccount, MaxSeriesPerAccount); err != nil {
 		return err
 	}
 	switch rpm := a.RequestsPerMinute; {

@@ -129,6 +129,10 @@ func TestParseErrors(t *testing.T) {
 		{"negative max_concurrency", "global:\n  max_concurrency: -1\n", "global: max_concurrency: -1 must be positive"},
 		{"negative account_max_concurrency", "global:\n  account_max_concurrency: -2\n", "global: account_max_concurrency: -2 must be positive"},
 		{"negative account max_concurrency", withKey(docspace, "max_concurrency: -1"), ds + "max_concurrency: -1 must be positive"},
+		{"negative max_items_per_list", "global:\n  max_items_per_list: -1\n", "global: max_items_per_list: -1 must be positive"},
+		{"negative max_series_per_account", "global:\n  max_series_per_account: -1\n", "global: max_series_per_account: -1 must be positive"},
+		{"negative account max_items_per_list", withKey(docspace, "max_items_per_list: -3"), ds + "max_items_per_list: -3 must be positive"},
+		{"negative account max_series_per_account", withKey(docspace, "max_series_per_account: -3"), ds + "max_series_per_account: -3 must be positive"},
 		{"negative requests_per_minute", withKey(docspace, "requests_per_minute: -0.5"), ds + "requests_per_minute: -0.5 must be positive"},
 		{"lowercase currency", withKey(docspace, "alerts:", "  min_balance: {usd: 50}"), ds + `alerts.min_balance: "usd" is not a 3-letter currency code`},
 		{"symbol currency", withKey(docspace, "alerts:", "  monthly_budget: {$: 50}"), ds + `alerts.monthly_budget: "$" is not a 3-letter currency code`},
@@ -317,7 +321,8 @@ func TestDefaults(t *testing.T) {
 	g := c.Global
 	if g.Timeout.D() != DefaultTimeout || *g.Retries != DefaultRetries || g.MaxResponseBytes != DefaultMaxResponseBytes ||
 		g.CacheTTL.D() != DefaultCacheTTL || g.MaxStale.D() != DefaultMaxStale ||
-		g.MaxConcurrency != DefaultMaxConcurrency || g.AccountMaxConcurrency != DefaultAccountMaxConc {
+		g.MaxConcurrency != DefaultMaxConcurrency || g.AccountMaxConcurrency != DefaultAccountMaxConc ||
+		g.MaxItemsPerList != DefaultMaxItemsPerList || g.MaxSeriesPerAccount != DefaultMaxSeriesPerAccount {
 		t.Errorf("defaults not filled: %+v", g)
 	}
 	if got := c.EffectiveTimeout(&c.Accounts[0]); got != DefaultTimeout {

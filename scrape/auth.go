@@ -1,6 +1,8 @@
 package scrape
 
 import (
+	"encoding/base64"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -16,38 +18,69 @@ func (c *Client) SetAuth(f func(*http.Request)) {
 	c.authMu.Unlock()
 }
 
-// AddSecret registers one more string to scrub from errors, e.g. a token
-// obtained at run time.
-func (c *Client) AddSecret(s string) {
-	if s == "" {
-		return
-	}
+// SetSecret makes value the secret held in slot (e.g. "token"), replacing
+// the one before: a refreshed token takes its predecessor's place, so the
+// scrub list holds only live secrets however often tokens change. "" empties
+// the slot.
+func (c *Client) SetSecret(slot, value string) {
 	c.authMu.Lock()
-	c.opt.Secrets = append(c.opt.Secrets, s)
-	c.authMu.Unlock()
+	defer c.authMu.Unlock()
+	if c.slots == nil {
+		c.slots = map[string]string{}
+	}
+	if value == "" {
+		delete(c.slots, slot)
+	} else {
+		c.slots[slot] = value
+	}
+	c.scrubList = newScrubList(append(slices.Clone(c.opt.Secrets), slices.Collect(maps.Values(c.slots))...))
+}
+
+// scrubList is every secret of a client with the spellings an error body
+// may echo, computed when the secrets change rather than at every error.
+type scrubList struct {
+	secrets []string // as they are, for the cut-prefix check
+	forms   []string // every spelling, longest first
+}
+
+func newScrubList(secrets []string) *scrubList {
+	l := &scrubList{}
+	for _, sec := range secrets {
+		if sec == "" || slices.Contains(l.secrets, sec) {
+			continue
+		}
+		l.secrets = append(l.secrets, sec)
+		for _, f := range secretForms(sec) {
+			if !slices.Contains(l.forms, f) {
+				l.forms = append(l.forms, f)
+			}
+		}
+	}
+	// A form that holds another (a padded base64 form, its core) goes first.
+	slices.SortStableFunc(l.forms, func(a, b string) int { return len(b) - len(a) })
+	return l
 }
 
 // minSecretPrefix is the shortest beginning of a secret that scrubbing
 // removes where a text was shortened; shorter ones would hit ordinary words.
 const minSecretPrefix = 4
 
-// scrub replaces every secret in s, and the beginning of a secret left
-// just before a "…" where a long text was shortened.
+// scrub replaces every spelling of every secret in s, and the beginning of
+// a secret left just before a "…" where a long text was shortened.
 func (c *Client) scrub(s string) string {
 	c.authMu.RLock()
-	defer c.authMu.RUnlock()
-	for _, sec := range c.opt.Secrets {
-		if sec == "" {
-			continue
-		}
-		for _, form := range secretForms(sec) {
-			s = strings.ReplaceAll(s, form, "<secret>")
-		}
+	l := c.scrubList
+	c.authMu.RUnlock()
+	if l == nil {
+		l = newScrubList(c.opt.Secrets) // a Client not built by New (tests)
+	}
+	for _, form := range l.forms {
+		s = strings.ReplaceAll(s, form, "<secret>")
 	}
 	parts := strings.Split(s, "…")
 	for i := range parts[:len(parts)-1] {
-		for _, sec := range c.opt.Secrets {
-			for n := len(sec) - 1; n >= minSecretPrefix; n-- {
+		for _, sec := range l.secrets {
+			for n := min(len(sec)-1, len(parts[i])); n >= minSecretPrefix; n-- {
 				if strings.HasSuffix(parts[i], sec[:n]) {
 					parts[i] = parts[i][:len(parts[i])-n] + "<secret>"
 					break
@@ -59,18 +92,41 @@ func (c *Client) scrub(s string) string {
 }
 
 // secretForms are the spellings of a secret that an error body may echo:
-// as it is, and URL-encoded as a query or a path carries it, with upper-
-// or lower-case hex digits.
+// as it is; URL-encoded as a query or a path carries it, with upper- or
+// lower-case hex digits; base64-encoded, standard or URL-safe, padded or
+// not, alone or inside a longer encoded text ("user:key" of a Basic
+// credential).
 func secretForms(sec string) []string {
 	forms := []string{sec}
-	for _, enc := range []string{url.QueryEscape(sec), url.PathEscape(sec), strings.ReplaceAll(url.QueryEscape(sec), "+", "%20")} {
-		for _, f := range []string{enc, escapeHex.ReplaceAllStringFunc(enc, strings.ToLower)} {
-			if !slices.Contains(forms, f) {
-				forms = append(forms, f)
-			}
+	add := func(f string) {
+		if f != "" && !slices.Contains(forms, f) {
+			forms = append(forms, f)
 		}
 	}
+	for _, enc := range []string{url.QueryEscape(sec), url.PathEscape(sec), strings.ReplaceAll(url.QueryEscape(sec), "+", "%20")} {
+		add(enc)
+		add(escapeHex.ReplaceAllStringFunc(enc, strings.ToLower))
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		add(enc.EncodeToString([]byte(sec)))
+		add(enc.WithPadding(base64.NoPadding).EncodeToString([]byte(sec)))
+		add(base64Core(enc, sec, 0))
+		add(base64Core(enc, sec, 1))
+		add(base64Core(enc, sec, 2))
+	}
 	return forms
+}
+
+// base64Core is what the base64 of any text holding sec at a byte offset
+// of shift (mod 3) holds for certain: the characters made of sec's bits
+// alone, without those the bytes around it share.
+func base64Core(enc *base64.Encoding, sec string, shift int) string {
+	text := enc.WithPadding(base64.NoPadding).EncodeToString(append(make([]byte, shift), sec...))
+	from, to := (shift*8+5)/6, (shift+len(sec))*8/6
+	if to-from < minSecretPrefix {
+		return ""
+	}
+	return text[from:to]
 }
 
 // escapeHex is a %XX escape as url writes it, with upper-case hex digits.

@@ -82,6 +82,14 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		record(ctx, e.fetchedAt, ttl)
 		return c.fill(ep.Name, e, out)
 	}
+	if ctx.Err() != nil {
+		// A scrape past its deadline starts no request: those it started go
+		// on, but a long list read after the deadline must not queue one
+		// flight per entry. It serves what the cache still holds.
+		record(ctx, time.Time{}, 0)
+		c.opt.Metrics.countError(c, ReasonTimeout)
+		return c.stale(ep, key, out, c.Errorf(ep.Name, 0, ReasonTimeout, "not asked: the scrape deadline had passed"))
+	}
 	c.opt.Metrics.cacheLookup(c, "miss")
 	if c.missed != nil {
 		c.missed()
@@ -93,10 +101,8 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 			return e, nil
 		}
 		// The flight outlives any one scrape so that a slow vendor still
-		// fills the cache for the next one; its own timeout bounds it.
-		// It may queue for a slot up to one more timeout.
-		// Its calls are not this scrape's reads: the answer it caches is.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(Recording(ctx, nil)), 2*c.opt.Timeout)
+		// fills the cache for the next one.
+		fctx, cancel := c.Detached(ctx)
 		defer cancel()
 		body, err := c.do(fctx, Request{Method: http.MethodGet, Endpoint: ep.Name, Path: ep.Path})
 		e := &entry{body: body}
@@ -137,6 +143,12 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 		c.opt.Metrics.countError(c, ReasonTimeout)
 	}
 	record(ctx, time.Time{}, 0)
+	return c.stale(ep, key, out, err)
+}
+
+// stale fills out with the last good answer of ep younger than MaxStale,
+// if any, after a refresh failed with err.
+func (c *Client) stale(ep Endpoint, key string, out any, err error) (bool, error) {
 	if e, ok := c.lookup(key, c.opt.MaxStale); ok {
 		c.opt.Metrics.cacheLookup(c, "stale")
 		if u, _ := c.fill(ep.Name, e, out); u {
@@ -145,6 +157,19 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 	}
 	return false, err
 }
+
+// Detached is ctx for a request that outlives the scrape that needs it (a
+// cache refresh, a login) so that a slow vendor's answer still serves the
+// next scrape: it ignores ctx's end, and ends after twice the timeout, the
+// request's own and as long again to queue for a slot. Its calls are not
+// the scrape's reads (Recording): what it caches is.
+func (c *Client) Detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(Recording(ctx, nil)), 2*c.opt.Timeout)
+}
+
+// Uncached notes in ctx's Reads that the scrape used something no cache
+// holds (a login made for it), so that its output is not reused.
+func Uncached(ctx context.Context) { record(ctx, time.Time{}, 0) }
 
 // fill moves the entry's decoded value into out if no reader took it yet
 // and out has its type, else decodes the body into out: what a provider

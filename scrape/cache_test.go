@@ -374,6 +374,30 @@ func TestCoalescingCallerGivesUp(t *testing.T) {
 	}
 }
 
+// A scrape past its deadline asks the vendor nothing: it serves the last
+// good answer, so that a long list read after the deadline does not leave
+// one request per entry behind.
+func TestNoRequestPastTheDeadline(t *testing.T) {
+	clk := newClock()
+	f := newFake(t, ok(`{"amount": 42}`))
+	c := cachedClient(t, f, clk, nil)
+	get(t, c, balance)
+	clk.Advance(6 * time.Minute) // expired, within max_stale
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out balanceDoc
+	usable, err := c.GetJSON(ctx, balance, &out)
+	if !usable || out.Amount.V != 42 || ReasonOf(err) != ReasonTimeout {
+		t.Errorf("usable=%v amount=%v err=%v; want the stale answer and a timeout", usable, out.Amount.V, err)
+	}
+	// Joins the flight the call may have started, so that its request is counted.
+	_, _, _ = c.flights.Do(balance.Path, func() (any, error) { return nil, nil })
+	if n := f.count(); n != 1 {
+		t.Errorf("%d requests, want only the first: none past the deadline", n)
+	}
+}
+
 // Reads says until when a scrape's answers stand: the first expiry of the
 // answers it read that the cache holds (hits, and misses it fetched and
 // cached), and no time at all once it read anything else (an answer not

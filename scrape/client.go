@@ -106,8 +106,10 @@ type Client struct {
 	account *Semaphore
 	limiter *rate.Limiter
 
-	authMu sync.RWMutex
-	auth   func(*http.Request)
+	authMu    sync.RWMutex
+	auth      func(*http.Request)
+	slots     map[string]string // secrets obtained at run time, by slot (SetSecret)
+	scrubList *scrubList        // Options.Secrets and the slots' values
 
 	flights singleflight.Group
 	cacheMu sync.Mutex
@@ -137,7 +139,7 @@ func New(opt Options) (*Client, error) {
 	if opt.MaxResponseBytes <= 0 {
 		opt.MaxResponseBytes = 10 << 20
 	}
-	c := &Client{opt: opt, base: base, cache: map[string]*entry{}}
+	c := &Client{opt: opt, base: base, cache: map[string]*entry{}, scrubList: newScrubList(opt.Secrets)}
 	if opt.MaxConcurrency > 0 {
 		c.account = NewSemaphore(opt.MaxConcurrency)
 	}

@@ -2,6 +2,7 @@ package scrape
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -420,8 +421,8 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, tc.handler)
 			c := newClient(t, f, func(o *Options) { o.Timeout = 2 * time.Second })
-			c.AddSecret(runtimeToken)
-			c.AddSecret("") // ignored: an empty secret would scrub everything
+			c.SetSecret("token", runtimeToken)
+			c.SetSecret("other", "") // ignored: an empty secret would scrub everything
 			ep := balance
 			if tc.path != "" {
 				ep.Path = tc.path
@@ -461,6 +462,67 @@ func TestURLEncodedSecretScrubbed(t *testing.T) {
 		if !strings.Contains(detail, "<secret>") || strings.Contains(detail, "SECRET") {
 			t.Errorf("body %s: detail %q still shows the key", body, detail)
 		}
+	}
+}
+
+// A vendor that echoes a key base64-encoded, standard or URL-safe, padded
+// or not, alone or inside an encoded "user:key" (a Basic credential), gets
+// it scrubbed as well as the key itself.
+func TestBase64SecretScrubbed(t *testing.T) {
+	const secret = "sk-B64>SECRET?0123456789"
+	b64 := []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding}
+	var echoes []string
+	for _, enc := range b64 {
+		for _, text := range []string{secret, "user:" + secret, "a:" + secret + ":z", "ab" + secret} {
+			echoes = append(echoes, enc.EncodeToString([]byte(text)))
+		}
+	}
+	for _, echo := range echoes {
+		f := newFake(t, reply(http.StatusUnauthorized, `{"message":"bad header Basic `+echo+`"}`))
+		c := newClient(t, f, func(o *Options) { o.Secrets = []string{secret} })
+		_, err := c.GetJSON(context.Background(), balance, &balanceDoc{})
+		detail := scrapeErr(t, err).Detail
+		if !strings.Contains(detail, "<secret>") {
+			t.Errorf("echo %s: detail %q still shows the key", echo, detail)
+			continue
+		}
+		// What is left of the echo decodes to no part of the key longer
+		// than the bits at its edges.
+		for _, part := range strings.FieldsFunc(detail, func(r rune) bool { return r == ' ' || r == '<' || r == '>' }) {
+			for _, enc := range b64 {
+				if dec, err := enc.DecodeString(part); err == nil && len(dec) > 2 && strings.Contains(secret, string(dec[1:len(dec)-1])) {
+					t.Errorf("echo %s: detail %q keeps %q of the key", echo, detail, dec)
+				}
+			}
+		}
+	}
+}
+
+// A token replaced by its refresh leaves the scrub list: the list holds
+// the live secrets only, its length the same after 150 refreshes, and
+// the live token is scrubbed whichever refresh made it.
+func TestSecretSlotHoldsOnlyTheLiveToken(t *testing.T) {
+	var token string
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		reply(http.StatusUnauthorized, `{"message":"token `+token+` expired"}`)(w, r)
+	})
+	c := newClient(t, f, nil)
+	c.SetSecret("token", "tok-first-0000")
+	want := c.scrubListLen()
+	for i := range 150 {
+		token = fmt.Sprintf("tok-refreshed-%04d-%s", i, strings.Repeat("x", 1000))
+		c.SetSecret("token", token)
+	}
+	if got := c.scrubListLen(); got != want {
+		t.Errorf("scrub list of %d spellings after 150 refreshes, %d after the first token: it grows with refreshes", got, want)
+	}
+	_, err := c.GetJSON(context.Background(), balance, &balanceDoc{})
+	if detail := scrapeErr(t, err).Detail; strings.Contains(detail, "tok-refreshed") {
+		t.Errorf("the live token is not scrubbed: %q", detail)
+	}
+	c.SetSecret("token", "")
+	if got := c.scrubListLen(); got >= want {
+		t.Errorf("an emptied slot leaves %d spellings, want fewer than %d", got, want)
 	}
 }
 

@@ -45,7 +45,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	s := fmt.Sprintf("%s account %q endpoint %s: ", e.Provider, e.Account, e.Endpoint)
+	s := fmt.Sprintf("%s account %q", e.Provider, e.Account)
+	if e.Endpoint != "" { // "" for a failure of the whole account (too many series)
+		s += " endpoint " + e.Endpoint
+	}
+	s += ": "
 	if e.Status != 0 {
 		s += fmt.Sprintf("HTTP %d ", e.Status)
 	}

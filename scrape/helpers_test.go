@@ -233,3 +233,10 @@ func testVendorMessage(b []byte) string {
 	_ = json.Unmarshal(b, &v)
 	return cmp.Or(v.Message, v.Error.Message)
 }
+
+// scrubListLen is how many spellings of secrets the client scrubs.
+func (c *Client) scrubListLen() int {
+	c.authMu.RLock()
+	defer c.authMu.RUnlock()
+	return len(c.scrubList.forms)
+}

@@ -107,8 +107,14 @@ func (m *Metrics) Forget(account string) {
 }
 
 func (m *Metrics) countError(c *Client, r Reason) {
+	m.CountError(c.opt.Provider, c.opt.Account, r)
+}
+
+// CountError counts a failure of an account found outside its client: an
+// answer within the size limit that lists more than the account's bounds.
+func (m *Metrics) CountError(provider, account string, r Reason) {
 	if m != nil && r != "" {
-		m.inc(m.errors, c.opt.Provider, c.opt.Account, string(r))
+		m.inc(m.errors, provider, account, string(r))
 	}
 }
 

@@ -19,7 +19,9 @@
 #      delivered, as are (posted to Alertmanager's API) the per-account
 #      alerts of an exporter that is down; the Slack message renders the
 #      expected text, and so does the e-mail (amtool template render on the
-#      data of a delivered notification);
+#      data of a delivered notification); an alert posted with a hostile
+#      vendor's organization name and message (Slack mentions, a link, a
+#      line break forging a line) reaches Slack escaped and inert;
 #   4. every PromQL expression of every dashboard panel must parse and
 #      return data (EMPTY_OK below lists the exceptions, with the reason);
 #   5. nothing may be pending or firing for docspace-main.
@@ -293,6 +295,9 @@ EOC
 	"$e2e" inhibit-down -am "$am" -file "$dir/deliveries.jsonl" -timeout 30s >"$dir/inhibit-down.out" 2>&1 ||
 		fail "e2e inhibit-down exited $?"
 	tally "$dir/inhibit-down.out"
+	"$e2e" hostile -am "$am" -file "$dir/deliveries.jsonl" -timeout 30s >"$dir/hostile.out" 2>&1 ||
+		fail "e2e hostile exited $?"
+	tally "$dir/hostile.out"
 
 	local empty_ok=() e
 	for e in "${EMPTY_OK[@]}"; do empty_ok+=(-empty-ok "$e"); done

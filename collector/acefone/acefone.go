@@ -121,13 +121,26 @@ type scraper struct {
 
 	login *credentials // nil with a long-lived API token
 
-	mu      sync.Mutex // guards the fields below; held across logins so two scrapes never log in at once
+	// mu guards the fields below. It is never held across a request, so
+	// that no scrape waits for another's login but through renewal, which
+	// it leaves at its own deadline.
+	mu      sync.Mutex
 	token   string
 	expires time.Time
-	// failures counts failed logins and rejected tokens in a row; no
-	// login is tried before notBefore (acefone_login.go).
+	// failures counts refused logins and rejected tokens in a row; no
+	// login is tried before notBefore (login.go).
 	failures  int
 	notBefore time.Time
+	// renewal is the login or refresh under way, if any: every scrape that
+	// needs a token meanwhile waits for it, so two never log in at once.
+	renewal *renewal
+}
+
+// renewal is one login or token refresh, running detached from the
+// scrapes that wait for it (login.go).
+type renewal struct {
+	done chan struct{}
+	err  error // set before done is closed
 }
 
 type credentials struct{ username, password string }
@@ -144,57 +157,6 @@ func (a *scraper) Due() time.Time {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.expires.Add(-tokenMargin)
-}
-
-// ensureToken logs in or refreshes when the token is missing or about to
-// expire, unless a login backoff is running.
-func (a *scraper) ensureToken(ctx context.Context) error {
-	if a.login == nil {
-		return nil
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.token != "" && a.Now().Add(tokenMargin).Before(a.expires) {
-		return nil
-	}
-	if a.token != "" && a.Now().Before(a.expires) {
-		// Still valid: renew it; a failed refresh falls back to a login. The
-		// token goes by hand: the auth hook would take a.mu, which we hold.
-		refresh := scrape.Request{Method: http.MethodPost, Endpoint: "auth/refresh", Path: "/v1/auth/refresh", NoAuth: true,
-			Header: map[string]string{"Authorization": "Bearer " + a.token}}
-		if a.authenticate(ctx, refresh) == nil {
-			return nil
-		}
-	}
-	if a.Now().Before(a.notBefore) {
-		return a.Client.Errorf("auth/login", 0, scrape.ReasonAuth, "not logging in before %s: %d failed logins or rejected tokens in a row",
-			a.notBefore.UTC().Format(time.RFC3339), a.failures)
-	}
-	a.token, a.expires = "", time.Time{}
-	err := a.authenticate(ctx, scrape.Request{Method: http.MethodPost, Endpoint: "auth/login", Path: "/v1/auth/login", NoAuth: true,
-		Body: map[string]string{"login_id": a.login.username, "password": a.login.password}})
-	if err != nil {
-		a.failedLocked()
-	}
-	return err
-}
-
-// authenticate sends a login or refresh (a.mu held) and stores the token.
-func (a *scraper) authenticate(ctx context.Context, r scrape.Request) error {
-	var ans struct {
-		Success     scrape.Bool   `json:"success"`
-		AccessToken string        `json:"access_token"`
-		ExpiresIn   tokenLifetime `json:"expires_in"`
-	}
-	if err := a.Client.Do(ctx, r, &ans); err != nil {
-		return err
-	}
-	if ans.AccessToken == "" || (ans.Success.Valid && !ans.Success.V) {
-		return a.Client.Errorf(r.Endpoint, 200, scrape.ReasonAuth, "answer carries no access_token")
-	}
-	a.Client.AddSecret(ans.AccessToken)
-	a.token, a.expires = ans.AccessToken, a.Now().Add(cmp.Or(time.Duration(ans.ExpiresIn), time.Hour))
-	return nil
 }
 
 // dashboardDoc is GET /v1/billing/dashboard, typed tolerantly: the
@@ -302,13 +264,17 @@ func (a *scraper) emitDashboard(ctx context.Context, e *provider.Emitter, d *das
 		if e.Fetch(ctx, a.Client, provider.Read{Endpoint: DueCharges, Out: &dc}) {
 			due = cmp.Or(due, dc.TotalDueAmount)
 			if !dueDate.Valid {
-				dueDate = soonestPending(dc, a.loc)
+				// The soonest of part of the list may not be the soonest.
+				if _, complete := provider.Cap(e, DueCharges.Name, dc.Data); complete {
+					dueDate = soonestPending(dc, a.loc)
+				}
 			}
 		}
 	}
 	e.Time(dueFamily, dueDate, a.loc)
 
-	for _, p := range uniquePlanNames(d.Plans.Active) {
+	plans, _ := provider.Cap(e, Dashboard.Name, d.Plans.Active)
+	for _, p := range uniquePlanNames(plans) {
 		e.Gauge(provider.PlanInfo, 1, p.label)
 		e.Time(provider.PlanDue, p.RenewOnDate, a.loc, p.label)
 		e.GaugeIf(callRemainingFamily, provider.Scaled(p.MinutesRemaining, 60), p.label)
@@ -322,8 +288,12 @@ func (a *scraper) emitDashboard(ctx context.Context, e *provider.Emitter, d *das
 	e.GaugeIf(provider.Balance, d.Balance, cur, provider.MainWallet)
 	e.GaugeIf(provider.CreditLimit, d.CreditLimit, cur)
 	e.GaugeIf(provider.DueCharges, due, cur)
+	subscriptions, complete := provider.Cap(e, Dashboard.Name, d.Subscriptions.Active)
+	if !complete {
+		return // sums over part of the list would be wrong
+	}
 	charges := map[string]float64{}
-	for _, s := range d.Subscriptions.Active {
+	for _, s := range subscriptions {
 		name := cmp.Or(s.Name, s.Title)
 		c := cmp.Or(s.ChargePerMonth, s.Charge) // the first present: an absent Float is the zero value
 		if name != "" && c.Valid {

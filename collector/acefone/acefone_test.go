@@ -22,8 +22,9 @@ const (
 	acefonePassword = "correct horse battery staple"
 )
 
-// newHarness serves one fake; login selects username/password auth.
-func newHarness(t *testing.T, fake *acefone.Fake, login bool, tz string) (*collectortest.Harness, *sandbox.Server) {
+// newHarness serves one fake; login selects username/password auth; mod
+// may change the config.
+func newHarness(t *testing.T, fake *acefone.Fake, login bool, tz string, mod ...func(*config.Config)) (*collectortest.Harness, *sandbox.Server) {
 	t.Helper()
 	srv := sandbox.NewServer()
 	t.Cleanup(srv.Close)
@@ -34,7 +35,11 @@ func newHarness(t *testing.T, fake *acefone.Fake, login bool, tz string) (*colle
 	} else {
 		acct.APIKey = acefoneKey
 	}
-	h := collectortest.New(t, &config.Config{Accounts: []config.Account{acct}})
+	cfg := &config.Config{Accounts: []config.Account{acct}}
+	for _, m := range mod {
+		m(cfg)
+	}
+	h := collectortest.New(t, cfg)
 	fake.Now = h.Clock.Now
 	// Login tokens the fake handed out are secrets too.
 	t.Cleanup(func() { h.CheckNoSecret(fake.Tokens()...) })

@@ -32,6 +32,6 @@ func FuzzAcefoneDashboard(f *testing.F) {
 			return
 		}
 		d.DueCharges.Valid, d.DueDate.Valid = true, true
-		a.emitDashboard(context.Background(), provider.NewEmitter("acefone", "fuzz"), &d)
+		a.emitDashboard(context.Background(), provider.NewEmitter("acefone", "fuzz", provider.Limits{}), &d)
 	})
 }

@@ -1,6 +1,7 @@
 package acefone_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/collector/acefone"
 	"github.com/billing-exporter/billing-exporter/collector/collectortest"
+	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 )
 
@@ -149,4 +151,110 @@ func checkExpiresIn(t *testing.T, expiresIn string, huge bool) {
 		step(24*time.Hour, 2)
 	}
 	h.AssertNoSecret(token)
+}
+
+// heldLogins makes the fake hold every login until release is closed (a
+// vendor slower than the scrape deadline); arrived gets one value per
+// login that reached it.
+func heldLogins(t *testing.T, srv *sandbox.Server) (arrived <-chan struct{}, release func()) {
+	in := make(chan struct{}, 16)
+	gate := make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(release)
+	srv.SetFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+		if r.URL.Path != "/ace/v1/auth/login" {
+			return false
+		}
+		in <- struct{}{}
+		<-gate
+		next.ServeHTTP(w, r)
+		return true
+	})
+	return in, release
+}
+
+// scrapeCut scrapes under a context that ends once a login reached the
+// vendor, as a scrape deadline shorter than the vendor's answer does, and
+// returns when the scrape has answered.
+func scrapeCut(t *testing.T, h *collectortest.Harness, arrived <-chan struct{}, first bool) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ScrapeCtx(ctx)
+	}()
+	if first {
+		<-arrived
+	}
+	cancel()
+	<-done
+}
+
+// A login slower than the scrape deadline is not a refusal: it goes on
+// after the scrape that started it gave up, the next scrape shares it
+// rather than sending its own, and its token serves the scrape after:
+// one login, no backoff, nothing logged as a refusal.
+func TestAcefoneSlowLoginOutlivesTheScrapeDeadline(t *testing.T) {
+	fake := acefone.NewFake("", acefoneLoginID, acefonePassword)
+	h, srv := newHarness(t, fake, true, "")
+	arrived, release := heldLogins(t, srv)
+
+	scrapeCut(t, h, arrived, true)
+	if up := h.Value("billing_up", nil); up != 0 {
+		t.Errorf("scrape cut during the login: billing_up = %v, want 0", up)
+	}
+	scrapeCut(t, h, arrived, false)
+	release()
+	h.Scrape()
+	if up := h.Value("billing_up", nil); up != 1 {
+		t.Errorf("scrape after the slow login: billing_up = %v, want 1\n%s", up, h.Logs.String())
+	}
+	if n := fake.Logins(); n != 1 {
+		t.Errorf("%d logins, want the one the deadlines cut, finished", n)
+	}
+	logs := h.Logs.String()
+	if strings.Contains(logs, "refuses") || strings.Contains(logs, "not logging in before") {
+		t.Errorf("a slow login was taken for a refusal:\n%s", logs)
+	}
+	if !strings.Contains(logs, "reason=timeout") {
+		t.Errorf("the cut scrapes are not logged as timeouts:\n%s", logs)
+	}
+}
+
+// A probe of the account while another scrape's login waits for the
+// vendor answers when its own deadline ends, not when the login does.
+func TestAcefoneProbeHonoursItsDeadlineDuringALogin(t *testing.T) {
+	fake := acefone.NewFake("", acefoneLoginID, acefonePassword)
+	// The login ends when the test releases it, not at its own timeout.
+	h, srv := newHarness(t, fake, true, "", func(cfg *config.Config) { cfg.Global.Timeout = config.Duration(time.Hour) })
+	arrived, release := heldLogins(t, srv)
+
+	metrics := make(chan struct{})
+	go func() {
+		defer close(metrics)
+		_, _ = h.Exp.Gather(context.Background(), h.Shared)
+	}()
+	<-arrived // the /metrics scrape is logging in
+
+	ctx, cancel := context.WithCancel(context.Background())
+	probed := make(chan bool)
+	go func() {
+		_, ok := h.Exp.Probe(ctx, "ace")
+		probed <- ok
+	}()
+	cancel()
+	// A failsafe, not a measure: a probe that honours its deadline answers
+	// at once; one stuck behind the login answers only once it is released.
+	failsafe := time.AfterFunc(30*time.Second, release)
+	defer failsafe.Stop()
+	if ok := <-probed; !ok {
+		t.Fatal("the probe did not find the account")
+	}
+	if !failsafe.Stop() {
+		t.Error("the probe answered only after the login it did not need ended")
+	}
+	release()
+	<-metrics
 }

@@ -276,7 +276,7 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		}
 	}
 	if ok[1] && bal.Response != nil {
-		emitBalances(e, bal.Response, "")
+		emitBalances(e, Balance.Name, bal.Response, provider.MainWallet)
 		if lc := bal.Response.LastCredit; lc != nil {
 			if lc.Currency != "" {
 				e.GaugeIf(lastCreditAmountFamily, lc.Amount, strings.ToUpper(lc.Currency))
@@ -298,7 +298,8 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		if cur := q.currency(); cur != "" {
 			e.GaugeIf(planPriceFamily, q.Price.Value, plan, cur)
 		}
-		for _, f := range q.Features {
+		features, _ := provider.Cap(e, Quota.Name, q.Features)
+		for _, f := range features {
 			limitFamily, usedFamily := quotaFamilies(f.Type)
 			if f.ID == "" || limitFamily == nil {
 				continue
@@ -319,10 +320,11 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		e.Time(gracePeriodEndFamily, t.DelayDueDate, time.UTC)
 	}
 	if ok[7] && aiBal.Response != nil {
-		emitBalances(e, aiBal.Response, aiWallet)
+		emitBalances(e, AIBalance.Name, aiBal.Response, aiWallet)
 	}
 	if ok[3] && quotas.Response != nil {
-		for _, q := range *quotas.Response {
+		plans, _ := provider.Cap(e, Quotas.Name, *quotas.Response)
+		for _, q := range plans {
 			if cur := q.currency(); cur != "" {
 				e.GaugeIf(availablePlanPriceFamily, q.Price.Value, q.plan(), cur)
 			}
@@ -340,7 +342,8 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		}
 	}
 	if ok[5] && currencies.Response != nil {
-		for _, cur := range *currencies.Response {
+		list, _ := provider.Cap(e, Currencies.Name, *currencies.Response)
+		for _, cur := range list {
 			e.Gauge(currencyInfoFamily, 1, cur.ISOCountryCode, cur.ISOCurrencySymbol, cur.CurrencyNativeName)
 		}
 	}
@@ -349,8 +352,9 @@ func (d *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 
 // emitBalances writes the sub-accounts of a balance answer, one per
 // currency, as the wallet's balances.
-func emitBalances(e *provider.Emitter, b *balanceDoc, wallet string) {
-	for _, sa := range b.SubAccounts {
+func emitBalances(e *provider.Emitter, endpoint string, b *balanceDoc, wallet string) {
+	subAccounts, _ := provider.Cap(e, endpoint, b.SubAccounts)
+	for _, sa := range subAccounts {
 		if sa.Currency != "" {
 			e.GaugeIf(provider.Balance, sa.Amount, strings.ToUpper(sa.Currency), wallet)
 		}

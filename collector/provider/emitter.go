@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -28,12 +29,31 @@ type Emitter struct {
 }
 
 type emitted struct {
+	limits  Limits
 	mu      sync.Mutex
 	samples []sample
 	errs    []error
 	// series holds the value of every series emitted, by family and label
 	// values: a vendor listing a thing twice must not write it twice.
 	series map[seriesKey]float64
+	// exceeded holds the endpoints whose answer went past a bound of
+	// limits in this scrape ("" for the series bound).
+	exceeded map[string]bool
+}
+
+// Limits bound the work one account's scrape may cause, whatever its
+// vendor answers: a long list costs what the account's limits allow, not
+// what the answer asks. Zero is no bound.
+type Limits struct {
+	// MaxSeries caps the series the account writes (max_series_per_account).
+	MaxSeries int
+	// MaxItems caps the entries read from one list an answer carries
+	// (max_items_per_list); see Cap.
+	MaxItems int
+	// Workers caps the goroutines that ForEach and FetchAll run at once:
+	// the account's max_concurrency, as more would only queue for its
+	// request slots. Below 1, one.
+	Workers int
 }
 
 // sample is one series emitted, to be written as a line of text.
@@ -105,6 +125,10 @@ func (s *emitted) add(f *Family, values []string, v float64) {
 	defer s.mu.Unlock()
 	old, dup := s.series[key]
 	if !dup {
+		if limit := s.limits.MaxSeries; limit > 0 && len(s.samples) >= limit {
+			s.exceedLocked(values[0], values[1], "", "more than max_series_per_account (%d) series; the rest are dropped", limit)
+			return
+		}
 		s.series[key] = v
 		s.samples = append(s.samples, sample{f, values, v})
 		return
@@ -117,6 +141,83 @@ func (s *emitted) add(f *Family, values []string, v float64) {
 		s.errs = append(s.errs, fmt.Errorf("%s account %q: the vendor sent %s{%s} twice with different values (%g, %g); kept the first",
 			values[0], values[1], f.Name, strings.Join(pairs, ","), old, v))
 	}
+}
+
+// exceedLocked records that endpoint's answer went past a bound (s.mu
+// held): a failure of the account with reason too_large, one per endpoint
+// ("" for the series bound) however many entries or series it drops.
+func (s *emitted) exceedLocked(provider, account, endpoint, format string, args ...any) {
+	if s.exceeded[endpoint] {
+		return
+	}
+	if s.exceeded == nil {
+		s.exceeded = map[string]bool{}
+	}
+	s.exceeded[endpoint] = true
+	s.errs = append(s.errs, &scrape.Error{Provider: provider, Account: account, Endpoint: endpoint,
+		Reason: scrape.ReasonTooLarge, Detail: fmt.Sprintf(format, args...)})
+}
+
+// Exceeded reports whether the scrape went past a bound of its Limits.
+func (e *Emitter) Exceeded() bool {
+	e.shared.mu.Lock()
+	defer e.shared.mu.Unlock()
+	return len(e.shared.exceeded) > 0
+}
+
+// Cap is items, or their first Limits.MaxItems when the vendor listed more,
+// read from endpoint's answer; complete is false then, and the account
+// fails with too_large. A provider emits what each kept entry says, but no
+// total over a list it did not read whole.
+func Cap[T any](e *Emitter, endpoint string, items []T) (kept []T, complete bool) {
+	limit := e.shared.limits.MaxItems
+	if limit <= 0 || len(items) <= limit {
+		return items, true
+	}
+	e.shared.mu.Lock()
+	e.shared.exceedLocked(e.provider, e.account, endpoint, "%d entries, more than max_items_per_list (%d); read the first %d", len(items), limit, limit)
+	e.shared.mu.Unlock()
+	return items[:limit], false
+}
+
+// ForEach calls f(0) … f(n-1) on at most Limits.Workers goroutines at once
+// and returns when every call made has: the goroutines a long list costs
+// are the account's concurrency, not the list's length. Once ctx ends it
+// starts no more calls, so that a scrape answers at its deadline however
+// long the list; it reports whether every call was made.
+func (e *Emitter) ForEach(ctx context.Context, n int, f func(i int)) (all bool) {
+	var made atomic.Int64
+	e.forEach(n, func(i int) bool {
+		if ctx.Err() != nil {
+			return false
+		}
+		made.Add(1)
+		f(i)
+		return true
+	})
+	return int(made.Load()) == n
+}
+
+// forEach is ForEach until f returns false.
+func (e *Emitter) forEach(n int, f func(i int) bool) {
+	workers := min(max(e.shared.limits.Workers, 1), n)
+	var next atomic.Int64
+	work := func() {
+		for {
+			if i := int(next.Add(1) - 1); i >= n || !f(i) {
+				return
+			}
+		}
+	}
+	if workers <= 1 {
+		work()
+		return
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(work)
+	}
+	wg.Wait()
 }
 
 // GaugeIf emits f only when the value was present upstream.
@@ -175,16 +276,18 @@ type Read struct {
 	Out      any
 }
 
-// FetchAll reads the endpoints concurrently, so that one slow or
-// backing-off endpoint does not delay the others (the account's client caps
-// requests in flight), records failures and reports which outs are usable.
+// FetchAll reads the endpoints concurrently, as many at once as the
+// account's requests in flight (Limits.Workers), so that one slow or
+// backing-off endpoint does not delay the others; it records failures and
+// reports which outs are usable.
 func (e *Emitter) FetchAll(ctx context.Context, c *scrape.Client, reads ...Read) []bool {
 	usable := make([]bool, len(reads))
-	var wg sync.WaitGroup
-	for i, r := range reads {
-		wg.Go(func() { usable[i] = e.Fetch(ctx, c, r) })
-	}
-	wg.Wait()
+	// Every read is made, past the deadline too: a few cache lookups that
+	// may still serve the last good answers.
+	e.forEach(len(reads), func(i int) bool {
+		usable[i] = e.Fetch(ctx, c, reads[i])
+		return true
+	})
 	return usable
 }
 
@@ -196,9 +299,9 @@ func (e *Emitter) Fetch(ctx context.Context, c *scrape.Client, r Read) bool {
 	return ok
 }
 
-// NewEmitter starts an account's scrape (the engine calls it).
-func NewEmitter(provider, account string) *Emitter {
-	return &Emitter{provider: provider, account: account, shared: &emitted{series: map[seriesKey]float64{}}}
+// NewEmitter starts an account's scrape under limits (the engine calls it).
+func NewEmitter(provider, account string, limits Limits) *Emitter {
+	return &Emitter{provider: provider, account: account, shared: &emitted{limits: limits, series: map[seriesKey]float64{}}}
 }
 
 // Err joins every failure recorded.

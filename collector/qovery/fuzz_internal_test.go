@@ -33,7 +33,7 @@ func FuzzQoveryOrganization(f *testing.F) {
 		if json.Unmarshal(body, &doc) != nil {
 			return
 		}
-		e := provider.NewEmitter("qovery", "fuzz").ForOrganization("o", "id")
+		e := provider.NewEmitter("qovery", "fuzz", provider.Limits{}).ForOrganization("o", "id")
 		emitInvoices(e, doc.Invoices.Results)
 		emitCards(e, doc.Cards.Results)
 		_ = money(doc.Range.MinCostInCents, doc.Range.MinCost)

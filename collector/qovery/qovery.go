@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/collector/provider"
@@ -217,15 +216,19 @@ func (q *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		targets, inList = []organization{target}, found
 	} else if !listed {
 		targets = nil
+	} else {
+		targets, _ = provider.Cap(e, Organizations.Name, targets)
 	}
-	var wg sync.WaitGroup
-	for _, o := range targets {
-		if o.ID == "" {
-			continue
+	// A few workers take the organizations in turn, as many as the
+	// account's requests in flight: not a goroutine per organization.
+	all := e.ForEach(ctx, len(targets), func(i int) {
+		if o := targets[i]; o.ID != "" {
+			q.scrapeOrg(ctx, e.ForOrganization(o.Name, o.ID), o, inList)
 		}
-		wg.Go(func() { q.scrapeOrg(ctx, e.ForOrganization(o.Name, o.ID), o, inList) })
+	})
+	if !all {
+		return q.client.Errorf(Organizations.Name, 0, scrape.ReasonTimeout, "the scrape deadline came before every organization was read")
 	}
-	wg.Wait()
 	return nil
 }
 
@@ -278,19 +281,24 @@ func (q *scraper) scrapeOrg(ctx context.Context, e *provider.Emitter, o organiza
 		e.Gauge(billingInfoFamily, 1, strings.ToUpper(info.CountryCode))
 	}
 	if ok[3] {
-		emitInvoices(e, invoices.Results)
+		// Counts and totals of part of the list would be wrong: none then.
+		if all, complete := provider.Cap(e, Invoices.Name, invoices.Results); complete {
+			emitInvoices(e, all)
+		}
 	}
 	if ok[4] {
-		emitCards(e, cards.Results)
+		kept, _ := provider.Cap(e, CreditCards.Name, cards.Results)
+		emitCards(e, kept)
 	}
 	if ok[5] {
-		reads := make([]provider.Read, len(clusters.Results))
-		ranges := make([]costRange, len(clusters.Results))
-		for i, c := range clusters.Results {
+		list, _ := provider.Cap(e, Clusters.Name, clusters.Results)
+		reads := make([]provider.Read, len(list))
+		ranges := make([]costRange, len(list))
+		for i, c := range list {
 			reads[i] = provider.Read{Endpoint: ClusterCurrentCost.With(o.ID, c.ID), Out: &ranges[i]}
 		}
 		got := e.FetchAll(ctx, q.client, reads...)
-		for i, c := range clusters.Results {
+		for i, c := range list {
 			r := ranges[i]
 			if !got[i] || r.CurrencyCode == "" {
 				continue

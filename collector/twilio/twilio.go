@@ -46,8 +46,8 @@ var Provider = provider.Descriptor{
 		}
 		// A vendor echoing the secret alone or the header it travels in
 		// must not leak it either.
-		d.Client.AddSecret(c.password)
-		d.Client.AddSecret(base64.StdEncoding.EncodeToString([]byte(c.username + ":" + c.password)))
+		d.Client.SetSecret("password", c.password)
+		d.Client.SetSecret("basic", base64.StdEncoding.EncodeToString([]byte(c.username+":"+c.password)))
 		d.Client.SetAuth(func(r *http.Request) { r.SetBasicAuth(c.username, c.password) })
 		return &scraper{client: d.Client, account: c.account}, nil
 	},

@@ -35,7 +35,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fatalf("usage: e2e freeport|shortfor|wait|alerts|quiet|panels|amconfig|receive|notifications|inhibit-down …")
+		fatalf("usage: e2e freeport|shortfor|wait|alerts|quiet|panels|amconfig|receive|notifications|inhibit-down|hostile …")
 	}
 	cmd, args := os.Args[1], os.Args[2:]
 	var err error
@@ -60,6 +60,8 @@ func main() {
 		err = notifications(args)
 	case "inhibit-down":
 		err = inhibitDown(args)
+	case "hostile":
+		err = hostile(args)
 	default:
 		err = fmt.Errorf("unknown command %q", cmd)
 	}
