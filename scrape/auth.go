@@ -23,8 +23,26 @@ func (c *Client) AddSecret(s string) {
 		return
 	}
 	c.authMu.Lock()
-	c.opt.Secrets = append(c.opt.Secrets, s)
+	c.secrets = append(c.secrets, s)
 	c.authMu.Unlock()
+}
+
+// Rekeyed returns a client of the same account for other credentials, to
+// be installed with its own SetAuth: it shares c's cache, coalescing,
+// limits and backoff, so that a rotated key costs no vendor call. It
+// scrubs secrets as well as everything c scrubs, as answers to requests c
+// sent may still echo those. c itself is unchanged: a reload that fails
+// after this keeps using it.
+func (c *Client) Rekeyed(secrets []string) *Client {
+	c.authMu.RLock()
+	defer c.authMu.RUnlock()
+	n := &Client{upstream: c.upstream, secrets: slices.Clone(c.secrets)}
+	for _, s := range secrets {
+		if s != "" && !slices.Contains(n.secrets, s) {
+			n.secrets = append(n.secrets, s)
+		}
+	}
+	return n
 }
 
 // minSecretPrefix is the shortest beginning of a secret that scrubbing
@@ -36,7 +54,7 @@ const minSecretPrefix = 4
 func (c *Client) scrub(s string) string {
 	c.authMu.RLock()
 	defer c.authMu.RUnlock()
-	for _, sec := range c.opt.Secrets {
+	for _, sec := range c.secrets {
 		if sec == "" {
 			continue
 		}
@@ -46,7 +64,7 @@ func (c *Client) scrub(s string) string {
 	}
 	parts := strings.Split(s, "…")
 	for i := range parts[:len(parts)-1] {
-		for _, sec := range c.opt.Secrets {
+		for _, sec := range c.secrets {
 			for n := len(sec) - 1; n >= minSecretPrefix; n-- {
 				if strings.HasSuffix(parts[i], sec[:n]) {
 					parts[i] = parts[i][:len(parts[i])-n] + "<secret>"
