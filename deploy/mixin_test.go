@@ -205,6 +205,20 @@ func TestMixinConfigApplies(t *testing.T) {
 			}
 		}
 	}
+	// Every place of a default literal moved, not only the first.
+	for name, gone := range map[string][]string{
+		"BillingBalanceExhaustedSoon": {"7 * 86400"}, "BillingDueSoon": {"3 * 86400"}, "BillingPlanExpiringSoon": {"7 * 86400"},
+		"BillingTrialEndingSoon": {"3 * 86400"}, "BillingCardExpiringSoon": {"30 * 86400"}, "BillingDataStale": {"3600"},
+		"BillingQuotaNearlyFull": {"0.9"}, "BillingCallTimeLow": {"0.1", "3 * 86400"}, "BillingCreditLimitNearlyReached": {"0.1"},
+	} {
+		for _, r := range m.alerts() {
+			for _, old := range gone {
+				if r["alert"] == name && strings.Contains(r["expr"].(string), old) {
+					t.Errorf("%s expr still holds %s:\n%s", name, old, r["expr"])
+				}
+			}
+		}
+	}
 	if got := annotation(t, m, "BillingCallTimeLow", "description"); !strings.Contains(got, "under 20 % or gone within 5 days") {
 		t.Errorf("BillingCallTimeLow description %q: want both thresholds moved", got)
 	}
