@@ -66,11 +66,17 @@ func decodeAll(t *testing.T, what string, b []byte) []object {
 // object by kind (several of one kind in the order of their names).
 func render(t *testing.T, values map[string]any) (map[string][]object, error) {
 	t.Helper()
+	return renderRelease(t, release, values)
+}
+
+// renderRelease is render for the release named name.
+func renderRelease(t *testing.T, name string, values map[string]any) (map[string][]object, error) {
+	t.Helper()
 	ch, err := loader.Load(chartDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	vals, err := chartutil.ToRenderValues(ch, values, chartutil.ReleaseOptions{Name: release, Namespace: "monitoring", IsInstall: true}, nil)
+	vals, err := chartutil.ToRenderValues(ch, values, chartutil.ReleaseOptions{Name: name, Namespace: "monitoring", IsInstall: true}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -295,6 +301,42 @@ func TestTemplateMatchesKustomize(t *testing.T) {
 		if len(objs["Secret"]) != 0 {
 			t.Errorf("a Secret rendered without secrets.files")
 		}
+	}
+}
+
+// exporterDownExpr is the expression of BillingExporterDown in the
+// rendered PrometheusRule.
+func exporterDownExpr(t *testing.T, objs map[string][]object) string {
+	t.Helper()
+	groups, _ := one(t, objs, "PrometheusRule").get("spec", "groups").([]any)
+	for _, g := range groups {
+		rules, _ := g.(map[string]any)["rules"].([]any)
+		for _, r := range rules {
+			if r := r.(map[string]any); r["alert"] == "BillingExporterDown" {
+				expr, _ := r["expr"].(string)
+				return expr
+			}
+		}
+	}
+	t.Fatal("no BillingExporterDown in the PrometheusRule")
+	return ""
+}
+
+// BillingExporterDown watches the job the ServiceMonitor makes, the
+// Service's name, whatever the release is called, or the selector the
+// values give.
+func TestPrometheusRuleSelectsTheExporter(t *testing.T) {
+	objs, err := renderRelease(t, "billing", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := one(t, objs, "Service").get("metadata", "name")
+	if got, want := exporterDownExpr(t, objs), fmt.Sprintf("up{job=%q} == 0", svc); got != want {
+		t.Errorf("release billing: BillingExporterDown is %q, want %q (the Service's job)", got, want)
+	}
+	objs = mustRender(t, map[string]any{"prometheusRule": map[string]any{"exporterSelector": `job="billing",namespace="monitoring"`}})
+	if got, want := exporterDownExpr(t, objs), `up{job="billing",namespace="monitoring"} == 0`; got != want {
+		t.Errorf("with prometheusRule.exporterSelector: BillingExporterDown is %q, want %q", got, want)
 	}
 }
 

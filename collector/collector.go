@@ -41,7 +41,8 @@ type Options struct {
 // target is one configured account, ready to scrape.
 type target struct {
 	acct    config.Account
-	scraper provider.Scraper // holds the account's client, and so its cache and tokens
+	client  *scrape.Client   // the account's cache, limits and credentials
+	scraper provider.Scraper // reads through client; holds login tokens
 	limits  provider.Limits  // what one scrape of it may cost
 
 	fixed fixedHealth
@@ -96,9 +97,10 @@ func New(cfg *config.Config, opt Options) (*Exporter, error) {
 }
 
 // Reload returns an exporter for cfg that keeps the clients, and so the
-// caches and tokens, of accounts whose settings did not change. Series of
-// removed accounts are dropped from the upstream metrics. e itself is left
-// as it was, so a failed reload changes nothing.
+// caches and tokens, of accounts whose settings did not change, and the
+// caches of accounts whose credentials alone changed. Series of removed
+// accounts are dropped from the upstream metrics. e itself is left as it
+// was, so a failed reload changes nothing.
 func (e *Exporter) Reload(cfg *config.Config) (*Exporter, error) {
 	next, err := build(cfg, e.opt, e)
 	if err != nil {
@@ -129,11 +131,15 @@ func build(cfg *config.Config, opt Options, prev *Exporter) (*Exporter, error) {
 		e.logs = newLogLimiter(opt.Now)
 	}
 	for i, acct := range cfg.Accounts {
-		if t, ok := old[acct.Name]; ok && reflect.DeepEqual(t.acct, acct) {
-			e.targets = append(e.targets, t)
-			continue
+		t, ok := old[acct.Name]
+		var err error
+		switch {
+		case ok && reflect.DeepEqual(t.acct, acct):
+		case ok && reflect.DeepEqual(t.acct.WithoutCredentials(), acct.WithoutCredentials()):
+			t, err = t.rekeyed(&acct, opt)
+		default:
+			t, err = newTarget(cfg, &acct, e.global, opt)
 		}
-		t, err := newTarget(cfg, &acct, e.global, opt)
 		if err != nil {
 			return nil, fmt.Errorf("accounts[%d] %q: %w", i, acct.Name, err)
 		}
@@ -186,8 +192,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 		return nil, err
 	}
 	opt.Metrics.Init(acct.Provider, acct.Name)
-	logger := log.With(opt.Logger, "provider", acct.Provider, "account", acct.Name)
-	s, err := p.Build(acct, provider.Deps{Client: client, Logger: logger, Now: opt.Now})
+	s, err := newScraper(p, acct, client, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +201,32 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 		MaxItems:  cmp.Or(acct.MaxItemsPerList, cfg.Global.MaxItemsPerList),
 		Workers:   workers,
 	}
-	return &target{acct: *acct, scraper: s, limits: limits, fixed: newFixedHealth(acct)}, nil
+	return &target{acct: *acct, client: client, scraper: s, limits: limits, fixed: newFixedHealth(acct)}, nil
+}
+
+// rekeyed is t with the credentials of acct, which differs from t's
+// account in nothing else: a client that shares t's cache, limits and
+// backoff, and a scraper built anew for the new key or password (an
+// Acefone login starts over with it). t itself is left as it was, as a
+// reload that fails must change nothing.
+func (t *target) rekeyed(acct *config.Account, opt Options) (*target, error) {
+	p, ok := lookup(acct.Provider)
+	if !ok {
+		return nil, fmt.Errorf("provider: %q has no collector", acct.Provider)
+	}
+	client := t.client.Rekeyed(acct.Secrets())
+	s, err := newScraper(p, acct, client, opt)
+	if err != nil {
+		return nil, err
+	}
+	n := &target{acct: *acct, client: client, scraper: s, limits: t.limits, fixed: t.fixed}
+	n.lastSuccess.Store(t.lastSuccess.Load())
+	return n, nil
+}
+
+func newScraper(p *provider.Descriptor, acct *config.Account, client *scrape.Client, opt Options) (provider.Scraper, error) {
+	logger := log.With(opt.Logger, "provider", acct.Provider, "account", acct.Name)
+	return p.Build(acct, provider.Deps{Client: client, Logger: logger, Now: opt.Now})
 }
 
 // health renders the account's health after a scrape that ended with err,

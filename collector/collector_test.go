@@ -210,6 +210,115 @@ func TestReloadKeepsUnchangedAccountsCaches(t *testing.T) {
 	}
 }
 
+// validated is cfg as Load leaves it, for Reload.
+func validated(t *testing.T, cfg *config.Config) *config.Config {
+	t.Helper()
+	if err := cfg.Validate(func(string) (string, bool) { return "", false }, collector.ConfigProviders()); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// A key changed in the config keeps the account's cache: the reload calls
+// no vendor, and once an answer is due the request carries the new key,
+// which the vendor now takes alone. A reload that fails after the key
+// changed leaves the running exporter on the old key.
+func TestReloadWithNewKeyKeepsCache(t *testing.T) {
+	const newKey = "sk-fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+	srv := newServer(t)
+	var portal atomic.Pointer[docspace.Fake] // swapped for one that takes the new key
+	portal.Store(docspace.NewFake(docspaceKey))
+	var withOld, withNew atomic.Int64
+	rotating := config.Account{Name: "rotating", Provider: "docspace", APIKey: docspaceKey,
+		BaseURL: srv.Mount("/rotating", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.Header.Get("Authorization") {
+			case "Bearer " + docspaceKey:
+				withOld.Add(1)
+			case "Bearer " + newKey:
+				withNew.Add(1)
+			}
+			portal.Load().ServeHTTP(w, r)
+		}))}
+	steady := docspaceAccount(srv, "steady")
+	global := config.Global{CacheTTL: config.Duration(time.Hour)}
+	h := collectortest.New(t, &config.Config{Global: global, Accounts: []config.Account{rotating, steady}})
+	h.Scrape()
+	rotated := rotating
+	rotated.APIKey = newKey
+
+	bad := steady
+	bad.EndpointCacheTTL = map[string]config.Duration{"no-such-endpoint": config.Duration(time.Hour)}
+	if _, err := h.Exp.Reload(validated(t, &config.Config{Global: global, Accounts: []config.Account{rotated, bad}})); err == nil {
+		t.Fatal("reload with an unknown endpoint succeeded")
+	}
+	h.Clock.Advance(2 * time.Hour)
+	h.Scrape()
+	if withNew.Load() != 0 || h.Value("billing_up", map[string]string{"account": "rotating"}) != 1 {
+		t.Fatalf("after a failed reload the running exporter sent the new key %d times", withNew.Load())
+	}
+
+	portal.Store(docspace.NewFake(newKey))
+	old, before := withOld.Load(), len(srv.Requests())
+	next, err := h.Exp.Reload(validated(t, &config.Config{Global: global, Accounts: []config.Account{rotated, steady}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if collector.SameTarget(next, h.Exp, 0) || !collector.SameTarget(next, h.Exp, 1) {
+		t.Fatal("want the rotated account rekeyed and the other kept as it was")
+	}
+	h.Use(next)
+	h.Scrape()
+	if n := len(srv.Requests()) - before; n != 0 || h.Value("billing_up", map[string]string{"account": "rotating"}) != 1 {
+		t.Errorf("a new key cost %d upstream requests; want the cache kept", n)
+	}
+	h.Clock.Advance(2 * time.Hour)
+	h.Scrape()
+	if h.Value("billing_up", map[string]string{"account": "rotating"}) != 1 || withNew.Load() == 0 || withOld.Load() != old {
+		t.Errorf("after the TTL: %d requests with the new key, %d more with the old; want only the new",
+			withNew.Load(), withOld.Load()-old)
+	}
+}
+
+// A new Acefone password logs in again at the next scrape, with the new
+// password, while the dashboard's cached answer still stands.
+func TestReloadWithNewPasswordLogsInAgain(t *testing.T) {
+	srv := newServer(t)
+	fake := acefone.NewFake("", "ops@example.com", "old-password")
+	url := srv.Mount("/uk", fake)
+	account := func(password string) config.Account {
+		return config.Account{Name: "uk", Provider: "acefone", BaseURL: url,
+			Settings: config.Settings{"username": config.Setting("ops@example.com"), "password": config.Setting(password)}}
+	}
+	global := config.Global{CacheTTL: config.Duration(time.Hour)}
+	h := collectortest.New(t, &config.Config{Global: global, Accounts: []config.Account{account("old-password")}})
+	h.Scrape()
+	dashboards := func() int {
+		n := 0
+		for _, r := range srv.Requests() {
+			if strings.HasSuffix(r.Path, "/v1/billing/dashboard") {
+				n++
+			}
+		}
+		return n
+	}
+	before := dashboards()
+	if fake.Logins() != 1 || before == 0 {
+		t.Fatalf("test setup: %d logins, %d dashboard reads", fake.Logins(), before)
+	}
+
+	fake.SetPassword("new-password")
+	next, err := h.Exp.Reload(validated(t, &config.Config{Global: global, Accounts: []config.Account{account("new-password")}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Use(next)
+	h.Scrape()
+	if fake.Logins() != 2 || dashboards() != before || h.Value("billing_up", map[string]string{"account": "uk"}) != 1 {
+		t.Errorf("after a new password: %d logins, %d more dashboard reads; want one login with it and the cached dashboard",
+			fake.Logins(), dashboards()-before)
+	}
+}
+
 func TestEndpointCacheTTLKeysAreEndpointNames(t *testing.T) {
 	srv := sandbox.NewServer()
 	defer srv.Close()

@@ -32,7 +32,7 @@ func NewSelfMetrics(reg prometheus.Registerer) *SelfMetrics {
 		}),
 		Reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "billing_exporter_config_reloads_total",
-			Help: "Configuration reload attempts by trigger (SIGHUP, HTTP) and result (success, failure).",
+			Help: "Configuration reload attempts by trigger (SIGHUP, HTTP, secret_file: a key or password file changed) and result (success, failure).",
 		}, []string{"trigger", "result"}),
 	}
 	reg.MustRegister(

@@ -4,6 +4,7 @@ package config
 
 import (
 	"cmp"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -87,6 +88,10 @@ type Config struct {
 	// Elsewhere maps the accounts of other shards to their shard when the
 	// file was loaded for one shard (LoadShard); they are not in Accounts.
 	Elsewhere map[string]uint64 `yaml:"-"`
+	// SecretFiles holds the digest of every key or password file read for
+	// Accounts, by the path the file names: what a check for rotated keys
+	// compares the files on disk with. Other shards' files are not read.
+	SecretFiles map[string]Digest `yaml:"-"`
 }
 
 // Global holds defaults that apply to every account.
@@ -243,10 +248,11 @@ func (c *Config) validate(lookupEnv func(string) (string, bool), s Shard, ps Pro
 		return err
 	}
 	seen := map[string]int{}
+	c.SecretFiles = map[string]Digest{}
 	for i := range c.Accounts {
 		a := &c.Accounts[i]
 		where := fmt.Sprintf("accounts[%d] %q", i, a.Name)
-		if err := a.validate(resolver{lookupEnv: lookupEnv, elsewhere: !s.Owns(a.Name)}, ps); err != nil {
+		if err := a.validate(resolver{lookupEnv: lookupEnv, elsewhere: !s.Owns(a.Name), files: c.SecretFiles}, ps); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
 		if j, dup := seen[a.Name]; dup {
@@ -441,6 +447,7 @@ var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 type resolver struct {
 	lookupEnv func(string) (string, bool)
 	elsewhere bool
+	files     map[string]Digest // records the digest of each file read
 }
 
 // secret resolves an inline value (with ${VAR} expansion) or a file.
@@ -460,6 +467,7 @@ func (r resolver) secret(field string, inline Secret, file string) (Secret, erro
 			}
 			return "", fmt.Errorf("%s_file: cannot read %q: %v", field, file, err)
 		}
+		r.files[file] = sha256.Sum256(b)
 		v := strings.TrimSpace(string(b))
 		if v == "" {
 			return "", fmt.Errorf("%s_file: %q is empty", field, file)
@@ -486,6 +494,20 @@ func (r resolver) secret(field string, inline Secret, file string) (Secret, erro
 		return "", fmt.Errorf("%s: empty after expanding environment variables", field)
 	}
 	return Secret(v), nil
+}
+
+// Digest is the SHA-256 of a key or password file's content: enough to
+// tell that the file changed, nothing that could print the secret.
+type Digest [sha256.Size]byte
+
+// ReadDigest is the digest of the file at path now, as SecretFiles
+// records it.
+func ReadDigest(path string) (Digest, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Digest{}, err
+	}
+	return sha256.Sum256(b), nil
 }
 
 // EffectiveTimeout returns the account's timeout or the global one.

@@ -1,10 +1,13 @@
 package config
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -387,6 +390,97 @@ func TestSecrets(t *testing.T) {
 	}
 	if got := c.Accounts[4].Secrets(); !slices.Contains(got, filePassword) {
 		t.Errorf("password_file not read (or not trimmed): %d secrets", len(got))
+	}
+}
+
+// The config records what it read of every key and password file, so
+// that a change on disk can be told from the running config; a file of
+// another shard's account is not read, so not recorded.
+func TestSecretFilesRecorded(t *testing.T) {
+	doc := account("name: d", "provider: docspace", "base_url: https://p.example.com", "api_key_file: testdata/docspace.key") +
+		"  - " + strings.Join([]string{"name: e", "provider: acefone", "base_url: https://api.acefone.in", "username: ops@example.com",
+		"password_file: testdata/acefone.password"}, "\n    ") + "\n" +
+		"  - " + strings.Join([]string{"name: g", "provider: docspace", "base_url: https://p.example.com", "api_key: '" + inlineKey + "'"}, "\n    ") + "\n"
+	c, err := parse(t, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := slices.Sorted(maps.Keys(c.SecretFiles)); !slices.Equal(got, []string{"testdata/acefone.password", "testdata/docspace.key"}) {
+		t.Fatalf("SecretFiles = %v", got)
+	}
+	for path, d := range c.SecretFiles {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d != sha256.Sum256(b) {
+			t.Errorf("%s: recorded digest is not the file's", path)
+		}
+		if now, err := ReadDigest(path); err != nil || now != d {
+			t.Errorf("ReadDigest(%s) = %x, %v; want the recorded digest", path, now, err)
+		}
+	}
+	if _, err := ReadDigest("testdata/missing.key"); err == nil {
+		t.Error("ReadDigest of a missing file: no error")
+	}
+
+	// The shard serving d does not serve e: only d's file is recorded.
+	s := Shard{Index: ShardOf("d", 2), Total: 2}
+	if ShardOf("e", 2) == s.Index {
+		t.Fatal("test setup: d and e are in one shard")
+	}
+	c, err = ParseShard([]byte(strings.ReplaceAll(doc, "testdata/acefone.password", "testdata/absent-here")), env, s, testProviders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := slices.Sorted(maps.Keys(c.SecretFiles)); !slices.Equal(got, []string{"testdata/docspace.key"}) {
+		t.Errorf("sharded SecretFiles = %v, want only d's file", got)
+	}
+}
+
+// Accounts equal but for their credentials (the values and the files
+// they come from) are equal without them; any other change is a change.
+func TestWithoutCredentials(t *testing.T) {
+	load := func(lines ...string) Account {
+		t.Helper()
+		c, err := parse(t, account(append([]string{"name: h", "provider: acefone", "base_url: https://api.acefone.in"}, lines...)...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Accounts[0]
+	}
+	login := load("username: ops@example.com", "password_file: testdata/acefone.password", "timezone: Asia/Kolkata")
+	same := []Account{
+		load("username: ops@example.com", "password: other", "timezone: Asia/Kolkata"),
+		load("username: ops@example.com", "password_file: testdata/docspace.key", "timezone: Asia/Kolkata"),
+	}
+	for i, a := range same {
+		if reflect.DeepEqual(a, login) {
+			t.Fatalf("test setup: same[%d] is the very account", i)
+		}
+		if !reflect.DeepEqual(a.WithoutCredentials(), login.WithoutCredentials()) {
+			t.Errorf("same[%d] differs from the account by more than its password", i)
+		}
+	}
+	for i, a := range []Account{
+		load("username: other@example.com", "password_file: testdata/acefone.password", "timezone: Asia/Kolkata"),
+		load("username: ops@example.com", "password_file: testdata/acefone.password", "timezone: Europe/London"),
+	} {
+		if reflect.DeepEqual(a.WithoutCredentials(), login.WithoutCredentials()) {
+			t.Errorf("other[%d] reads as the same account", i)
+		}
+	}
+	token, other := load("api_key_file: testdata/docspace.key"), load("api_key: other")
+	if !reflect.DeepEqual(token.WithoutCredentials(), other.WithoutCredentials()) {
+		t.Error("accounts differing only in api_key differ without credentials")
+	}
+	// The account itself keeps its credentials.
+	if !slices.Contains(login.Secrets(), filePassword) || token.APIKey != fileKey || token.APIKeyFile == "" {
+		t.Error("WithoutCredentials changed the account it was called on")
+	}
+	blank := login.WithoutCredentials()
+	if got := blank.Secrets(); slices.ContainsFunc(got, func(s string) bool { return s != "" }) {
+		t.Errorf("WithoutCredentials kept %d secrets", len(got))
 	}
 }
 

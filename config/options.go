@@ -248,6 +248,33 @@ func (a *Account) Secrets() []string {
 	return out
 }
 
+// WithoutCredentials is a copy of the account with its credentials blank:
+// api_key and its provider's secrets, and the files they are read from.
+// Two accounts equal without them are one account whose key rotated.
+func (a Account) WithoutCredentials() Account {
+	a.APIKey, a.APIKeyFile = "", ""
+	t := reflect.TypeOf(a.Options)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct || reflect.ValueOf(a.Options).IsNil() {
+		return a // not options Validate made: none of its secrets are known
+	}
+	v := reflect.New(t.Elem())
+	v.Elem().Set(reflect.ValueOf(a.Options).Elem())
+	a.Options = v.Interface()
+	fields := reflect.VisibleFields(v.Elem().Type())
+	for _, field := range fields {
+		if field.Type != reflect.TypeFor[Secret]() {
+			continue
+		}
+		v.Elem().FieldByIndex(field.Index).SetString("")
+		for _, other := range fields {
+			if yamlKey(other) == yamlKey(field)+"_file" && other.Type.Kind() == reflect.String {
+				v.Elem().FieldByIndex(other.Index).SetString("")
+			}
+		}
+	}
+	return a
+}
+
 // Format prints the account as MarshalYAML shows it, on one line: fmt
 // itself would print its Options' secrets raw for a verb that does not fit
 // them, such as %s.

@@ -86,7 +86,7 @@ func ParseShard(b []byte, lookupEnv func(string) (string, bool), s Shard, ps Pro
 // Sharded returns a copy of c holding only the accounts of shard s; the
 // others are listed in Elsewhere with their shard.
 func (c *Config) Sharded(s Shard) *Config {
-	out := &Config{Global: c.Global, Elsewhere: map[string]uint64{}}
+	out := &Config{Global: c.Global, Elsewhere: map[string]uint64{}, SecretFiles: c.SecretFiles}
 	for _, a := range c.Accounts {
 		if s.Owns(a.Name) {
 			out.Accounts = append(out.Accounts, a)

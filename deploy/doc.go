@@ -5,7 +5,9 @@
 //   - kubernetes/prometheusrule.yaml from prometheus/billing-rules.yml;
 //   - kubernetes/configmap.yaml from the repository's config.yml;
 //   - the Helm chart's copies of both and of grafana/dashboards/ (Helm
-//     reads no file outside charts/billing-exporter/).
+//     reads no file outside charts/billing-exporter/);
+//   - billing-mixin/'s copies of the rules and dashboards, and the index
+//     of the dashboards it renders (a mixin vendors as one directory).
 //
 // Regenerate with `go generate ./deploy/...`; the package's tests fail when
 // a committed file differs from what the generator writes, and check every

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -59,6 +60,11 @@ func Generate(root string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	mixin, err := mixinFiles(root, rules)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(files, mixin)
 	files[PrometheusRuleFile], files[ConfigMapFile] = rule, cm
 	return files, nil
 }

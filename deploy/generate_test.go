@@ -22,8 +22,9 @@ func TestGeneratedFilesUpToDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	dashboards, _ := filepath.Glob(filepath.Join(root, DashboardsDir, "*.json"))
-	if want := 4 + len(dashboards); len(files) != want || len(dashboards) == 0 {
-		t.Errorf("Generate returned %d files, want %d: two Kubernetes files, and the chart's rules, config and %d dashboards", len(files), want, len(dashboards))
+	if want := 6 + 2*len(dashboards); len(files) != want || len(dashboards) == 0 {
+		t.Errorf("Generate returned %d files, want %d: two Kubernetes files, the chart's rules, config and %d dashboards, and the mixin's rules, dashboards and their index",
+			len(files), want, len(dashboards))
 	}
 	for path, want := range files {
 		got, err := os.ReadFile(filepath.Join(root, path))

@@ -33,7 +33,7 @@ func (c *Client) SetSecret(slot, value string) {
 	} else {
 		c.slots[slot] = value
 	}
-	c.scrubList = newScrubList(append(slices.Clone(c.opt.Secrets), slices.Collect(maps.Values(c.slots))...))
+	c.scrubList = newScrubList(append(slices.Clone(c.secrets), slices.Collect(maps.Values(c.slots))...))
 }
 
 // scrubList is every secret of a client with the spellings an error body
@@ -61,6 +61,25 @@ func newScrubList(secrets []string) *scrubList {
 	return l
 }
 
+// Rekeyed returns a client of the same account for other credentials, to
+// be installed with its own SetAuth: it shares c's cache, coalescing,
+// limits and backoff, so that a rotated key costs no vendor call. It
+// scrubs secrets as well as everything c scrubs, as answers to requests c
+// sent may still echo those. c itself is unchanged: a reload that fails
+// after this keeps using it.
+func (c *Client) Rekeyed(secrets []string) *Client {
+	c.authMu.RLock()
+	defer c.authMu.RUnlock()
+	n := &Client{upstream: c.upstream, secrets: slices.Clone(c.secrets)}
+	for _, s := range secrets {
+		if s != "" && !slices.Contains(n.secrets, s) {
+			n.secrets = append(n.secrets, s)
+		}
+	}
+	n.scrubList = newScrubList(n.secrets)
+	return n
+}
+
 // minSecretPrefix is the shortest beginning of a secret that scrubbing
 // removes where a text was shortened; shorter ones would hit ordinary words.
 const minSecretPrefix = 4
@@ -72,7 +91,7 @@ func (c *Client) scrub(s string) string {
 	l := c.scrubList
 	c.authMu.RUnlock()
 	if l == nil {
-		l = newScrubList(c.opt.Secrets) // a Client not built by New (tests)
+		l = newScrubList(c.secrets) // a Client not built by New (tests)
 	}
 	for _, form := range l.forms {
 		s = strings.ReplaceAll(s, form, "<secret>")

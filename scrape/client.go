@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -98,8 +99,22 @@ type Options struct {
 	Now       func() time.Time  // nil = time.Now; tests move the clock
 }
 
-// Client calls one account's API. It is safe for concurrent use.
+// Client calls one account's API with one set of credentials. It is safe
+// for concurrent use.
 type Client struct {
+	*upstream
+
+	authMu    sync.RWMutex
+	auth      func(*http.Request)
+	secrets   []string          // the account's configured secrets, scrubbed from every error text
+	slots     map[string]string // secrets obtained at run time, by slot (SetSecret)
+	scrubList *scrubList        // secrets and the slots' values
+}
+
+// upstream is everything of an account's client but its credentials: what
+// the clients Rekeyed makes share, so that a rotated key keeps the cache,
+// the limits and the vendor's backoff.
+type upstream struct {
 	opt     Options
 	base    *url.URL
 	http    *retryablehttp.Client
@@ -139,7 +154,8 @@ func New(opt Options) (*Client, error) {
 	if opt.MaxResponseBytes <= 0 {
 		opt.MaxResponseBytes = 10 << 20
 	}
-	c := &Client{opt: opt, base: base, cache: map[string]*entry{}, scrubList: newScrubList(opt.Secrets)}
+	c := &Client{upstream: &upstream{opt: opt, base: base, cache: map[string]*entry{}},
+		secrets: slices.Clone(opt.Secrets), scrubList: newScrubList(opt.Secrets)}
 	if opt.MaxConcurrency > 0 {
 		c.account = NewSemaphore(opt.MaxConcurrency)
 	}
@@ -149,7 +165,7 @@ func New(opt Options) (*Client, error) {
 	}
 	c.http = &retryablehttp.Client{ // no Logger: errors are returned, not logged
 		HTTPClient: &http.Client{
-			Transport: &instrumented{next: cmp.Or(opt.Transport, defaultTransport), c: c},
+			Transport: &instrumented{next: cmp.Or(opt.Transport, defaultTransport), u: c.upstream},
 			// Redirects would re-send the Authorization header elsewhere; vendors
 			// do not redirect API calls, so a redirect is an error.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -287,13 +303,13 @@ func (c *Client) do(ctx context.Context, r Request) (_ []byte, err error) {
 // waits between attempts do not. The account slot comes first so that a
 // busy account's queue waits without holding global slots other accounts
 // could use.
-func (c *Client) acquire(ctx context.Context) (func(), error) {
-	if err := c.account.Acquire(ctx); err != nil {
+func (u *upstream) acquire(ctx context.Context) (func(), error) {
+	if err := u.account.Acquire(ctx); err != nil {
 		return nil, err
 	}
-	if err := c.opt.Global.Acquire(ctx); err != nil {
-		c.account.Release()
+	if err := u.opt.Global.Acquire(ctx); err != nil {
+		u.account.Release()
 		return nil, err
 	}
-	return func() { c.opt.Global.Release(); c.account.Release() }, nil
+	return func() { u.opt.Global.Release(); u.account.Release() }, nil
 }

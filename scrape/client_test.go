@@ -537,13 +537,13 @@ func TestVendorMessage(t *testing.T) {
 		{"long", long, strings.Repeat("é", 80) + "…"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &Client{opt: Options{VendorMessage: func(b []byte) string {
+			c := &Client{upstream: &upstream{opt: Options{VendorMessage: func(b []byte) string {
 				var v struct {
 					Message string `json:"message"`
 				}
 				_ = json.Unmarshal(b, &v)
 				return v.Message
-			}}}
+			}}}}
 			if got := c.vendorMessage([]byte(tc.body)); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
@@ -673,5 +673,60 @@ func TestRetryAfterWaitedOutNotRemembered(t *testing.T) {
 	}
 	if _, err := c.GetJSON(context.Background(), balance, &balanceDoc{}); err != nil || f.count() != 3 {
 		t.Fatalf("err=%v after %d requests", err, f.count())
+	}
+}
+
+// A rekeyed client is the same account with another key: it reads the
+// cache the old one filled, and once the answer is due, the vendor sees
+// its key alone. The old client is untouched: a reload that fails after
+// rekeying keeps sending the old key. Both keys are scrubbed from the
+// rekeyed client's errors.
+func TestRekeyedSharesAllButTheKey(t *testing.T) {
+	const oldKey, newKey = "sk-OLD-KEY-0123456789", "sk-NEW-KEY-9876543210"
+	var accepted atomic.Value // the key the vendor takes
+	accepted.Store(oldKey)
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		key := accepted.Load().(string)
+		if r.Header.Get("Authorization") != "Bearer "+key {
+			reply(http.StatusUnauthorized, `{"message":"keys `+oldKey+`, `+newKey+` refused"}`)(w, r)
+			return
+		}
+		ok(`{"amount": 7}`)(w, r)
+	})
+	clk := newClock()
+	old := newClient(t, f, func(o *Options) { o.CacheTTL, o.Now, o.Secrets = time.Minute, clk.Now, []string{oldKey} })
+	old.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+oldKey) })
+	get := func(c *Client) (float64, error) {
+		var doc balanceDoc
+		_, err := c.GetJSON(context.Background(), balance, &doc)
+		return doc.Amount.V, err
+	}
+	if _, err := get(old.Client); err != nil {
+		t.Fatal(err)
+	}
+
+	accepted.Store(newKey)
+	rekeyed := old.Rekeyed([]string{newKey, ""})
+	rekeyed.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+newKey) })
+	if _, err := get(rekeyed); err != nil || f.count() != 1 {
+		t.Fatalf("rekeyed client within the TTL: %v after %d requests; want the cached answer, no request", err, f.count())
+	}
+	clk.Advance(2 * time.Minute)
+	if _, err := get(rekeyed); err != nil || f.count() != 2 {
+		t.Fatalf("rekeyed client after the TTL: %v after %d requests; want the new key's answer", err, f.count())
+	}
+	if f.header(1).Get("Authorization") != "Bearer "+newKey {
+		t.Error("the rekeyed client's request did not carry the new key")
+	}
+
+	// The old client still sends the old key, which the vendor refuses.
+	err := old.Do(context.Background(), Request{Method: http.MethodGet, Endpoint: balance.Name, Path: balance.Path}, nil)
+	if scrapeErr(t, err).Status != http.StatusUnauthorized || f.header(2).Get("Authorization") != "Bearer "+oldKey {
+		t.Errorf("old client after rekeying: %v; want its old key refused", err)
+	}
+	rekeyed.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer other") })
+	err = rekeyed.Do(context.Background(), Request{Method: http.MethodGet, Endpoint: balance.Name, Path: balance.Path}, nil)
+	if detail := scrapeErr(t, err).Detail; strings.Contains(detail, oldKey) || strings.Contains(detail, newKey) || !strings.Contains(detail, "<secret>") {
+		t.Errorf("the rekeyed client's error shows a key: %s", detail)
 	}
 }

@@ -131,25 +131,25 @@ type endpointKey struct{}
 // what the vendor sees and what its rate limits count.
 type instrumented struct {
 	next http.RoundTripper
-	c    *Client
+	u    *upstream
 }
 
 func (t *instrumented) RoundTrip(req *http.Request) (*http.Response, error) {
-	release, err := t.c.acquire(req.Context())
+	release, err := t.u.acquire(req.Context())
 	if err != nil {
 		return nil, fmt.Errorf("waiting for a free connection slot: %w", err)
 	}
-	m := t.c.opt.Metrics
+	m := t.u.opt.Metrics
 	endpoint, _ := req.Context().Value(endpointKey{}).(string)
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
 	if m != nil {
-		m.duration.WithLabelValues(t.c.opt.Provider, endpoint).Observe(time.Since(start).Seconds())
+		m.duration.WithLabelValues(t.u.opt.Provider, endpoint).Observe(time.Since(start).Seconds())
 		code := "error"
 		if err == nil {
 			code = strconv.Itoa(resp.StatusCode)
 		}
-		m.inc(m.requests, t.c.opt.Provider, t.c.opt.Account, endpoint, code)
+		m.inc(m.requests, t.u.opt.Provider, t.u.opt.Account, endpoint, code)
 	}
 	if err != nil {
 		release()

@@ -13,7 +13,7 @@ import (
 // checkRetry retries transport errors, 429 and 5xx (as retryablehttp does),
 // but never when the wait would outlast the caller's deadline: a scrape
 // must answer in time with what it has.
-func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+func (u *upstream) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	retry, err := retryablehttp.DefaultRetryPolicy(ctx, resp, err) // ctx's error if it ended, else nil
 	if !retry {
 		return false, err
@@ -24,7 +24,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		*n++
 	}
 	if dl, ok := ctx.Deadline(); ok {
-		wait := c.http.Backoff(c.http.RetryWaitMin, c.http.RetryWaitMax, attempt, resp)
+		wait := u.http.Backoff(u.http.RetryWaitMin, u.http.RetryWaitMax, attempt, resp)
 		if time.Until(dl) < wait { // deadlines are wall time, whatever clock the cache uses
 			return false, nil
 		}
@@ -58,8 +58,8 @@ const MaxRetryAfter = time.Hour
 // could not wait out within its deadline, so that the next scrapes, of this
 // and of other Prometheus replicas, do not call before it ends. They serve
 // the last good answers meanwhile.
-func (c *Client) backOff(retryAfter string) {
-	now := c.opt.Now()
+func (u *upstream) backOff(retryAfter string) {
+	now := u.opt.Now()
 	var wait time.Duration
 	if s, err := strconv.ParseUint(strings.TrimSpace(retryAfter), 10, 64); err == nil {
 		wait = time.Duration(min(s, uint64(MaxRetryAfter/time.Second))) * time.Second
@@ -70,16 +70,16 @@ func (c *Client) backOff(retryAfter string) {
 		return
 	}
 	until := now.Add(min(wait, MaxRetryAfter))
-	c.backoffMu.Lock()
-	if until.After(c.notBefore) {
-		c.notBefore = until
+	u.backoffMu.Lock()
+	if until.After(u.notBefore) {
+		u.notBefore = until
 	}
-	c.backoffMu.Unlock()
+	u.backoffMu.Unlock()
 }
 
 // backingOff reports whether a Retry-After still forbids calling.
-func (c *Client) backingOff() (time.Time, bool) {
-	c.backoffMu.Lock()
-	defer c.backoffMu.Unlock()
-	return c.notBefore, c.opt.Now().Before(c.notBefore)
+func (u *upstream) backingOff() (time.Time, bool) {
+	u.backoffMu.Lock()
+	defer u.backoffMu.Unlock()
+	return u.notBefore, u.opt.Now().Before(u.notBefore)
 }

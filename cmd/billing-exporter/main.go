@@ -50,6 +50,7 @@ type flags struct {
 	maxTimeout      time.Duration
 	idleTimeout     time.Duration
 	shutdownDelay   time.Duration
+	secretsInterval time.Duration
 	web             *web.FlagConfig
 	shard           shardFlags
 }
@@ -74,6 +75,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (*flags, error) {
 	f := &flags{}
 	app.Flag("config.file", "Path to the configuration file.").Default("config.yml").StringVar(&f.configFile)
 	app.Flag("config.check", "Validate the configuration, print a summary without secrets and exit (0 valid, 1 invalid).").BoolVar(&f.configCheck)
+	app.Flag("config.secrets-check-interval", "How often the key and password files the configuration names are checked; a changed one reloads the configuration. 0s turns the check off.").Default("30s").DurationVar(&f.secretsInterval)
 	f.web = kingpinflag.AddFlags(app, defaultListenAddress)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
 	app.Flag("web.enable-lifecycle", "Enable reloading the configuration via HTTP POST to /-/reload.").BoolVar(&f.enableLifecycle)
@@ -125,6 +127,9 @@ func (f *flags) check() error {
 		return fmt.Errorf("--web.idle-timeout: %v must not be negative (0 uses the read timeout)", f.idleTimeout)
 	case f.shutdownDelay < 0:
 		return fmt.Errorf("--web.shutdown-delay: %v must not be negative", f.shutdownDelay)
+	}
+	if err := checkSecretsInterval(f.secretsInterval); err != nil {
+		return fmt.Errorf("--config.secrets-check-interval: %w", err)
 	}
 	return nil
 }
@@ -209,6 +214,13 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	var keyCheck <-chan time.Time // nil, never ready, with the check off
+	if f.secretsInterval > 0 {
+		tick, stop := newTicker(f.secretsInterval)
+		defer stop()
+		keyCheck = tick
+	}
+	keys := &keyWatch{rl: rl, logger: logger}
 
 	errc := make(chan error, 1)
 	go func() {
@@ -222,6 +234,9 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 			return 1
 		case <-hup:
 			_ = rl.reload("SIGHUP")
+			continue
+		case <-keyCheck:
+			keys.check()
 			continue
 		case s := <-sigs:
 			signalled = []any{"signal", s.String()}

@@ -187,6 +187,9 @@ func TestCarelessFlagsExit2(t *testing.T) {
 		cases = append(cases, flagCase{"--scrape.timeout-offset=" + o, "--scrape.timeout-offset"})
 	}
 	cases = append(cases, flagCase{"--web.idle-timeout=-1s", "--web.idle-timeout"}, flagCase{"--web.shutdown-delay=-1s", "--web.shutdown-delay"})
+	for _, d := range []string{"-1s", "1ns", "999ms"} { // below a second, the check would read the key files in a busy loop
+		cases = append(cases, flagCase{"--config.secrets-check-interval=" + d, "--config.secrets-check-interval"})
+	}
 
 	for _, tc := range cases {
 		t.Run(tc.arg, func(t *testing.T) {
@@ -210,6 +213,7 @@ func TestFlagEdgesAccepted(t *testing.T) {
 		{"--web.telemetry-path=/"}, {"--web.telemetry-path=/metrics/"}, {"--web.telemetry-path=/billing/metrics"},
 		{"--web.telemetry-path=/sd/"}, {"--scrape.max-timeout=1h"}, {"--scrape.max-timeout=1ms", "--scrape.timeout-offset=0"},
 		{"--scrape.timeout-offset=29.9"}, {"--web.idle-timeout=0s"}, {"--web.shutdown-delay=0s"},
+		{"--config.secrets-check-interval=0s"}, {"--config.secrets-check-interval=1s"},
 	} {
 		if _, err := parseFlags(args, io.Discard, io.Discard); err != nil {
 			t.Errorf("%v: %v", args, err)

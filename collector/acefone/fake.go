@@ -107,6 +107,14 @@ func (a *Fake) FailLogins(fail bool) {
 	a.mu.Unlock()
 }
 
+// SetPassword changes the password logins need; tokens already issued
+// stay valid, as the vendor's do.
+func (a *Fake) SetPassword(password string) {
+	a.mu.Lock()
+	a.Password = password
+	a.mu.Unlock()
+}
+
 // Logins counts successful logins.
 func (a *Fake) Logins() int { a.mu.Lock(); defer a.mu.Unlock(); return a.logins }
 

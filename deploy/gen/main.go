@@ -35,6 +35,9 @@ func run() error {
 	}
 	sort.Strings(paths)
 	for _, p := range paths {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
+			return err
+		}
 		if err := os.WriteFile(filepath.Join(root, p), files[p], 0o644); err != nil {
 			return err
 		}
