@@ -121,11 +121,6 @@ type upstream struct {
 	account *Semaphore
 	limiter *rate.Limiter
 
-	authMu    sync.RWMutex
-	auth      func(*http.Request)
-	slots     map[string]string // secrets obtained at run time, by slot (SetSecret)
-	scrubList *scrubList        // Options.Secrets and the slots' values
-
 	flights singleflight.Group
 	cacheMu sync.Mutex
 	cache   map[string]*entry
