@@ -14,7 +14,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"net/http"
 	"time"
 
 	"github.com/billing-exporter/billing-exporter/collector/provider"
@@ -31,8 +30,7 @@ var Provider = provider.Descriptor{
 	Name:      "digitalocean",
 	Endpoints: []scrape.Endpoint{Balance},
 	Build: func(acct *config.Account, d provider.Deps) (provider.Scraper, error) {
-		header := "Bearer " + string(acct.APIKey)
-		d.Client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", header) })
+		provider.SendBearer(d.Client, acct)
 		return &scraper{client: d.Client}, nil
 	},
 	VendorMessage: vendorMessage,

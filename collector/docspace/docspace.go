@@ -123,8 +123,7 @@ var Provider = provider.Descriptor{
 	Families: []*provider.Family{planTrialFamily, planPriceFamily, availablePlanPriceFamily, quotaLimitBytesFamily, quotaUsedBytesFamily,
 		quotaLimitFamily, quotaUsedFamily, lastCreditAmountFamily, lastCreditTimeFamily, currencyInfoFamily, gracePeriodEndFamily},
 	Build: func(acct *config.Account, d provider.Deps) (provider.Scraper, error) {
-		key := string(acct.APIKey)
-		d.Client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })
+		provider.SendBearer(d.Client, acct)
 		return &scraper{client: d.Client}, nil
 	},
 	VendorMessage: vendorMessage,

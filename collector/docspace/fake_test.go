@@ -2,74 +2,21 @@ package docspace_test
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/billing-exporter/billing-exporter/collector/collectortest"
 	"github.com/billing-exporter/billing-exporter/collector/docspace"
-	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 )
 
 // These tests hold the fake to the vendor's server and spec, odd corners
 // included, so that the collector tests built on it prove something about
 // the real API; contract_test.go holds its answers to the spec's types.
 
-type call struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (c call) json(t *testing.T) map[string]any {
-	t.Helper()
-	var v map[string]any
-	if err := json.Unmarshal(c.body, &v); err != nil {
-		t.Fatalf("body is not a JSON object: %v: %s", err, c.body)
-	}
-	return v
-}
-
-func do(t *testing.T, method, url, auth string, body any) call {
-	t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, url, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, _ := io.ReadAll(resp.Body)
-	return call{status: resp.StatusCode, header: resp.Header, body: b}
-}
-
-func mount(t *testing.T, h http.Handler) string {
-	t.Helper()
-	srv := sandbox.NewServer()
-	t.Cleanup(srv.Close)
-	if !strings.HasPrefix(srv.URL(), "http://127.0.0.1:") {
-		t.Fatalf("fake not on loopback: %s", srv.URL())
-	}
-	return srv.Mount("/x", h)
-}
-
 func TestDocSpaceAuth(t *testing.T) {
-	base := mount(t, docspace.NewFake(docspaceKey)) + "/api/2.0/portal/payment/quota"
+	base := collectortest.ServeFake(t, docspace.NewFake(docspaceKey)) + "/api/2.0/portal/payment/quota"
 	for _, tc := range []struct {
 		name, auth string
 		status     int
@@ -79,12 +26,12 @@ func TestDocSpaceAuth(t *testing.T) {
 		{"wrong key", "Bearer sk-" + strings.Repeat("f", 64), 401},
 		{"Bearer key", "Bearer " + docspaceKey, 200},
 	} {
-		c := do(t, http.MethodGet, base, tc.auth, nil)
-		if c.status != tc.status {
-			t.Errorf("%s: %d, want %d", tc.name, c.status, tc.status)
+		c := collectortest.Call(t, http.MethodGet, base, tc.auth, nil)
+		if c.Status != tc.status {
+			t.Errorf("%s: %d, want %d", tc.name, c.Status, tc.status)
 		}
-		if tc.status == 401 && len(c.body) != 0 {
-			t.Errorf("%s: 401 with a body %q; the server sends none", tc.name, c.body)
+		if tc.status == 401 && len(c.Body) != 0 {
+			t.Errorf("%s: 401 with a body %q; the server sends none", tc.name, c.Body)
 		}
 	}
 }
@@ -95,17 +42,17 @@ func TestDocSpaceEnvelopeAndOmittedNulls(t *testing.T) {
 	q["dueDate"] = nil // a test setting nil gets what the server sends: no property
 	q["price"].(map[string]any)["currencySymbol"] = nil
 	fake.Set(docspace.Quota.Name, docspace.OK(q))
-	portal := mount(t, fake)
+	portal := collectortest.ServeFake(t, fake)
 	base := portal + "/api/2.0/portal/payment/"
 	for _, ep := range docspace.Provider.Endpoints {
-		c := do(t, http.MethodGet, portal+ep.Path, "Bearer "+docspaceKey, nil)
-		if c.status != 200 {
-			t.Fatalf("%s: %d", ep.Name, c.status)
+		c := collectortest.Call(t, http.MethodGet, portal+ep.Path, "Bearer "+docspaceKey, nil)
+		if c.Status != 200 {
+			t.Fatalf("%s: %d", ep.Name, c.Status)
 		}
-		if bytes.Contains(c.body, []byte("null")) {
-			t.Errorf("%s: a null in %s; the server omits null properties", ep.Name, c.body)
+		if bytes.Contains(c.Body, []byte("null")) {
+			t.Errorf("%s: a null in %s; the server omits null properties", ep.Name, c.Body)
 		}
-		env := c.json(t)
+		env := c.JSON(t)
 		for _, k := range []string{"response", "count", "links", "status", "statusCode"} {
 			if _, ok := env[k]; !ok {
 				t.Errorf("%s: envelope lacks %q", ep.Name, k)
@@ -126,12 +73,12 @@ func TestDocSpaceEnvelopeAndOmittedNulls(t *testing.T) {
 	if q["dueDate"] != nil || len(q) == 0 {
 		t.Error("docspace.OK changed the caller's map")
 	}
-	quota := do(t, http.MethodGet, base+"quota", "Bearer "+docspaceKey, nil).json(t)["response"].(map[string]any)
+	quota := collectortest.Call(t, http.MethodGet, base+"quota", "Bearer "+docspaceKey, nil).JSON(t)["response"].(map[string]any)
 	if _, ok := quota["dueDate"]; ok {
 		t.Error("dueDate set to nil is present")
 	}
 	// topupsettings: the payload is under response, not settings.
-	topup := do(t, http.MethodGet, base+"topupsettings", "Bearer "+docspaceKey, nil).json(t)
+	topup := collectortest.Call(t, http.MethodGet, base+"topupsettings", "Bearer "+docspaceKey, nil).JSON(t)
 	if _, ok := topup["settings"]; ok {
 		t.Error("topupsettings answers under settings")
 	}
@@ -139,13 +86,13 @@ func TestDocSpaceEnvelopeAndOmittedNulls(t *testing.T) {
 		t.Errorf("topupsettings response %v", topup["response"])
 	}
 	// currencies: isoCurrencySymbol carries the sign.
-	cur := do(t, http.MethodGet, base+"currencies", "Bearer "+docspaceKey, nil).json(t)["response"].([]any)
+	cur := collectortest.Call(t, http.MethodGet, base+"currencies", "Bearer "+docspaceKey, nil).JSON(t)["response"].([]any)
 	if sym := cur[0].(map[string]any)["isoCurrencySymbol"]; sym != "$" {
 		t.Errorf("currencies isoCurrencySymbol %v, want the sign $", sym)
 	}
 	// A null payload omits response and counts 0.
 	fake.Set(docspace.CustomerInfo.Name, docspace.OK(nil))
-	info := do(t, http.MethodGet, base+"customerinfo", "Bearer "+docspaceKey, nil).json(t)
+	info := collectortest.Call(t, http.MethodGet, base+"customerinfo", "Bearer "+docspaceKey, nil).JSON(t)
 	if _, ok := info["response"]; ok || info["count"] != float64(0) {
 		t.Errorf("null payload: %v", info)
 	}
@@ -157,9 +104,9 @@ func TestDocSpaceEnvelopeAndOmittedNulls(t *testing.T) {
 // has no dueDate; a wallet item gives it one.
 func TestDocSpaceDates(t *testing.T) {
 	fake := docspace.NewFake(docspaceKey)
-	base := mount(t, fake)
+	base := collectortest.ServeFake(t, fake)
 	get := func(ep string) map[string]any {
-		return do(t, http.MethodGet, base+ep, "Bearer "+docspaceKey, nil).json(t)["response"].(map[string]any)
+		return collectortest.Call(t, http.MethodGet, base+ep, "Bearer "+docspaceKey, nil).JSON(t)["response"].(map[string]any)
 	}
 	tariff := get(docspace.Tariff.Path)
 	if due := tariff["dueDate"]; due != "2026-08-01T03:00:00.0000000+03:00" {
@@ -197,7 +144,7 @@ func TestDocSpaceDates(t *testing.T) {
 // /payment/, nothing else there (DocSpace's GET /api/2.0/portal/quota is
 // another endpoint than the payment quota).
 func TestDocSpaceRoutes(t *testing.T) {
-	base := mount(t, docspace.NewFake(docspaceKey))
+	base := collectortest.ServeFake(t, docspace.NewFake(docspaceKey))
 	for path, want := range map[string]int{
 		docspace.Tariff.Path:                  200,
 		docspace.AIBalance.Path:               200,
@@ -206,8 +153,8 @@ func TestDocSpaceRoutes(t *testing.T) {
 		"/api/2.0/portal/payment/nonsense":    404,
 		"/api/2.0/portal/tariff/customerinfo": 404,
 	} {
-		if c := do(t, http.MethodGet, base+path, "Bearer "+docspaceKey, nil); c.status != want {
-			t.Errorf("%s: %d, want %d", path, c.status, want)
+		if c := collectortest.Call(t, http.MethodGet, base+path, "Bearer "+docspaceKey, nil); c.Status != want {
+			t.Errorf("%s: %d, want %d", path, c.Status, want)
 		}
 	}
 }
@@ -215,25 +162,25 @@ func TestDocSpaceRoutes(t *testing.T) {
 func TestDocSpaceNoBillingAndErrors(t *testing.T) {
 	fake := docspace.NewFake(docspaceKey)
 	fake.NoBilling()
-	base := mount(t, fake) + "/api/2.0/portal/payment/"
+	base := collectortest.ServeFake(t, fake) + "/api/2.0/portal/payment/"
 	for _, ep := range []string{"customerinfo", "customer/balance", "customer/aibalance"} {
-		c := do(t, http.MethodGet, base+ep, "Bearer "+docspaceKey, nil)
-		body := c.json(t)
+		c := collectortest.Call(t, http.MethodGet, base+ep, "Bearer "+docspaceKey, nil)
+		body := c.JSON(t)
 		e, _ := body["error"].(map[string]any)
-		if c.status != 403 || e["message"] != "Tariff service is not configured" || body["status"] != float64(1) || body["statusCode"] != float64(403) {
-			t.Errorf("%s: %d %s", ep, c.status, c.body)
+		if c.Status != 403 || e["message"] != "Tariff service is not configured" || body["status"] != float64(1) || body["statusCode"] != float64(403) {
+			t.Errorf("%s: %d %s", ep, c.Status, c.Body)
 		}
 	}
-	if c := do(t, http.MethodGet, base+"quota", "Bearer "+docspaceKey, nil); c.status != 200 {
-		t.Errorf("quota of a portal without billing: %d", c.status)
+	if c := collectortest.Call(t, http.MethodGet, base+"quota", "Bearer "+docspaceKey, nil); c.Status != 200 {
+		t.Errorf("quota of a portal without billing: %d", c.Status)
 	}
 	// The tariff answers without a payment service: the server's default,
 	// paid and due never (written as the zero date).
-	tariff := do(t, http.MethodGet, strings.TrimSuffix(base, "payment/")+"tariff", "Bearer "+docspaceKey, nil).json(t)["response"].(map[string]any)
+	tariff := collectortest.Call(t, http.MethodGet, strings.TrimSuffix(base, "payment/")+"tariff", "Bearer "+docspaceKey, nil).JSON(t)["response"].(map[string]any)
 	if tariff["state"] != float64(docspace.TariffPaid) || tariff["dueDate"] != "0001-01-01T00:00:00.0000000Z" {
 		t.Errorf("tariff of a portal without billing: %v", tariff)
 	}
-	if c := do(t, http.MethodPost, base+"topupsettings", "Bearer "+docspaceKey, map[string]any{"settings": map[string]any{}}); c.status == 200 {
+	if c := collectortest.Call(t, http.MethodPost, base+"topupsettings", "Bearer "+docspaceKey, map[string]any{"settings": map[string]any{}}); c.Status == 200 {
 		t.Error("the fake accepted a write")
 	}
 }

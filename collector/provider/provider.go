@@ -77,3 +77,10 @@ func OptionsOf[O any](a *config.Account) *O {
 	}
 	return new(O)
 }
+
+// SendBearer makes c send the account's api_key as "Authorization:
+// Bearer <key>", the way most vendors take a token.
+func SendBearer(c *scrape.Client, acct *config.Account) {
+	header := "Bearer " + string(acct.APIKey)
+	c.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", header) })
+}

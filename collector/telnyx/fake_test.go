@@ -1,20 +1,18 @@
 package telnyx_test
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
-	"strings"
 	"testing"
 
+	"github.com/billing-exporter/billing-exporter/collector/collectortest"
 	"github.com/billing-exporter/billing-exporter/collector/telnyx"
-	"github.com/billing-exporter/billing-exporter/internal/sandbox"
 )
 
 // These tests hold the fake to Telnyx's API v2 spec (see
 // testdata/contract.yml for the fields and the spec's commit), so that the
 // tests built on it prove something about the real API.
 
+// call is an answer of the fake with its body read as a JSON object.
 type call struct {
 	status int
 	body   map[string]any
@@ -22,34 +20,8 @@ type call struct {
 
 func get(t *testing.T, method, url, auth string) call {
 	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, _ := io.ReadAll(resp.Body)
-	c := call{status: resp.StatusCode}
-	if err := json.Unmarshal(b, &c.body); err != nil {
-		t.Fatalf("%s %s: body is not a JSON object: %v: %s", method, url, err, b)
-	}
-	return c
-}
-
-func mount(t *testing.T, h http.Handler) string {
-	t.Helper()
-	srv := sandbox.NewServer()
-	t.Cleanup(srv.Close)
-	if !strings.HasPrefix(srv.URL(), "http://127.0.0.1:") {
-		t.Fatalf("fake not on loopback: %s", srv.URL())
-	}
-	return srv.Mount("/x", h)
+	a := collectortest.Call(t, method, url, auth, nil)
+	return call{status: a.Status, body: a.JSON(t)}
 }
 
 // firstError is the first entry of a {"errors": [...]} body, which every
@@ -68,7 +40,7 @@ func firstError(t *testing.T, c call) map[string]any {
 }
 
 func TestTelnyxFakeAuth(t *testing.T) {
-	base := mount(t, telnyx.NewFake(telnyxKey)) + "/v2/balance"
+	base := collectortest.ServeFake(t, telnyx.NewFake(telnyxKey)) + "/v2/balance"
 	for _, tc := range []struct {
 		name, auth string
 		status     int
@@ -91,7 +63,7 @@ func TestTelnyxFakeAuth(t *testing.T) {
 
 func TestTelnyxFakeAnswers(t *testing.T) {
 	fake := telnyx.NewFake(telnyxKey)
-	base := mount(t, fake)
+	base := collectortest.ServeFake(t, fake)
 	auth := "Bearer " + telnyxKey
 
 	bal := get(t, http.MethodGet, base+"/v2/balance", auth)

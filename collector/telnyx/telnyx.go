@@ -32,8 +32,7 @@ var Provider = provider.Descriptor{
 	Endpoints: []scrape.Endpoint{Balance, AutoRechargePrefs},
 	Families:  []*provider.Family{availableCreditFamily},
 	Build: func(acct *config.Account, d provider.Deps) (provider.Scraper, error) {
-		key := string(acct.APIKey)
-		d.Client.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+key) })
+		provider.SendBearer(d.Client, acct)
 		return &scraper{client: d.Client}, nil
 	},
 	VendorMessage: vendorMessage,
