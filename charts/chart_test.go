@@ -1073,3 +1073,29 @@ func TestDashboardsForGrafanaOperator(t *testing.T) {
 		t.Errorf("dashboards.enabled=false: %d GrafanaDashboards", n)
 	}
 }
+
+// TestRulesAndDashboardsOfYourOwn: prometheusRule.rules and
+// dashboards.json put what the mixin renders with another _config in
+// place of the project's rules and dashboards.
+func TestRulesAndDashboardsOfYourOwn(t *testing.T) {
+	rules := "groups:\n  - name: mine\n    rules:\n      - alert: Mine\n        expr: up{job=\"billing-exporter\"} == 0\n"
+	objs := mustRender(t, map[string]any{
+		"prometheusRule": map[string]any{"rules": rules},
+		"dashboards":     map[string]any{"json": map[string]any{"mine.json": `{"title": "Mine"}`}},
+	})
+	groups, _ := one(t, objs, "PrometheusRule").get("spec", "groups").([]any)
+	if len(groups) != 1 || groups[0].(map[string]any)["name"] != "mine" {
+		t.Errorf("prometheusRule.rules: the PrometheusRule holds %v, want the group mine", groups)
+	}
+	var dashboards []string
+	for _, o := range objs["ConfigMap"] {
+		if o.get("metadata", "labels", "grafana_dashboard") == "1" {
+			for k, v := range o.get("data").(map[string]any) {
+				dashboards = append(dashboards, k+"="+strings.TrimSpace(v.(string)))
+			}
+		}
+	}
+	if len(dashboards) != 1 || dashboards[0] != `mine.json={"title": "Mine"}` {
+		t.Errorf("dashboards.json: dashboard ConfigMaps hold %v, want mine.json only", dashboards)
+	}
+}
