@@ -10,6 +10,7 @@ import (
 
 	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/collector/collectortest"
+	"github.com/billing-exporter/billing-exporter/config"
 	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -38,7 +39,12 @@ func billingText(t *testing.T, h *collectortest.Harness) string {
 // answers), run clean under -race and leave what the cache serves as it
 // was: no scrape changes what another reads.
 func TestConcurrentScrapesOfEveryProviderShareNothing(t *testing.T) {
-	h, demo, _ := demoHarness(t, nil)
+	// No retries: a failing endpoint answers at once, and the test waits
+	// on no backoff.
+	h, demo, _ := demoHarness(t, func(c *config.Config) {
+		retries := 0
+		c.Global.Retries = &retries
+	})
 	h.Scrape() // cold
 	h.Scrape() // warm
 

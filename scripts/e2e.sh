@@ -5,7 +5,8 @@
 # on Prometheus 3.16 and Alertmanager 0.35 built from their Go modules
 # (scripts/prom3.sh, cached outside the checkout). On each:
 #
-#   1. promtool checks and unit-tests deploy/prometheus/billing-rules.yml;
+#   1. promtool checks and unit-tests deploy/prometheus/billing-rules.yml,
+#      and checks the demo's /metrics with `promtool check metrics`;
 #   2. the exporter runs with --demo, and a second one whose configuration
 #      reload failed reads an account it cannot reach; Prometheus scrapes
 #      both every second and evaluates the shipped rules with every `for`
@@ -282,6 +283,15 @@ EOC
 		fail "Prometheus never scraped both exporters"
 		stop_all
 		return
+	fi
+
+	# What the demo serves passes this Prometheus' own metrics linter.
+	curl -fsS "http://127.0.0.1:$exporter_port/metrics" >"$dir/demo-metrics.out" 2>&1 || true
+	if "$promtool" check metrics <"$dir/demo-metrics.out" >"$dir/promtool.out" 2>&1; then
+		pass "promtool check metrics on the demo's /metrics ($(grep -c '^billing_' "$dir/demo-metrics.out") billing series)"
+	else
+		cat "$dir/promtool.out"
+		fail "promtool check metrics on the demo's /metrics"
 	fi
 
 	"$e2e" alerts -am "$am" -timeout 90s >"$dir/alerts.out" 2>&1 || fail "e2e alerts exited $?"
