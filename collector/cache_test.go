@@ -55,6 +55,7 @@ func upstreamCalls(t *testing.T, scrapers, rounds int) int {
 // its six 5-minute endpoints at 0, 5 and 10 minutes and its two 1-hour
 // endpoints (quotas, currencies) once: 6×3 + 2 = 20 calls per account.
 func TestUpstreamCallsIndependentOfScrapers(t *testing.T) {
+	t.Parallel()
 	const want = 2 * (6*3 + 2)
 	one := upstreamCalls(t, 1, 60)
 	two := upstreamCalls(t, 2, 60)
@@ -143,6 +144,7 @@ func TestStaleValuesWithinMaxStale(t *testing.T) {
 // hour of plan lists and currencies applies unless configured otherwise
 // and is never shorter than the account's TTL.
 func TestCacheTTLOverrides(t *testing.T) {
+	t.Parallel()
 	srv := sandbox.NewServer()
 	t.Cleanup(srv.Close)
 	two := config.Duration(2 * time.Minute)
@@ -306,6 +308,7 @@ func TestRequestsPerMinuteFromConfig(t *testing.T) {
 // X-Prometheus-Scrape-Timeout-Seconds) comes before the request timeout
 // returns at its deadline with every endpoint and account that answered.
 func TestScrapeDeadlineAnswersWithWhatItHas(t *testing.T) {
+	t.Parallel()
 	srv := sandbox.NewServer()
 	t.Cleanup(srv.Close)
 	release := make(chan struct{})

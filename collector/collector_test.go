@@ -103,6 +103,7 @@ func (failing) Due() time.Time { return time.Time{} }
 // window, as one account does: the limiter does not forget what it let
 // through while there is much of it.
 func TestFailureLogsHoldAtTenThousandAccounts(t *testing.T) {
+	t.Parallel()
 	const n = 10000
 	cfg := &config.Config{}
 	for i := range n {
@@ -512,6 +513,7 @@ func upstreamCallsPerHour(t *testing.T, acct func(srv *sandbox.Server) config.Ac
 // The "Protecting vendor APIs" section states the config package's
 // defaults, and its call estimates are what an hour of scrapes costs.
 func TestReadmeProtectingVendorAPIs(t *testing.T) {
+	t.Parallel()
 	text := strings.Join(strings.Fields(readme.Section(t, "Protecting vendor APIs")), " ")
 	for _, want := range []string{
 		"`cache_ttl` (default " + shortDuration(config.DefaultCacheTTL) + ")",
@@ -537,6 +539,7 @@ func TestReadmeProtectingVendorAPIs(t *testing.T) {
 	}
 	for _, p := range collector.Providers {
 		t.Run(p.Name, func(t *testing.T) {
+			t.Parallel()
 			row, ok := rows[p.Name]
 			if !ok {
 				t.Fatalf("README's calls-per-hour table has no row for %s", p.Name)
@@ -570,6 +573,7 @@ func TestReadmeProtectingVendorAPIs(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.variant, func(t *testing.T) {
+			t.Parallel()
 			if !strings.Contains(text, tc.readme) {
 				t.Errorf("README does not say %q", tc.readme)
 			}
