@@ -85,6 +85,7 @@ func TestRetry500Then200(t *testing.T) {
 }
 
 func TestRetryAfterSeconds(t *testing.T) {
+	t.Parallel()
 	f := newFake(t, sequence(reply(429, `{"message":"slow down"}`, "Retry-After", "1"), ok(`{"amount": 1}`)))
 	c := newClient(t, f, func(o *Options) { o.Retries = 2 })
 	if _, err := c.GetJSON(context.Background(), balance, &balanceDoc{}); err != nil {
@@ -100,6 +101,7 @@ func TestRetryAfterSeconds(t *testing.T) {
 }
 
 func TestRetryAfterHTTPDate(t *testing.T) {
+	t.Parallel()
 	var when atomic.Value
 	f := newFake(t, sequence(func(w http.ResponseWriter, r *http.Request) {
 		at := time.Now().Add(2 * time.Second).UTC()
@@ -155,6 +157,7 @@ func TestNoRetryPastDeadline(t *testing.T) {
 // An exponential backoff that no longer fits the deadline ends the call with
 // the vendor's last status rather than a timeout.
 func TestBackoffPastDeadlineKeepsStatus(t *testing.T) {
+	t.Parallel()
 	f := newFake(t, reply(500, `{"message":"down"}`))
 	// Attempts start at 0, 0.2s, 0.6s and 1.4s; the next wait, 1.6s, ends
 	// after the 2s timeout although the first wait (0.2s) would fit.
@@ -169,6 +172,7 @@ func TestBackoffPastDeadlineKeepsStatus(t *testing.T) {
 }
 
 func TestRetriesBounded(t *testing.T) {
+	t.Parallel()
 	for _, retries := range []int{0, 2} {
 		t.Run(fmt.Sprint(retries), func(t *testing.T) {
 			f := newFake(t, reply(502, `bad gateway`))
@@ -257,6 +261,7 @@ func stream(n int) http.HandlerFunc {
 }
 
 func TestReasons(t *testing.T) {
+	t.Parallel()
 	type wrongShape struct {
 		Data struct {
 			Amount Float `json:"amount"`
@@ -400,6 +405,7 @@ func (b countingBody) Read(p []byte) (int, error) {
 }
 
 func TestSecretsNeverInErrors(t *testing.T) {
+	t.Parallel()
 	pad := strings.Repeat("x", 150)
 	for _, tc := range []struct {
 		name    string
@@ -666,6 +672,7 @@ func TestRetryAfterRemembered(t *testing.T) {
 
 // A Retry-After waited out within the request leaves no back-off behind.
 func TestRetryAfterWaitedOutNotRemembered(t *testing.T) {
+	t.Parallel()
 	f := newFake(t, sequence(reply(503, `busy`, "Retry-After", "1"), ok(`{"amount": 1}`), ok(`{"amount": 2}`)))
 	c := newClient(t, f, func(o *Options) { o.Retries = 1 })
 	if _, err := c.GetJSON(context.Background(), balance, &balanceDoc{}); err != nil {

@@ -236,6 +236,7 @@ func TestConfigCheckPrintsShards(t *testing.T) {
 // TestProbeAnswersWithinItsScrapeTimeout: a probe ends at its own
 // Prometheus timeout, not at --scrape.max-timeout, when the vendor hangs.
 func TestProbeAnswersWithinItsScrapeTimeout(t *testing.T) {
+	t.Parallel()
 	srv := newPortals(t)
 	hang := make(chan struct{})
 	release := sync.OnceFunc(func() { close(hang) })

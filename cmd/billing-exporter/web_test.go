@@ -18,6 +18,7 @@ import (
 // up, even though the request timeout and --scrape.max-timeout are a
 // minute.
 func TestScrapeAnswersWithinPrometheusTimeout(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	vendor := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 		select {
