@@ -14,7 +14,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"time"
 
 	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/config"
@@ -42,10 +41,10 @@ var Provider = provider.Descriptor{
 // balance names no currency.
 const currency = "USD"
 
-type scraper struct{ client *scrape.Client }
-
-// Due: nothing but cached answers makes its values.
-func (*scraper) Due() time.Time { return time.Time{} }
+type scraper struct {
+	provider.NothingDue
+	client *scrape.Client
+}
 
 // balanceDoc is the balance answer; every amount is a decimal string.
 // generated_at is left out: the cache already says how old a value may be.

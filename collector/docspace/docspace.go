@@ -134,10 +134,10 @@ var Provider = provider.Descriptor{
 	},
 }
 
-type scraper struct{ client *scrape.Client }
-
-// Due: nothing but cached answers makes its values.
-func (*scraper) Due() time.Time { return time.Time{} }
+type scraper struct {
+	provider.NothingDue
+	client *scrape.Client
+}
 
 // envelope is the DocSpace response wrapper; a null payload omits response.
 type envelope[T any] struct {

@@ -84,3 +84,10 @@ func SendBearer(c *scrape.Client, acct *config.Account) {
 	header := "Bearer " + string(acct.APIKey)
 	c.SetAuth(func(r *http.Request) { r.Header.Set("Authorization", header) })
 }
+
+// NothingDue is the Due of a scraper whose values come only from cached
+// answers: it never has work of its own between refreshes. Embed it.
+type NothingDue struct{}
+
+// Due is the zero time: never.
+func (NothingDue) Due() time.Time { return time.Time{} }

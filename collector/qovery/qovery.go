@@ -112,12 +112,10 @@ func scheme(token string) string {
 }
 
 type scraper struct {
+	provider.NothingDue
 	client *scrape.Client
 	orgID  string // "" = every organization the token lists
 }
-
-// Due: nothing but cached answers makes its values.
-func (*scraper) Due() time.Time { return time.Time{} }
 
 type organization struct {
 	ID                           string        `json:"id"`

@@ -43,10 +43,10 @@ var Provider = provider.Descriptor{
 	},
 }
 
-type scraper struct{ client *scrape.Client }
-
-// Due: nothing but cached answers makes its values.
-func (*scraper) Due() time.Time { return time.Time{} }
+type scraper struct {
+	provider.NothingDue
+	client *scrape.Client
+}
 
 // envelope is Telnyx's answer wrapper: the payload sits under data.
 type envelope[T any] struct {

@@ -16,7 +16,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/config"
@@ -138,12 +137,10 @@ func credentialsOf(acct *config.Account, o *Options) (credentials, error) {
 }
 
 type scraper struct {
+	provider.NothingDue
 	client  *scrape.Client
 	account string // the Account SID in every path
 }
-
-// Due: nothing but cached answers makes its values.
-func (*scraper) Due() time.Time { return time.Time{} }
 
 // balanceDoc is the Balance resource: balance is a decimal string, null
 // for a subaccount, whose balance is its parent's.
