@@ -1,7 +1,6 @@
 package digitalocean
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -12,7 +11,7 @@ import (
 
 // The decoder reads only fields the spec lists, as the types it gives.
 func TestDecoderFollowsTheSpec(t *testing.T) {
-	contract.Load(t, "testdata/contract.yml").CheckDecoder(t, Balance.Name, balanceDoc{})
+	contract.Load(t, "testdata/contract.yml").CheckDecoders(t, Provider.Endpoints, map[string]any{Balance.Name: balanceDoc{}})
 }
 
 // Every balance the fake serves (its default, the demo's, the benchmark's)
@@ -38,20 +37,8 @@ func TestFakeAnswersFollowTheSpec(t *testing.T) {
 	d := sandbox.NewDemo(nil)
 	defer d.Close()
 	for _, a := range demo(d) {
-		req, err := http.NewRequest(http.MethodGet, a.BaseURL+Balance.Path, nil)
-		if err != nil {
-			t.Fatal(err)
+		if status, body := tb.Fetch(t, Balance.Name, a.BaseURL+Balance.Path, "Bearer "+string(a.APIKey)); status != http.StatusOK {
+			t.Fatalf("demo %s: status %d: %s", a.Name, status, body)
 		}
-		req.Header.Set("Authorization", "Bearer "+string(a.APIKey))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("demo %s: status %d, %v: %s", a.Name, resp.StatusCode, err, body)
-		}
-		tb.CheckAnswer(t, Balance.Name, body)
 	}
 }

@@ -1,7 +1,6 @@
 package docspace
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -26,18 +25,7 @@ var decoders = map[string]any{
 // Every field a decoder reads is in the vendor's contract, with a type
 // the decoder accepts, and the contract covers the whole endpoint table.
 func TestDecodersReadTheContract(t *testing.T) {
-	tb := contract.Load(t, "testdata/contract.yml")
-	for _, ep := range Provider.Endpoints {
-		dec, ok := decoders[ep.Name]
-		if !ok {
-			t.Errorf("endpoint %s has no decoder in this test", ep.Name)
-			continue
-		}
-		tb.CheckDecoder(t, ep.Name, dec)
-	}
-	if len(tb.Endpoints) != len(Provider.Endpoints) {
-		t.Errorf("the contract has %d endpoints, the endpoint table %d", len(tb.Endpoints), len(Provider.Endpoints))
-	}
+	contract.Load(t, "testdata/contract.yml").CheckDecoders(t, Provider.Endpoints, decoders)
 }
 
 // What the fakes answer, the demo's portals included, satisfies the
@@ -58,25 +46,13 @@ func TestFakesAnswerAsTheContractSays(t *testing.T) {
 	answered := 0
 	for _, a := range accounts {
 		for _, ep := range Provider.Endpoints {
-			req, err := http.NewRequest(http.MethodGet, a.BaseURL+ep.Path, nil)
-			if err != nil {
-				t.Fatal(err)
+			status, body := tb.Fetch(t, ep.Name, a.BaseURL+ep.Path, "Bearer "+string(a.APIKey))
+			switch {
+			case status == http.StatusOK:
+				answered++
+			case !strings.Contains(string(body), "Tariff service is not configured"):
+				t.Errorf("%s %s: %d %s", a.Name, ep.Name, status, body)
 			}
-			req.Header.Set("Authorization", "Bearer "+string(a.APIKey))
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				if !strings.Contains(string(body), "Tariff service is not configured") {
-					t.Errorf("%s %s: %d %s", a.Name, ep.Name, resp.StatusCode, body)
-				}
-				continue
-			}
-			answered++
-			tb.CheckAnswer(t, ep.Name, body)
 		}
 	}
 	if answered < 30 {

@@ -2,7 +2,6 @@ package qovery
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 
@@ -27,18 +26,7 @@ var decoders = map[string]any{
 // Every field a decoder reads is in Qovery's contract, with a type the
 // decoder accepts, and the contract covers the whole endpoint table.
 func TestDecodersReadTheContract(t *testing.T) {
-	tb := contract.Load(t, "testdata/contract.yml")
-	for _, ep := range Provider.Endpoints {
-		dec, ok := decoders[ep.Name]
-		if !ok {
-			t.Errorf("endpoint %s has no decoder in this test", ep.Name)
-			continue
-		}
-		tb.CheckDecoder(t, ep.Name, dec)
-	}
-	if len(tb.Endpoints) != len(Provider.Endpoints) {
-		t.Errorf("the contract has %d endpoints, the endpoint table %d", len(tb.Endpoints), len(Provider.Endpoints))
-	}
+	contract.Load(t, "testdata/contract.yml").CheckDecoders(t, Provider.Endpoints, decoders)
 }
 
 // What the demo's and the benchmark's fakes answer at every path of the
@@ -57,22 +45,11 @@ func TestFakesAnswerAsTheContractSays(t *testing.T) {
 	answered := 0
 	for _, tg := range targets {
 		get := func(ep scrape.Endpoint, out any) {
-			req, err := http.NewRequest(http.MethodGet, tg.base+ep.Path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Authorization", "Token "+tg.key)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = resp.Body.Close() }()
-			body, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("%s %s: %d %s", ep.Name, ep.Path, resp.StatusCode, body)
+			status, body := tb.Fetch(t, ep.Name, tg.base+ep.Path, "Token "+tg.key)
+			if status != http.StatusOK {
+				t.Fatalf("%s %s: %d %s", ep.Name, ep.Path, status, body)
 			}
 			answered++
-			tb.CheckAnswer(t, ep.Name, body)
 			if out != nil {
 				if err := json.Unmarshal(body, out); err != nil {
 					t.Fatal(err)

@@ -13,9 +13,8 @@ import (
 
 // Every field the decoders read is in the spec, with a type they accept.
 func TestDecodersFollowTheContract(t *testing.T) {
-	tb := contract.Load(t, "testdata/contract.yml")
-	tb.CheckDecoder(t, Balance.Name, envelope[balanceDoc]{})
-	tb.CheckDecoder(t, AutoRechargePrefs.Name, envelope[prefsDoc]{})
+	contract.Load(t, "testdata/contract.yml").CheckDecoders(t, Provider.Endpoints,
+		map[string]any{Balance.Name: envelope[balanceDoc]{}, AutoRechargePrefs.Name: envelope[prefsDoc]{}})
 }
 
 // The fake's answers, those of the demo accounts included, are what the

@@ -10,10 +10,8 @@ import (
 
 // The decoders read only fields the spec has, as the types it gives.
 func TestDecodersFollowTheSpec(t *testing.T) {
-	tb := contract.Load(t, "testdata/contract.yml")
-	tb.CheckDecoder(t, Balance.Name, balanceDoc{})
-	tb.CheckDecoder(t, ThisMonth.Name, usageDoc{})
-	tb.CheckDecoder(t, "error", twilioError{})
+	contract.Load(t, "testdata/contract.yml").CheckDecoders(t, Provider.Endpoints,
+		map[string]any{Balance.Name: balanceDoc{}, ThisMonth.Name: usageDoc{}, "error": twilioError{}})
 }
 
 // The fake answers as the spec says, so that tests on it prove something

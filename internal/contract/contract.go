@@ -8,6 +8,8 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"reflect"
 	"slices"
@@ -263,4 +265,50 @@ func jsonType(v any) string {
 		return "object"
 	}
 	return "any"
+}
+
+// CheckDecoders checks the decoder of every endpoint of a provider's
+// endpoint table, and of any other answer in decoders (an error body),
+// by CheckDecoder; an endpoint without a decoder, and one the contract
+// lists that neither names, fail the test.
+func (tb *Table) CheckDecoders(t testing.TB, table []scrape.Endpoint, decoders map[string]any) {
+	t.Helper()
+	for _, ep := range table {
+		if _, ok := decoders[ep.Name]; !ok {
+			t.Errorf("endpoint %s has no decoder to check", ep.Name)
+		}
+	}
+	for name, dec := range decoders {
+		tb.CheckDecoder(t, name, dec)
+	}
+	for name := range tb.Endpoints {
+		if _, ok := decoders[name]; !ok {
+			t.Errorf("the contract lists %s, which no decoder reads", name)
+		}
+	}
+}
+
+// Fetch GETs url with the Authorization header auth, as the exporter
+// would ask the vendor, and returns the status and body; an answer of 200
+// is held to the endpoint's contract by CheckAnswer.
+func (tb *Table) Fetch(t testing.TB, endpoint, url, auth string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", auth)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode == http.StatusOK {
+		tb.CheckAnswer(t, endpoint, body)
+	}
+	return resp.StatusCode, body
 }

@@ -30,13 +30,15 @@ type doc struct {
 	} `json:"response"`
 }
 
-func table(t *testing.T, text string) *Table {
+func writeTable(t *testing.T, text string) string {
 	path := filepath.Join(t.TempDir(), "contract.yml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return Load(t, path)
+	return path
 }
+
+func table(t *testing.T, text string) *Table { return Load(t, writeTable(t, text)) }
 
 const full = `spec: github.com/example/spec@0123456789abcdef openapi.yaml
 endpoints:
@@ -77,5 +79,22 @@ func TestAnswersMustSatisfyTheContract(t *testing.T) {
 		if len(r.errs) != 1 {
 			t.Errorf("%s: %d failures, want 1", bad, len(r.errs))
 		}
+	}
+}
+
+func TestEveryEndpointOfTheTableHasItsDecoderChecked(t *testing.T) {
+	endpoints := []scrape.Endpoint{{Name: "balance"}}
+	tb := Load(t, writeTable(t, full))
+	tb.CheckDecoders(t, endpoints, map[string]any{"balance": doc{}})
+
+	r := &recorder{TB: t}
+	tb.CheckDecoders(r, endpoints, map[string]any{})
+	if len(r.errs) == 0 {
+		t.Error("an endpoint without a decoder: no failure")
+	}
+	r = &recorder{TB: t}
+	Load(t, writeTable(t, full+"  history:\n    - {path: items, type: array}\n")).CheckDecoders(r, endpoints, map[string]any{"balance": doc{}})
+	if len(r.errs) != 1 {
+		t.Errorf("an endpoint of the contract no decoder reads: %d failures, want 1", len(r.errs))
 	}
 }
