@@ -247,8 +247,8 @@ func (r *report) targets() string {
 		theirs, ours := r.side[0], r.side[1]
 		cpu := ours.cpuPerRound.Median() / theirs.cpuPerRound.Median()
 		rss := ours.hwm.Median() / theirs.hwm.Median()
-		row("ours / json_exporter CPU seconds ≤ 0.5× for the same work", fmt.Sprintf("%.2f×", cpu), cpu <= 0.5)
-		row("ours / json_exporter peak RSS ≤ 1× for the same work", fmt.Sprintf("%.2f×", rss), rss <= 1)
+		row("ours / json_exporter CPU seconds ≤ 0.35× for the same work", fmt.Sprintf("%.2f×", cpu), cpu <= 0.35)
+		row("ours / json_exporter peak RSS ≤ 0.9× for the same work", fmt.Sprintf("%.2f×", rss), rss <= 0.9)
 	}
 	if len(r.hour) > 0 {
 		for _, h := range r.hour[1:] {
