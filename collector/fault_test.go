@@ -85,8 +85,9 @@ func readPaths(t *testing.T, kind faultAccount) []string {
 }
 
 func TestMain(m *testing.M) {
-	// Flights that outlive a scrape end at their own request timeout; give
-	// them that long before calling anything a leak.
+	// A request that outlives its scrape goes on until it is answered or
+	// its own timeout ends it. goleak waits under half a second for stray
+	// goroutines, so a test that leaves one behind waits for it to end.
 	goleak.VerifyTestMain(m)
 }
 
