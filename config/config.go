@@ -122,7 +122,9 @@ type Global struct {
 type Account struct {
 	Name     string `yaml:"name"`
 	Provider string `yaml:"provider"`
-	BaseURL  string `yaml:"base_url"`
+	// BaseURL is where the vendor's API is read; validation fills in the
+	// provider's DefaultBaseURL when the config leaves it out.
+	BaseURL string `yaml:"base_url"`
 
 	APIKey     Secret `yaml:"api_key,omitempty"`
 	APIKeyFile string `yaml:"api_key_file,omitempty"`
@@ -314,6 +316,12 @@ func (a *Account) validate(r resolver, ps Providers) error {
 	if !ok {
 		return fmt.Errorf("provider: %q is unknown (one of %s)", a.Provider, strings.Join(ps.names(), ", "))
 	}
+	if a.BaseURL == "" {
+		if p.DefaultBaseURL == "" {
+			return fmt.Errorf("base_url: missing (%s has no default: each account has its own)", p.Name)
+		}
+		a.BaseURL = p.DefaultBaseURL
+	}
 	if err := checkBaseURL(a.BaseURL); err != nil {
 		return fmt.Errorf("base_url: %w", err)
 	}
@@ -401,9 +409,6 @@ func (a *Account) checkBounds() error {
 var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 
 func checkBaseURL(raw string) error {
-	if raw == "" {
-		return errors.New("missing")
-	}
 	// Credentials first: the other messages quote the URL.
 	if hasUserinfo(raw) {
 		return errors.New("must not carry credentials; use api_key or api_key_file")

@@ -73,7 +73,7 @@ func TestParseErrors(t *testing.T) {
 			`accounts[1] "docspace-main": name: duplicate of accounts[0]; names must be unique`},
 		{"unknown provider", with([]string{"name: a", "provider: onlyoffice"}), `accounts[0] "a": provider: "onlyoffice" is unknown (one of ` + known + `)`},
 		{"missing provider", with([]string{"name: a"}), `accounts[0] "a": provider: "" is unknown (one of ` + known + `)`},
-		{"missing base_url", with(docspace[:2]), ds + "base_url: missing"},
+		{"missing base_url", with(docspace[:2]), ds + "base_url: missing (docspace has no default: each account has its own)"},
 		{"base_url without scheme", with(docspace[:2], "base_url: portal.onlyoffice.com"),
 			ds + `base_url: "portal.onlyoffice.com" must start with https:// (or http://)`},
 		{"base_url ftp", with(docspace[:2], "base_url: ftp://portal.onlyoffice.com"),
@@ -640,5 +640,29 @@ func TestKeyFileWithoutPermission(t *testing.T) {
 	want := `accounts[0] "docspace-main": api_key_file: cannot read "` + f + `": permission denied`
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}
+
+// An account that leaves base_url out is read from its provider's
+// default host; one it gives wins; a provider without a default (each
+// account its own host) needs it.
+func TestBaseURLDefaultsToTheProvidersHost(t *testing.T) {
+	ps := Providers{{Name: "hosted", DefaultBaseURL: "https://api.example.com"}, {Name: "portal"}}
+	for _, tc := range []struct{ name, doc, want string }{
+		{"left out", account("name: h", "provider: hosted", "api_key: k"), "https://api.example.com"},
+		{"given", account("name: h", "provider: hosted", "base_url: http://127.0.0.1:8080", "api_key: k"), "http://127.0.0.1:8080"},
+		{"empty", account("name: h", "provider: hosted", `base_url: ""`, "api_key: k"), "https://api.example.com"},
+	} {
+		c, err := Parse([]byte(tc.doc), env, ps)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := c.Accounts[0].BaseURL; got != tc.want {
+			t.Errorf("%s: base_url %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	_, err := Parse([]byte(account("name: p", "provider: portal", "api_key: k")), env, ps)
+	if want := `accounts[0] "p": base_url: missing (portal has no default: each account has its own)`; err == nil || err.Error() != want {
+		t.Errorf("a portal without base_url: %v, want %s", err, want)
 	}
 }

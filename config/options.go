@@ -20,6 +20,10 @@ import (
 // collector package, which passes it to Load and Validate.
 type Provider struct {
 	Name string
+	// DefaultBaseURL is the vendor's API host, which an account that
+	// leaves base_url out is read from; "" where every account has a host
+	// of its own (a portal, a region), and base_url is required.
+	DefaultBaseURL string
 	// Options returns a pointer to a new struct of the account keys only
 	// this provider reads, each field named by its yaml tag; nil if it
 	// reads none. Validate decodes an account's keys into it (a key it

@@ -80,3 +80,36 @@ func TestReadmeConfigurationTable(t *testing.T) {
 		t.Errorf("the README's Configuration table documents %s, which the config does not accept", k)
 	}
 }
+
+// The README's base_url row names every provider's default host, and says
+// base_url is required for the providers without one.
+func TestReadmeBaseURLRowNamesEachDefault(t *testing.T) {
+	var row string
+	for _, line := range strings.Split(readme.Section(t, "Configuration"), "\n") {
+		if strings.HasPrefix(line, "| `accounts[].base_url` |") {
+			row = line
+		}
+	}
+	if row == "" {
+		t.Fatal("no accounts[].base_url row in the README's Configuration table")
+	}
+	cells := strings.Split(strings.Trim(row, "|"), "|")
+	if len(cells) != 3 {
+		t.Fatalf("the base_url row has %d cells: %s", len(cells), row)
+	}
+	required := cells[1]
+	for _, p := range testProviders {
+		if p.DefaultBaseURL == "" {
+			if !strings.Contains(required, "`"+p.Name+"`") {
+				t.Errorf("%s has no default base_url; the row's default cell does not say it is required for it: %s", p.Name, required)
+			}
+			continue
+		}
+		if !strings.Contains(row, "`"+p.DefaultBaseURL+"`") {
+			t.Errorf("the base_url row does not name %s's default %s", p.Name, p.DefaultBaseURL)
+		}
+		if strings.Contains(required, "`"+p.Name+"`") {
+			t.Errorf("the row says base_url is required for %s, which has a default", p.Name)
+		}
+	}
+}

@@ -26,8 +26,9 @@ var Balance = scrape.Endpoint{Name: "customers/my/balance", Path: "/v2/customers
 // Provider describes DigitalOcean to the engine. Its values are all in
 // shared families; it reads no keys beyond api_key.
 var Provider = provider.Descriptor{
-	Name:      "digitalocean",
-	Endpoints: []scrape.Endpoint{Balance},
+	Name:           "digitalocean",
+	DefaultBaseURL: "https://api.digitalocean.com",
+	Endpoints:      []scrape.Endpoint{Balance},
 	Build: func(acct *config.Account, d provider.Deps) (provider.Scraper, error) {
 		provider.SendBearer(d.Client, acct)
 		return &scraper{client: d.Client}, nil

@@ -38,6 +38,10 @@ type Deps struct {
 type Descriptor struct {
 	// Name is the provider key of an account in the config.
 	Name string
+	// DefaultBaseURL is the host the vendor's spec serves its API from,
+	// for accounts that leave base_url out; "" if accounts differ (a
+	// portal, a region). The provider's contract test holds it to the spec.
+	DefaultBaseURL string
 	// Endpoints is the provider's endpoint table: every endpoint it reads,
 	// its path (with {placeholders} for ids) and its TTL. Its names are
 	// the keys endpoint_cache_ttl accepts.
@@ -66,7 +70,7 @@ type Descriptor struct {
 
 // Config is what config validation needs to know of the provider.
 func (d *Descriptor) Config() config.Provider {
-	return config.Provider{Name: d.Name, Options: d.Options, Check: d.Check}
+	return config.Provider{Name: d.Name, DefaultBaseURL: d.DefaultBaseURL, Options: d.Options, Check: d.Check}
 }
 
 // OptionsOf is the account's own keys as config decoded them, or the zero

@@ -63,7 +63,8 @@ var (
 
 // Provider describes Qovery to the engine.
 var Provider = provider.Descriptor{
-	Name: "qovery",
+	Name:           "qovery",
+	DefaultBaseURL: "https://api.qovery.com",
 	// New endpoints go last: the fuzz seeds pick a route by its index.
 	Endpoints: []scrape.Endpoint{Organizations, CurrentCost, BillingStatus, BillingInfo, Invoices, CreditCards, Clusters, ClusterCurrentCost, Organization},
 	Families: []*provider.Family{clusterCostMinFamily, clusterCostMaxFamily, trialRemainingFamily, validFamily, statusInfoFamily,

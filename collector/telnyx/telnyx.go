@@ -28,9 +28,10 @@ var (
 
 // Provider describes Telnyx to the engine.
 var Provider = provider.Descriptor{
-	Name:      "telnyx",
-	Endpoints: []scrape.Endpoint{Balance, AutoRechargePrefs},
-	Families:  []*provider.Family{availableCreditFamily},
+	Name:           "telnyx",
+	DefaultBaseURL: "https://api.telnyx.com",
+	Endpoints:      []scrape.Endpoint{Balance, AutoRechargePrefs},
+	Families:       []*provider.Family{availableCreditFamily},
 	Build: func(acct *config.Account, d provider.Deps) (provider.Scraper, error) {
 		provider.SendBearer(d.Client, acct)
 		return &scraper{client: d.Client}, nil

@@ -8,6 +8,11 @@ import (
 	"github.com/billing-exporter/billing-exporter/internal/contract"
 )
 
+// An account that leaves base_url out reads the host the spec serves from.
+func TestDefaultBaseURLIsTheSpecsServer(t *testing.T) {
+	contract.Load(t, "testdata/contract.yml").CheckBaseURL(t, Provider.DefaultBaseURL, Provider.Endpoints)
+}
+
 // The decoders read only fields the spec has, as the types it gives.
 func TestDecodersFollowTheSpec(t *testing.T) {
 	contract.Load(t, "testdata/contract.yml").CheckDecoders(t, Provider.Endpoints,

@@ -34,10 +34,11 @@ const totalPrice = "totalprice"
 
 // Provider describes Twilio to the engine. It writes shared families only.
 var Provider = provider.Descriptor{
-	Name:      "twilio",
-	Endpoints: []scrape.Endpoint{Balance, ThisMonth},
-	Options:   func() any { return new(Options) },
-	Check:     check,
+	Name:           "twilio",
+	DefaultBaseURL: "https://api.twilio.com",
+	Endpoints:      []scrape.Endpoint{Balance, ThisMonth},
+	Options:        func() any { return new(Options) },
+	Check:          check,
 	Build: func(acct *config.Account, d provider.Deps) (provider.Scraper, error) {
 		c, err := credentialsOf(acct, provider.OptionsOf[Options](acct))
 		if err != nil {

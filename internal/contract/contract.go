@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"reflect"
 	"slices"
@@ -24,6 +25,9 @@ import (
 type Table struct {
 	// Spec names the source: repository, file and commit.
 	Spec string `yaml:"spec"`
+	// Server is the URL the spec serves the API from (its servers entry);
+	// empty where each account has a host of its own.
+	Server string `yaml:"server,omitempty"`
 	// Endpoints are the fields of each endpoint's answer, by the name of
 	// the provider's endpoint table.
 	Endpoints map[string][]Field `yaml:"endpoints"`
@@ -284,6 +288,38 @@ func (tb *Table) CheckDecoders(t testing.TB, table []scrape.Endpoint, decoders m
 	for name := range tb.Endpoints {
 		if _, ok := decoders[name]; !ok {
 			t.Errorf("the contract lists %s, which no decoder reads", name)
+		}
+	}
+}
+
+// CheckBaseURL holds a provider's default base URL to the spec's server:
+// the default is the server's scheme and host, and the server's path (an
+// API version) begins every endpoint's path, as a base_url a user writes
+// is a host. A contract without a server allows no default.
+func (tb *Table) CheckBaseURL(t testing.TB, def string, table []scrape.Endpoint) {
+	t.Helper()
+	switch {
+	case tb.Server == "" && def != "":
+		t.Errorf("default base URL %q, but the spec names no server: each account has a host of its own", def)
+		return
+	case tb.Server != "" && def == "":
+		t.Errorf("the spec serves the API from %s, but the provider has no default base URL", tb.Server)
+		return
+	case def == "":
+		return
+	}
+	server, err := url.Parse(tb.Server)
+	if err != nil || server.Scheme != "https" || server.Host == "" {
+		t.Errorf("the contract's server %q is not an https URL", tb.Server)
+		return
+	}
+	if origin := server.Scheme + "://" + server.Host; def != origin {
+		t.Errorf("default base URL %q, want the spec's server's scheme and host %q", def, origin)
+	}
+	under := strings.TrimSuffix(server.Path, "/") + "/"
+	for _, ep := range table {
+		if !strings.HasPrefix(ep.Path, under) {
+			t.Errorf("endpoint %s: path %s is not under the spec's server path %s", ep.Name, ep.Path, under)
 		}
 	}
 }

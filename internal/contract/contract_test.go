@@ -98,3 +98,34 @@ func TestEveryEndpointOfTheTableHasItsDecoderChecked(t *testing.T) {
 		t.Errorf("an endpoint of the contract no decoder reads: %d failures, want 1", len(r.errs))
 	}
 }
+
+func TestDefaultBaseURLMustBeTheSpecsServer(t *testing.T) {
+	endpoints := []scrape.Endpoint{{Name: "balance", Path: "/v2/balance"}, {Name: "plan", Path: "/v2/accounts/{id}/plan"}}
+	served := table(t, full+"server: https://api.example.com/v2\n")
+	served.CheckBaseURL(t, "https://api.example.com", endpoints)
+	table(t, full).CheckBaseURL(t, "", endpoints)
+
+	for _, tc := range []struct {
+		name string
+		tb   *Table
+		def  string
+	}{
+		{"a default where the spec names no server", table(t, full), "https://api.example.com"},
+		{"no default where the spec names a server", served, ""},
+		{"another host", served, "https://api.example.org"},
+		{"the version twice", served, "https://api.example.com/v2"},
+		{"a host that only begins like the server's", served, "https://api.example.com.evil"},
+		{"plain http", served, "http://api.example.com"},
+	} {
+		r := &recorder{TB: t}
+		tc.tb.CheckBaseURL(r, tc.def, endpoints)
+		if len(r.errs) == 0 {
+			t.Errorf("%s (%q): no failure", tc.name, tc.def)
+		}
+	}
+	r := &recorder{TB: t}
+	served.CheckBaseURL(r, "https://api.example.com", append(endpoints, scrape.Endpoint{Name: "old", Path: "/v1/balance"}))
+	if len(r.errs) != 1 {
+		t.Errorf("an endpoint outside the server's path: %d failures, want 1", len(r.errs))
+	}
+}
