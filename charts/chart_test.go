@@ -441,7 +441,9 @@ func list(o object, keys ...string) []object {
 }
 
 // mountedSecrets maps the mount paths of the pod's Secret volumes to the
-// Secrets' names.
+// Secrets' names. A Secret mounted with subPath fails the test: the
+// kubelet never updates such a file, and a rotated key would wait for a
+// restart.
 func mountedSecrets(t *testing.T, objs map[string][]object) map[string]string {
 	t.Helper()
 	secrets := map[string]string{}
@@ -454,6 +456,9 @@ func mountedSecrets(t *testing.T, objs map[string][]object) map[string]string {
 	for _, m := range list(container(t, objs), "volumeMounts") {
 		if name, ok := secrets[m.get("name").(string)]; ok {
 			out[m.get("mountPath").(string)] = name
+			if sub := m.get("subPath"); sub != nil {
+				t.Errorf("Secret %s is mounted with subPath %v: the kubelet never updates it", name, sub)
+			}
 		}
 	}
 	return out
