@@ -2,7 +2,6 @@ package scrape
 
 import (
 	"encoding/base64"
-	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -18,22 +17,27 @@ func (c *Client) SetAuth(f func(*http.Request)) {
 	c.authMu.Unlock()
 }
 
-// SetSecret makes value the secret held in slot (e.g. "token"), replacing
-// the one before: a refreshed token takes its predecessor's place, so the
-// scrub list holds only live secrets however often tokens change. "" empties
-// the slot.
+// SetSecret makes value the secret held in slot (e.g. "token"). The value
+// it replaces stays scrubbed until the next change, as requests sent with
+// it may still be answered; older ones leave the list, so that it holds
+// at most two values per slot however often tokens change. "" empties the
+// slot but for the value it replaces.
 func (c *Client) SetSecret(slot, value string) {
 	c.authMu.Lock()
 	defer c.authMu.Unlock()
 	if c.slots == nil {
-		c.slots = map[string]string{}
+		c.slots = map[string][2]string{}
 	}
-	if value == "" {
-		delete(c.slots, slot)
-	} else {
-		c.slots[slot] = value
+	held := c.slots[slot]
+	if value == held[0] {
+		return
 	}
-	c.scrubList = newScrubList(append(slices.Clone(c.secrets), slices.Collect(maps.Values(c.slots))...))
+	c.slots[slot] = [2]string{value, held[0]}
+	all := slices.Clone(c.secrets)
+	for _, values := range c.slots {
+		all = append(all, values[:]...) // newScrubList skips the empty ones
+	}
+	c.scrubList = newScrubList(all)
 }
 
 // scrubList is every secret of a client with the spellings an error body

@@ -106,9 +106,9 @@ type Client struct {
 
 	authMu    sync.RWMutex
 	auth      func(*http.Request)
-	secrets   []string          // the account's configured secrets, scrubbed from every error text
-	slots     map[string]string // secrets obtained at run time, by slot (SetSecret)
-	scrubList *scrubList        // secrets and the slots' values
+	secrets   []string             // the account's configured secrets, scrubbed from every error text
+	slots     map[string][2]string // secrets obtained at run time, by slot (SetSecret): the live one and the one it replaced
+	scrubList *scrubList           // secrets and the slots' values
 }
 
 // upstream is everything of an account's client but its credentials: what

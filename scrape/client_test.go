@@ -504,31 +504,48 @@ func TestBase64SecretScrubbed(t *testing.T) {
 	}
 }
 
-// A token replaced by its refresh leaves the scrub list: the list holds
-// the live secrets only, its length the same after 150 refreshes, and
-// the live token is scrubbed whichever refresh made it.
-func TestSecretSlotHoldsOnlyTheLiveToken(t *testing.T) {
-	var token string
+// A token replaced by a refresh stays scrubbed until the next one (a
+// request sent with it may still be answered), then leaves the list: its
+// length is the same after 150 refreshes as after the first, and the live
+// token is scrubbed whichever refresh made it.
+func TestSecretSlotHoldsTheLiveAndTheReplacedToken(t *testing.T) {
+	var echoed string
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		reply(http.StatusUnauthorized, `{"message":"token `+token+` expired"}`)(w, r)
+		reply(http.StatusUnauthorized, `{"message":"token `+echoed+` expired"}`)(w, r)
 	})
 	c := newClient(t, f, nil)
+	detail := func() string {
+		t.Helper()
+		_, err := c.GetJSON(context.Background(), balance, &balanceDoc{})
+		return scrapeErr(t, err).Detail
+	}
+	token := func(i int) string { return fmt.Sprintf("tok-refreshed-%04d-%s", i, strings.Repeat("x", 1000)) }
+
 	c.SetSecret("token", "tok-first-0000")
+	c.SetSecret("token", token(0))
+	echoed = "tok-first-0000" // an answer to a request sent before the refresh
+	if d := detail(); strings.Contains(d, "tok-first") {
+		t.Errorf("the token the refresh replaced is not scrubbed: %q", d)
+	}
 	want := c.scrubListLen()
-	for i := range 150 {
-		token = fmt.Sprintf("tok-refreshed-%04d-%s", i, strings.Repeat("x", 1000))
-		c.SetSecret("token", token)
+	for i := 1; i <= 150; i++ {
+		c.SetSecret("token", token(i))
 	}
 	if got := c.scrubListLen(); got != want {
-		t.Errorf("scrub list of %d spellings after 150 refreshes, %d after the first token: it grows with refreshes", got, want)
+		t.Errorf("scrub list of %d spellings after 150 refreshes, %d after the first: it grows with refreshes", got, want)
 	}
-	_, err := c.GetJSON(context.Background(), balance, &balanceDoc{})
-	if detail := scrapeErr(t, err).Detail; strings.Contains(detail, "tok-refreshed") {
-		t.Errorf("the live token is not scrubbed: %q", detail)
+	for _, echoed = range []string{token(150), token(149)} {
+		if d := detail(); strings.Contains(d, "tok-refreshed") {
+			t.Errorf("the live or the replaced token is not scrubbed: %q", d)
+		}
 	}
 	c.SetSecret("token", "")
 	if got := c.scrubListLen(); got >= want {
 		t.Errorf("an emptied slot leaves %d spellings, want fewer than %d", got, want)
+	}
+	echoed = token(150)
+	if d := detail(); strings.Contains(d, "tok-refreshed") {
+		t.Errorf("the token the emptied slot held is not scrubbed: %q", d)
 	}
 }
 
