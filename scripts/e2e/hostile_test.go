@@ -100,24 +100,8 @@ func TestSlackTextOfHostileVendorTextIsInert(t *testing.T) {
 
 	// The same with Alertmanager's own engine, when an amtool is at hand
 	// (scripts/e2e.sh runs both Alertmanager versions in any case).
-	tool := amtool()
-	if tool == "" {
-		t.Skip("no amtool: rendered with text/template only")
-	}
-	data, err := json.Marshal(hostileData())
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "data.json")
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(tool, "template", "render", "--template.glob="+shippedTemplate, "--template.data="+file,
-		"--template.text="+`{{ template "billing.slack.text" . }}`).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s template render: %v\n%s", tool, err, out)
-	}
-	for _, p := range slackProblems(string(out), 1) {
+	tool, out := renderHostileWithAmtool(t, "billing.slack.text")
+	for _, p := range slackProblems(out, 1) {
 		t.Errorf("%s: %s", tool, p)
 	}
 	if t.Failed() {
@@ -138,4 +122,64 @@ func TestSlackProblemsSeesForgedLines(t *testing.T) {
 			t.Errorf("not refused: %q", bad)
 		}
 	}
+}
+
+// The e-mail's plain text part shows vendor text as it is, but on the
+// lines the template writes: five per alert, none of them forged by a
+// line break in a label or an annotation.
+func TestEmailTextOfHostileVendorTextHasNoForgedLines(t *testing.T) {
+	tmpl, err := template.New("").Funcs(amFuncs).ParseFiles(shippedTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(engine, text string) {
+		t.Helper()
+		lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+		if len(lines) != 5 {
+			t.Errorf("%s: %d lines, want 5 (one alert):\n%s", engine, len(lines), text)
+			return
+		}
+		for i, prefix := range []string{"BillingInvalid (critical): ", "qovery reports", "Where: account hostile-check (qovery, organization ", "Since: ", "Runbook: "} {
+			if !strings.HasPrefix(lines[i], prefix) {
+				t.Errorf("%s: line %d is %q, want it to start with %q", engine, i+1, lines[i], prefix)
+			}
+		}
+		for _, want := range []string{"acme <!channel> & co *Where:* account payroll (qovery)", "<!here> pay at <https://evil.example/pay|Pay now> *Runbook:*"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: the vendor's text is not shown as it is, on one line: no %q in\n%s", engine, want, text)
+			}
+		}
+	}
+	var b strings.Builder
+	if err := tmpl.ExecuteTemplate(&b, "billing.email.text", hostileData()); err != nil {
+		t.Fatal(err)
+	}
+	check("text/template", b.String())
+
+	check(renderHostileWithAmtool(t, "billing.email.text"))
+}
+
+// renderHostileWithAmtool renders the shipped template name for the
+// hostile alert with Alertmanager's own engine, through amtool; it skips
+// the test when no amtool is at hand.
+func renderHostileWithAmtool(t *testing.T, name string) (tool, out string) {
+	t.Helper()
+	tool = amtool()
+	if tool == "" {
+		t.Skip("no amtool: rendered with text/template only")
+	}
+	data, err := json.Marshal(hostileData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "data.json")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, err := exec.Command(tool, "template", "render", "--template.glob="+shippedTemplate, "--template.data="+file,
+		"--template.text="+`{{ template "`+name+`" . }}`).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s template render: %v\n%s", tool, err, b)
+	}
+	return tool, string(b)
 }
