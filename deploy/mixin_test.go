@@ -236,6 +236,20 @@ func TestMixinConfigApplies(t *testing.T) {
 			t.Errorf("BillingExporterDown expr %q", r["expr"])
 		}
 	}
+	// The thresholds the dashboards draw follow the alerts'.
+	for _, tc := range []struct {
+		dashboard, panel string
+		want             []any
+	}{
+		{"billing-overview.json", "Runway", []any{step("red", nil), step("orange", 14*86400), step("green", 30*86400)}},
+		{"billing-overview.json", "Quota usage", []any{step("green", nil), step("orange", 0.8), step("red", 1)}},
+		{"billing-overview.json", "Call time left, share of plan", []any{step("red", nil), step("green", 0.2)}},
+		{"billing-exporter.json", "Last success age", []any{step("green", nil), step("red", 1800)}},
+	} {
+		if got := thresholdSteps(t, m, tc.dashboard, tc.panel); !reflect.DeepEqual(got, jsonValue(t, tc.want)) {
+			t.Errorf("%s %q: threshold steps %v, want %v", tc.dashboard, tc.panel, got, tc.want)
+		}
+	}
 	for name, d := range m.Dashboards {
 		d := d.(map[string]any)
 		uid, title, tags := d["uid"].(string), d["title"].(string), d["tags"].([]any)
@@ -243,6 +257,49 @@ func TestMixinConfigApplies(t *testing.T) {
 			d["refresh"] != "5m" || d["timezone"] != "utc" || d["time"].(map[string]any)["from"] != "now-30d" || d["time"].(map[string]any)["to"] != "now" {
 			t.Errorf("dashboard %s: uid %q title %q tags %v refresh %v timezone %v time %v", name, uid, title, tags, d["refresh"], d["timezone"], d["time"])
 		}
+	}
+}
+
+func step(color string, value any) map[string]any {
+	return map[string]any{"color": color, "value": value}
+}
+
+// thresholdSteps is the threshold steps of the panel titled panel.
+func thresholdSteps(t *testing.T, m mixinOutput, dashboard, panel string) any {
+	t.Helper()
+	d, ok := m.Dashboards[dashboard].(map[string]any)
+	if !ok {
+		t.Fatalf("no dashboard %s", dashboard)
+	}
+	for _, p := range d["panels"].([]any) {
+		p := p.(map[string]any)
+		if p["title"] == panel {
+			return p["fieldConfig"].(map[string]any)["defaults"].(map[string]any)["thresholds"].(map[string]any)["steps"]
+		}
+	}
+	t.Fatalf("%s: no panel %q", dashboard, panel)
+	return nil
+}
+
+// A drawn threshold moved past its panel's other steps keeps them in
+// order: Runway under a 45-day alert is red below 45 days and green above,
+// and under a 2-day one keeps its 30-day step.
+func TestMixinDrawnThresholdsStayInOrder(t *testing.T) {
+	dir := filepath.Join(root, MixinDir)
+	for days, want := range map[int][]any{
+		45: {step("red", nil), step("green", 45*86400)},
+		30: {step("red", nil), step("green", 30*86400)},
+		2:  {step("red", nil), step("orange", 2*86400), step("green", 30*86400)},
+	} {
+		m := mustRender(t, dir, fmt.Sprintf("{ thresholds+: { BillingBalanceExhaustedSoon: { days: %d } } }", days))
+		if got := thresholdSteps(t, m, "billing-overview.json", "Runway"); !reflect.DeepEqual(got, jsonValue(t, want)) {
+			t.Errorf("%d days: Runway steps %v, want %v", days, got, want)
+		}
+	}
+	// Another alert of the same default (7 days) leaves Runway alone.
+	m := mustRender(t, dir, "{ thresholds+: { BillingPlanExpiringSoon: { days: 14 } } }")
+	if got, want := thresholdSteps(t, m, "billing-overview.json", "Runway"), jsonValue(t, []any{step("red", nil), step("orange", 7*86400), step("green", 30*86400)}); !reflect.DeepEqual(got, want) {
+		t.Errorf("BillingPlanExpiringSoon moved Runway: %v", got)
 	}
 }
 
@@ -411,7 +468,7 @@ func TestMixinCustomRulesFireAtTheirThresholds(t *testing.T) {
 // copyMixin copies the mixin's directory to a temporary one, with its rule
 // file edited by edit, so that a test renders the mixin on another rule
 // file.
-func copyMixin(t *testing.T, edit func(string) string) string {
+func copyMixin(t *testing.T, file string, edit func(string) string) string {
 	t.Helper()
 	dir := t.TempDir()
 	src := filepath.Join(root, MixinDir)
@@ -424,7 +481,7 @@ func copyMixin(t *testing.T, edit func(string) string) string {
 		if err != nil {
 			return err
 		}
-		if rel == "billing-rules.yml" {
+		if rel == filepath.FromSlash(file) {
 			b = []byte(edit(string(b)))
 		}
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755); err != nil {
@@ -458,7 +515,7 @@ func TestMixinPassesNewAlertsThrough(t *testing.T) {
         annotations:
           runbook_url: https://wiki.example.com/billing
 `
-	dir := copyMixin(t, func(rules string) string { return strings.TrimRight(rules, "\n") + "\n" + added })
+	dir := copyMixin(t, "billing-rules.yml", func(rules string) string { return strings.TrimRight(rules, "\n") + "\n" + added })
 	for _, tc := range []struct {
 		name, config string
 		want         map[string]any
@@ -512,12 +569,28 @@ func TestMixinRefusesWhatItCannotApply(t *testing.T) {
 			t.Errorf("%s: got %v, want an error saying %q", config, err, want)
 		}
 	}
-	dir := copyMixin(t, func(rules string) string {
+	dir := copyMixin(t, "billing-rules.yml", func(rules string) string {
 		return strings.Replace(rules, "billing_due_timestamp_seconds < time() + 3 * 86400", "billing_due_timestamp_seconds < time() + 4 * 86400", 1)
 	})
 	_, err := renderMixin(dir, "{}")
 	if want := "BillingDueSoon: its expr no longer holds the days threshold 3 * 86400"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("a rule file without the literal: got %v, want an error saying %q", err, want)
+	}
+	for what, edit := range map[string]struct{ file, old, new, want string }{
+		"a drawn threshold's panel renamed": {"dashboards/billing-overview.json", `"title": "Quota usage"`, `"title": "Quota used"`,
+			"drawnThresholds names panels it does not have: Quota usage"},
+		"a drawn threshold redrawn": {"dashboards/billing-exporter.json", `"value": 3600`, `"value": 7200`,
+			"panel Last success age step 1 is not BillingDataStale's seconds threshold (3600)"},
+	} {
+		dir := copyMixin(t, edit.file, func(d string) string {
+			if !strings.Contains(d, edit.old) {
+				t.Fatalf("%s: %s holds no %s", what, edit.file, edit.old)
+			}
+			return strings.Replace(d, edit.old, edit.new, 1)
+		})
+		if _, err := renderMixin(dir, "{}"); err == nil || !strings.Contains(err.Error(), edit.want) {
+			t.Errorf("%s: got %v, want an error saying %q", what, err, edit.want)
+		}
 	}
 }
 

@@ -10,7 +10,8 @@
     billingExporterSelector: 'job="billing-exporter"',
 
     // Alert thresholds, by alert name. A value replaces the same literal
-    // in the alert's expression and in the text of its annotations; an
+    // in the alert's expression and in the text of its annotations, and
+    // moves the dashboard step that draws it (drawnThresholds); an
     // alert not listed here (or a threshold left at its default) stays as
     // the rule file has it. A threshold the rule does not hold is an error.
     //   days:      a time ahead: `N * 86400` in the expression, "within N days" in the text

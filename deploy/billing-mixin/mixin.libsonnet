@@ -133,11 +133,67 @@ local check(cfg) = std.all([
 
 local isAlertGroup(g) = [r for r in g.rules if std.objectHas(r, 'alert')] != [];
 
-local renderDashboard(cfg, d) =
+// The dashboards' threshold steps that draw an alert's threshold, by
+// dashboard file and panel title: step is the index in the panel's
+// thresholds.steps, whose value follows the alert's setting.
+local drawnThresholds = {
+  'billing-overview.json': {
+    Runway: { step: 1, alert: 'BillingBalanceExhaustedSoon', kind: 'days' },
+    'Quota usage': { step: 1, alert: 'BillingQuotaNearlyFull', kind: 'ratio' },
+    'Call time left, share of plan': { step: 1, alert: 'BillingCallTimeLow', kind: 'ratio' },
+  },
+  'billing-exporter.json': {
+    'Last success age': { step: 1, alert: 'BillingDataStale', kind: 'seconds' },
+  },
+};
+
+// A threshold as a panel's step value: days in seconds, the rest as set.
+local stepValue(kind, v) = if kind == 'days' then v * 86400 else v;
+
+// moveStep sets steps[at] to the value v. Steps hold ascending values, so
+// a step that v passes is dropped, as its colour band would be empty; a
+// later one passed hands its colour to the moved step (Runway under a
+// 45-day alert: red below 45 days, green above, no 30-day step).
+local moveStep(steps, at, v) =
+  local passed = [s for s in steps[at + 1:] if s.value <= v];
+  [
+    if i == at then steps[i] { value: v, color: if passed == [] then steps[i].color else passed[std.length(passed) - 1].color }
+    else steps[i]
+    for i in std.range(0, std.length(steps) - 1)
+    if i == at || steps[i].value == null || (i < at && steps[i].value < v) || (i > at && steps[i].value > v)
+  ];
+
+// drawThresholds moves the drawn threshold steps of dashboard d (file
+// name) to cfg's thresholds. Each must be where the table says, with the
+// committed value, so that a panel renamed or redrawn fails here.
+local drawThresholds(cfg, name, d) =
+  local drawn = field(drawnThresholds, name, {});
+  local titles = [p.title for p in d.panels if std.objectHas(p, 'title')];
+  assert std.all([std.member(titles, t) for t in std.objectFields(drawn)]) :
+         '%s: drawnThresholds names panels it does not have: %s' % [name, std.join(', ', [t for t in std.objectFields(drawn) if !std.member(titles, t)])];
+  d {
+    panels: [
+      if !std.objectHas(p, 'title') || !std.objectHas(drawn, p.title) then p
+      else
+        local x = drawn[p.title];
+        local steps = p.fieldConfig.defaults.thresholds.steps;
+        local was = stepValue(x.kind, committed.thresholds[x.alert][x.kind]);
+        assert std.length(steps) > x.step && steps[x.step].value == was :
+               "%s: panel %s step %d is not %s's %s threshold (%s); update drawnThresholds in mixin.libsonnet" % [name, p.title, x.step, x.alert, x.kind, was];
+        p {
+          fieldConfig+: { defaults+: { thresholds+: {
+            steps: moveStep(steps, x.step, stepValue(x.kind, cfg.thresholds[x.alert][x.kind])),
+          } } },
+        }
+      for p in d.panels
+    ],
+  };
+
+local renderDashboard(cfg, name, d) =
   local o = cfg.dashboards;
   local uid = o.uidPrefix + d.uid;
   assert std.length(uid) <= 40 : 'dashboards.uidPrefix: uid %s is longer than the 40 characters Grafana takes' % uid;
-  deepReplace(d, committed.billingExporterSelector, cfg.billingExporterSelector) + {
+  drawThresholds(cfg, name, deepReplace(d, committed.billingExporterSelector, cfg.billingExporterSelector)) + {
     uid: uid,
     title: o.titlePrefix + d.title,
     tags: d.tags + o.extraTags,
@@ -145,7 +201,7 @@ local renderDashboard(cfg, d) =
   + (if o.timezone != null then { timezone: o.timezone } else {})
   + (if o.timeFrom != null then { time+: { from: o.timeFrom } } else {});
 
-config + {
+config {
   local cfg = self._config,
   local groups = [g { rules: [renderRule(cfg, r) for r in g.rules] } for g in source.groups],
 
@@ -154,7 +210,7 @@ config + {
   prometheusRules+:: { groups+: [g for g in groups if !isAlertGroup(g)] },
   prometheusAlerts+:: { groups+: [g for g in groups if isAlertGroup(g)] },
   grafanaDashboards+:: {
-    [name]: renderDashboard(cfg, std.parseJson(sourceDashboards[name]))
+    [name]: renderDashboard(cfg, name, std.parseJson(sourceDashboards[name]))
     for name in std.objectFields(sourceDashboards)
   },
 }
