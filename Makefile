@@ -35,9 +35,11 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool golangci-lint run ./...
 	linter=$$($(GO) tool -n golangci-lint) && cd charts && $(GO) vet ./... && "$$linter" run ./...
+	$(GO) run github.com/google/go-jsonnet/cmd/jsonnetfmt --test $$(git ls-files '*.libsonnet' '*.jsonnet')
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+	$(GO) run github.com/google/go-jsonnet/cmd/jsonnetfmt -i $$(git ls-files '*.libsonnet' '*.jsonnet')
 
 demo:
 	$(GO) run ./cmd/billing-exporter --demo
