@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/internal/expo"
@@ -33,31 +34,61 @@ func Text(current func() *collector.Exporter, shared prometheus.Gatherer, opt Op
 }
 
 // writeText writes fams in the text format, gzipped if the client takes it.
-//
-// BestSpeed: the answer grows with the accounts, and default compression
-// spends more CPU on it than rendering does. Each answer gets a fresh
-// writer rather than one from a pool: a compressor holds over a megabyte
-// of tables, a pooled one stays live between scrapes that come seconds
-// apart, and the GC lets the heap grow to twice what is live, so a pool
-// costs about twice its size in resident memory to save an allocation
-// per scrape.
 func writeText(w http.ResponseWriter, r *http.Request, fams []expo.Family, logger log.Logger) {
 	w.Header().Set("Content-Type", expo.ContentType)
-	var out io.Writer = w
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		w.Header().Set("Content-Encoding", "gzip")
-		w.Header().Add("Vary", "Accept-Encoding")
-		gz, _ := gzip.NewWriterLevel(w, gzip.BestSpeed) // a valid level: no error
-		defer func() {
-			if err := gz.Close(); err != nil {
-				level.Error(logger).Log("msg", "writing metrics", "err", err)
-			}
-		}()
-		out = gz
+	if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		if err := expo.Write(w, fams); err != nil {
+			level.Error(logger).Log("msg", "writing metrics", "err", err)
+		}
+		return
 	}
-	if err := expo.Write(out, fams); err != nil {
+	w.Header().Set("Content-Encoding", "gzip")
+	w.Header().Add("Vary", "Accept-Encoding")
+	gz, _ := gzipPool.Get().(*gzip.Writer)
+	if gz == nil {
+		gz, _ = gzip.NewWriterLevel(w, gzip.BestSpeed) // a valid level: no error
+	} else {
+		gz.Reset(w)
+	}
+	counted := &countingWriter{w: gz}
+	err := expo.Write(counted, fams)
+	if cerr := gz.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		level.Error(logger).Log("msg", "writing metrics", "err", err)
 	}
+	if counted.n <= pooledAnswerBytes {
+		gz.Reset(nil)
+		gzipPool.Put(gz)
+	}
+}
+
+// gzipPool holds compressors (over a megabyte of tables each, whatever
+// the level) that wrote small answers. BestSpeed: the answer grows with
+// the accounts, and default compression spends more CPU on it than
+// rendering does.
+var gzipPool sync.Pool
+
+// pooledAnswerBytes is the largest answer whose compressor goes back to
+// the pool. Small answers (a /probe of one account) come many to a scrape
+// interval, and reuse saves allocating and clearing the tables for each.
+// A large one (/metrics of every account) comes once an interval per
+// Prometheus: pooled, its compressor would sit live between scrapes, and
+// the GC's heap goal, twice what is live, would double its cost in
+// resident memory.
+const pooledAnswerBytes = 64 << 10
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // acceptsGzip reads Accept-Encoding as promhttp does for the one coding

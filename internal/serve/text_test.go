@@ -1,10 +1,13 @@
 package serve
 
 import (
+	"bytes"
 	"compress/gzip"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/billing-exporter/billing-exporter/internal/expo"
 	"github.com/billing-exporter/billing-exporter/internal/series"
 	"github.com/billing-exporter/billing-exporter/scrape"
+	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -101,5 +105,41 @@ func TestAcceptsGzip(t *testing.T) {
 		if got := acceptsGzip(header); got != want {
 			t.Errorf("Accept-Encoding %q: gzip %v, want %v", header, got, want)
 		}
+	}
+}
+
+// allocatedServing is the bytes allocated to serve fams once, gzipped.
+func allocatedServing(t *testing.T, fams []expo.Family) uint64 {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	r.Header.Set("Accept-Encoding", "gzip")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	writeText(httptest.NewRecorder(), r, fams, log.NewNopLogger())
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// answerOf is one family whose text is n bytes of series lines.
+func answerOf(n int) []expo.Family {
+	line := []byte("billing_balance{provider=\"acefone\",account=\"a\",currency=\"INR\",wallet=\"\"} 1234.5\n")
+	return []expo.Family{{Name: "billing_balance", Text: bytes.Repeat(line, n/len(line)+1)}}
+}
+
+// A small answer (a probe) reuses the compressor the one before it wrote
+// with; a large one (/metrics of every account) does not put it back, so
+// no compressor stays live between large scrapes. Not parallel, with the
+// GC off: the pool must not be emptied by either while this runs.
+func TestCompressorPooledForSmallAnswersOnly(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	const compressor = 1 << 20 // a writer's tables, allocated and cleared
+	small, large := answerOf(8<<10), answerOf(4*pooledAnswerBytes)
+	allocatedServing(t, small)
+	if b := allocatedServing(t, small); b >= compressor {
+		t.Errorf("a small answer after a small one allocated %d bytes: its compressor was not reused", b)
+	}
+	allocatedServing(t, large) // takes the pooled compressor and keeps it
+	if b := allocatedServing(t, large); b < compressor {
+		t.Errorf("a large answer after a large one allocated %d bytes: the first put its compressor back", b)
 	}
 }
