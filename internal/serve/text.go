@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/billing-exporter/billing-exporter/collector"
 	"github.com/billing-exporter/billing-exporter/internal/expo"
@@ -44,12 +45,7 @@ func writeText(w http.ResponseWriter, r *http.Request, fams []expo.Family, logge
 	}
 	w.Header().Set("Content-Encoding", "gzip")
 	w.Header().Add("Vary", "Accept-Encoding")
-	gz, _ := gzipPool.Get().(*gzip.Writer)
-	if gz == nil {
-		gz, _ = gzip.NewWriterLevel(w, gzip.BestSpeed) // a valid level: no error
-	} else {
-		gz.Reset(w)
-	}
+	gz := compressors.get(w)
 	counted := &countingWriter{w: gz}
 	err := expo.Write(counted, fams)
 	if cerr := gz.Close(); err == nil {
@@ -59,16 +55,40 @@ func writeText(w http.ResponseWriter, r *http.Request, fams []expo.Family, logge
 		level.Error(logger).Log("msg", "writing metrics", "err", err)
 	}
 	if counted.n <= pooledAnswerBytes {
-		gz.Reset(nil)
-		gzipPool.Put(gz)
+		compressors.keep(gz)
 	}
 }
 
-// gzipPool holds compressors (over a megabyte of tables each, whatever
-// the level) that wrote small answers. BestSpeed: the answer grows with
-// the accounts, and default compression spends more CPU on it than
-// rendering does.
-var gzipPool sync.Pool
+// compressorPool holds gzip writers (over a megabyte of tables each,
+// whatever the level) that wrote small answers. BestSpeed: the answer
+// grows with the accounts, and default compression spends more CPU on it
+// than rendering does.
+type compressorPool struct {
+	pool sync.Pool
+	// kept counts the writers put back: sync.Pool itself may drop any
+	// (under the race detector it drops some on purpose), so this is what
+	// shows which answers return theirs.
+	kept atomic.Int64
+}
+
+var compressors compressorPool
+
+// get is a writer compressing into w, pooled or new.
+func (c *compressorPool) get(w io.Writer) *gzip.Writer {
+	if gz, ok := c.pool.Get().(*gzip.Writer); ok {
+		gz.Reset(w)
+		return gz
+	}
+	gz, _ := gzip.NewWriterLevel(w, gzip.BestSpeed) // a valid level: no error
+	return gz
+}
+
+// keep puts a closed writer back, holding on to nothing it wrote to.
+func (c *compressorPool) keep(gz *gzip.Writer) {
+	gz.Reset(nil)
+	c.kept.Add(1)
+	c.pool.Put(gz)
+}
 
 // pooledAnswerBytes is the largest answer whose compressor goes back to
 // the pool. Small answers (a /probe of one account) come many to a scrape

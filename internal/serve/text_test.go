@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
-	"runtime/debug"
 	"testing"
 	"time"
 
@@ -108,38 +106,54 @@ func TestAcceptsGzip(t *testing.T) {
 	}
 }
 
-// allocatedServing is the bytes allocated to serve fams once, gzipped.
-func allocatedServing(t *testing.T, fams []expo.Family) uint64 {
+// serveGzipped serves fams once, to a client that takes gzip, and
+// returns the answer decompressed.
+func serveGzipped(t *testing.T, fams []expo.Family) []byte {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	r.Header.Set("Accept-Encoding", "gzip")
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	writeText(httptest.NewRecorder(), r, fams, log.NewNopLogger())
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
+	w := httptest.NewRecorder()
+	writeText(w, r, fams, log.NewNopLogger())
+	zr, err := gzip.NewReader(w.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
-// answerOf is one family whose text is n bytes of series lines.
+// answerOf is one family whose text is n bytes of series lines or more.
 func answerOf(n int) []expo.Family {
 	line := []byte("billing_balance{provider=\"acefone\",account=\"a\",currency=\"INR\",wallet=\"\"} 1234.5\n")
 	return []expo.Family{{Name: "billing_balance", Text: bytes.Repeat(line, n/len(line)+1)}}
 }
 
-// A small answer (a probe) reuses the compressor the one before it wrote
-// with; a large one (/metrics of every account) does not put it back, so
-// no compressor stays live between large scrapes. Not parallel, with the
-// GC off: the pool must not be emptied by either while this runs.
+// A small answer (a probe) puts its compressor back for the next; a large
+// one (/metrics of every account) does not, so that no compressor stays
+// live between large scrapes. A writer from the pool compresses as well
+// as a new one. Not parallel: the count is the package's.
 func TestCompressorPooledForSmallAnswersOnly(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	const compressor = 1 << 20 // a writer's tables, allocated and cleared
-	small, large := answerOf(8<<10), answerOf(4*pooledAnswerBytes)
-	allocatedServing(t, small)
-	if b := allocatedServing(t, small); b >= compressor {
-		t.Errorf("a small answer after a small one allocated %d bytes: its compressor was not reused", b)
-	}
-	allocatedServing(t, large) // takes the pooled compressor and keeps it
-	if b := allocatedServing(t, large); b < compressor {
-		t.Errorf("a large answer after a large one allocated %d bytes: the first put its compressor back", b)
+	for _, tc := range []struct {
+		name string
+		size int
+		kept int64
+	}{
+		{"small", 8 << 10, 1},
+		{"at the limit", pooledAnswerBytes - 200, 1},
+		{"large", 4 * pooledAnswerBytes, 0},
+		{"small again", 1 << 10, 1},
+	} {
+		fams := answerOf(tc.size)
+		before := compressors.kept.Load()
+		got := serveGzipped(t, fams)
+		if kept := compressors.kept.Load() - before; kept != tc.kept {
+			t.Errorf("%s answer (%d bytes): %d compressors put back, want %d", tc.name, len(got), kept, tc.kept)
+		}
+		if !bytes.Equal(got, fams[0].Text) {
+			t.Errorf("%s answer: %d bytes decompressed, want the %d written", tc.name, len(got), len(fams[0].Text))
+		}
 	}
 }
