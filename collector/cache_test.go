@@ -155,14 +155,8 @@ func TestCacheTTLOverrides(t *testing.T) {
 				"customer/balance": config.Duration(30 * time.Second), "quotas": config.Duration(10 * time.Minute)}},
 	}}
 	h := collectortest.New(t, cfg)
-	for i := 0; i < 80; i++ { // 20 minutes of 15 s scrapes
-		h.Scrape()
-		h.Clock.Advance(15 * time.Second)
-	}
-	count := map[string]int{}
-	for _, r := range srv.Requests() {
-		count[r.Path]++
-	}
+	h.ScrapeEvery(80, 15*time.Second) // 20 minutes of 15 s scrapes
+	count := srv.RequestsPerPath()
 	const api = "/api/2.0/portal/payment/"
 	for path, want := range map[string]int{
 		// global cache_ttl 5m, quotas and currencies 1h

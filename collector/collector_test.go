@@ -73,10 +73,7 @@ func TestFailureLogsAreRateLimited(t *testing.T) {
 	cfg := &config.Config{Accounts: []config.Account{{Name: "a", Provider: "docspace",
 		BaseURL: srv.Mount("/a", docspace.NewFake(docspaceKey)), APIKey: docspaceKey}}}
 	h := collectortest.New(t, cfg)
-	for i := 0; i < 10; i++ {
-		h.Scrape()
-		h.Clock.Advance(15 * time.Second)
-	}
+	h.ScrapeEvery(10, 15*time.Second)
 	if n := strings.Count(h.Logs.String(), "endpoint=currencies"); n != 1 {
 		t.Errorf("a dead endpoint was logged %d times in 10 scrapes within 5 minutes, want once", n)
 	}
@@ -392,10 +389,7 @@ func TestFailureLogNamesEverythingOnce(t *testing.T) {
 	cfg := &config.Config{Global: config.Global{Retries: &retries}, Accounts: []config.Account{{Name: "a", Provider: "docspace",
 		BaseURL: srv.Mount("/a", docspace.NewFake(docspaceKey)), APIKey: docspaceKey}}}
 	h := collectortest.New(t, cfg)
-	for i := 0; i < 10; i++ {
-		h.Scrape()
-		h.Clock.Advance(15 * time.Second)
-	}
+	h.ScrapeEvery(10, 15*time.Second)
 	var lines []string
 	for _, l := range strings.Split(h.Logs.String(), "\n") {
 		if strings.Contains(l, "endpoint=currencies") {

@@ -45,6 +45,16 @@ func (h *Harness) Scrape() {
 	h.ScrapeCtx(context.Background())
 }
 
+// ScrapeEvery scrapes n times, moving the clock on by every after each
+// scrape, as Prometheus would at that interval.
+func (h *Harness) ScrapeEvery(n int, every time.Duration) {
+	h.t.Helper()
+	for range n {
+		h.Scrape()
+		h.Clock.Advance(every)
+	}
+}
+
 // ScrapeCtx is Scrape under ctx; it returns what it scraped.
 func (h *Harness) ScrapeCtx(ctx context.Context) []*dto.MetricFamily {
 	h.t.Helper()

@@ -79,10 +79,7 @@ func TestConcurrentScrapesShareNoOrganizationList(t *testing.T) {
 	// The organization list came from the cache: read once, by the first
 	// scrape. billingStatus was asked again (concurrent asks may share one
 	// request): the scrapes ran the provider, they did not reuse text.
-	count := map[string]int{}
-	for _, r := range srv.Requests() {
-		count[r.Path]++
-	}
+	count := srv.RequestsPerPath()
 	if n := count["/qov/organization"]; n != 1 {
 		t.Errorf("organization list read %d times, want 1 (the cache's)", n)
 	}

@@ -238,14 +238,8 @@ func TestQoveryAuthScheme(t *testing.T) {
 func TestQoveryDiscoveryCachedLongerThanCosts(t *testing.T) {
 	cfg := &config.Config{Global: config.Global{CacheTTL: config.Duration(5 * time.Minute)}}
 	h, srv := qoveryHarness(t, qovery.NewFake(qoveryToken, qoveryOrgs()...), config.Account{}, cfg)
-	for i := 0; i < 80; i++ { // 20 minutes of 15 s scrapes
-		h.Scrape()
-		h.Clock.Advance(15 * time.Second)
-	}
-	count := map[string]int{}
-	for _, r := range srv.Requests() {
-		count[r.Path]++
-	}
+	h.ScrapeEvery(80, 15*time.Second) // 20 minutes of 15 s scrapes
+	count := srv.RequestsPerPath()
 	if n := count["/qov/organization"]; n != 1 {
 		t.Errorf("organization list read %d times, want 1", n)
 	}

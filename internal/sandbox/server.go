@@ -82,6 +82,17 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
+// RequestsPerPath is how many requests each path has seen so far.
+func (s *Server) RequestsPerPath() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for _, r := range s.requests {
+		out[r.Path]++
+	}
+	return out
+}
+
 // ResetRequests forgets the requests seen so far.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
