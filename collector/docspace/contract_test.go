@@ -22,15 +22,11 @@ var decoders = map[string]any{
 	Tariff.Name:       envelope[tariffDoc]{},
 }
 
-// Each portal is its own host: base_url has no default.
-func TestNoDefaultBaseURL(t *testing.T) {
-	contract.Load(t, "testdata/contract.yml").CheckBaseURL(t, Provider.DefaultBaseURL, Provider.Endpoints)
-}
-
-// Every field a decoder reads is in the vendor's contract, with a type
-// the decoder accepts, and the contract covers the whole endpoint table.
-func TestDecodersReadTheContract(t *testing.T) {
-	contract.Load(t, "testdata/contract.yml").CheckDecoders(t, Provider.Endpoints, decoders)
+// The decoders read only fields the contract lists, as the types it
+// gives, and it covers the whole endpoint table; each portal is its own
+// host, so base_url has no default.
+func TestProviderFollowsTheContract(t *testing.T) {
+	contract.Load(t, "testdata/contract.yml").CheckProvider(t, &Provider, decoders)
 }
 
 // What the fakes answer, the demo's portals included, satisfies the

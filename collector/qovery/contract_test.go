@@ -23,15 +23,11 @@ var decoders = map[string]any{
 	ClusterCurrentCost.Name: costRange{},
 }
 
-// An account that leaves base_url out reads the host the spec serves from.
-func TestDefaultBaseURLIsTheSpecsServer(t *testing.T) {
-	contract.Load(t, "testdata/contract.yml").CheckBaseURL(t, Provider.DefaultBaseURL, Provider.Endpoints)
-}
-
-// Every field a decoder reads is in Qovery's contract, with a type the
-// decoder accepts, and the contract covers the whole endpoint table.
-func TestDecodersReadTheContract(t *testing.T) {
-	contract.Load(t, "testdata/contract.yml").CheckDecoders(t, Provider.Endpoints, decoders)
+// The decoders read only fields the contract lists, as the types it
+// gives, and it covers the whole endpoint table; an account that leaves
+// base_url out reads the host the spec serves from.
+func TestProviderFollowsTheContract(t *testing.T) {
+	contract.Load(t, "testdata/contract.yml").CheckProvider(t, &Provider, decoders)
 }
 
 // What the demo's and the benchmark's fakes answer at every path of the

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/billing-exporter/billing-exporter/collector/provider"
 	"github.com/billing-exporter/billing-exporter/scrape"
 	"gopkg.in/yaml.v3"
 )
@@ -271,11 +272,21 @@ func jsonType(v any) string {
 	return "any"
 }
 
-// CheckDecoders checks the decoder of every endpoint of a provider's
+// CheckProvider holds a provider to the contract: its decoders, by
+// checkDecoders (decoders has one per endpoint of its table, and any
+// other answer it reads, such as an error body), and its default base
+// URL, by checkBaseURL.
+func (tb *Table) CheckProvider(t testing.TB, p *provider.Descriptor, decoders map[string]any) {
+	t.Helper()
+	tb.checkDecoders(t, p.Endpoints, decoders)
+	tb.checkBaseURL(t, p.DefaultBaseURL, p.Endpoints)
+}
+
+// checkDecoders checks the decoder of every endpoint of a provider's
 // endpoint table, and of any other answer in decoders (an error body),
 // by CheckDecoder; an endpoint without a decoder, and one the contract
 // lists that neither names, fail the test.
-func (tb *Table) CheckDecoders(t testing.TB, table []scrape.Endpoint, decoders map[string]any) {
+func (tb *Table) checkDecoders(t testing.TB, table []scrape.Endpoint, decoders map[string]any) {
 	t.Helper()
 	for _, ep := range table {
 		if _, ok := decoders[ep.Name]; !ok {
@@ -292,11 +303,11 @@ func (tb *Table) CheckDecoders(t testing.TB, table []scrape.Endpoint, decoders m
 	}
 }
 
-// CheckBaseURL holds a provider's default base URL to the spec's server:
+// checkBaseURL holds a provider's default base URL to the spec's server:
 // the default is the server's scheme and host, and the server's path (an
 // API version) begins every endpoint's path, as a base_url a user writes
 // is a host. A contract without a server allows no default.
-func (tb *Table) CheckBaseURL(t testing.TB, def string, table []scrape.Endpoint) {
+func (tb *Table) checkBaseURL(t testing.TB, def string, table []scrape.Endpoint) {
 	t.Helper()
 	switch {
 	case tb.Server == "" && def != "":

@@ -85,15 +85,15 @@ func TestAnswersMustSatisfyTheContract(t *testing.T) {
 func TestEveryEndpointOfTheTableHasItsDecoderChecked(t *testing.T) {
 	endpoints := []scrape.Endpoint{{Name: "balance"}}
 	tb := Load(t, writeTable(t, full))
-	tb.CheckDecoders(t, endpoints, map[string]any{"balance": doc{}})
+	tb.checkDecoders(t, endpoints, map[string]any{"balance": doc{}})
 
 	r := &recorder{TB: t}
-	tb.CheckDecoders(r, endpoints, map[string]any{})
+	tb.checkDecoders(r, endpoints, map[string]any{})
 	if len(r.errs) == 0 {
 		t.Error("an endpoint without a decoder: no failure")
 	}
 	r = &recorder{TB: t}
-	Load(t, writeTable(t, full+"  history:\n    - {path: items, type: array}\n")).CheckDecoders(r, endpoints, map[string]any{"balance": doc{}})
+	Load(t, writeTable(t, full+"  history:\n    - {path: items, type: array}\n")).checkDecoders(r, endpoints, map[string]any{"balance": doc{}})
 	if len(r.errs) != 1 {
 		t.Errorf("an endpoint of the contract no decoder reads: %d failures, want 1", len(r.errs))
 	}
@@ -102,8 +102,8 @@ func TestEveryEndpointOfTheTableHasItsDecoderChecked(t *testing.T) {
 func TestDefaultBaseURLMustBeTheSpecsServer(t *testing.T) {
 	endpoints := []scrape.Endpoint{{Name: "balance", Path: "/v2/balance"}, {Name: "plan", Path: "/v2/accounts/{id}/plan"}}
 	served := table(t, full+"server: https://api.example.com/v2\n")
-	served.CheckBaseURL(t, "https://api.example.com", endpoints)
-	table(t, full).CheckBaseURL(t, "", endpoints)
+	served.checkBaseURL(t, "https://api.example.com", endpoints)
+	table(t, full).checkBaseURL(t, "", endpoints)
 
 	for _, tc := range []struct {
 		name string
@@ -118,13 +118,13 @@ func TestDefaultBaseURLMustBeTheSpecsServer(t *testing.T) {
 		{"plain http", served, "http://api.example.com"},
 	} {
 		r := &recorder{TB: t}
-		tc.tb.CheckBaseURL(r, tc.def, endpoints)
+		tc.tb.checkBaseURL(r, tc.def, endpoints)
 		if len(r.errs) == 0 {
 			t.Errorf("%s (%q): no failure", tc.name, tc.def)
 		}
 	}
 	r := &recorder{TB: t}
-	served.CheckBaseURL(r, "https://api.example.com", append(endpoints, scrape.Endpoint{Name: "old", Path: "/v1/balance"}))
+	served.checkBaseURL(r, "https://api.example.com", append(endpoints, scrape.Endpoint{Name: "old", Path: "/v1/balance"}))
 	if len(r.errs) != 1 {
 		t.Errorf("an endpoint outside the server's path: %d failures, want 1", len(r.errs))
 	}
