@@ -52,7 +52,8 @@ func (r *Reads) Until() (time.Time, bool) {
 }
 
 // record notes a read in ctx's Reads, if any: an answer the cache holds
-// since fetchedAt for ttl, or (zero fetchedAt: not cached) anything else.
+// since fetchedAt for ttl, or (zero fetchedAt or ttl: not cached, so the
+// next scrape asks again) anything else.
 func record(ctx context.Context, fetchedAt time.Time, ttl time.Duration) {
 	r, _ := ctx.Value(readsKey{}).(*Reads)
 	if r == nil {
@@ -61,7 +62,7 @@ func record(ctx context.Context, fetchedAt time.Time, ttl time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch expiry := fetchedAt.Add(ttl); {
-	case fetchedAt.IsZero():
+	case fetchedAt.IsZero() || ttl <= 0:
 		r.other = true
 	case r.expiry.IsZero() || expiry.Before(r.expiry):
 		r.expiry = expiry
@@ -130,11 +131,7 @@ func (c *Client) GetJSON(ctx context.Context, ep Endpoint, out any) (usable bool
 	case res := <-ch:
 		if res.Err == nil {
 			e := res.Val.(*entry)
-			if ttl > 0 {
-				record(ctx, e.fetchedAt, ttl)
-			} else {
-				record(ctx, time.Time{}, 0) // not cached: the next scrape asks again
-			}
+			record(ctx, e.fetchedAt, ttl)
 			return c.fill(ep.Name, e, out)
 		}
 		err = res.Err
