@@ -333,8 +333,12 @@ func (a *Account) validate(r resolver, ps Providers) error {
 		return err
 	}
 	login := false // a provider's secret stands in for api_key
-	err = a.optionSecrets(func(key string, secret reflect.Value, file string) error {
-		s, err := r.secret(key, Secret(secret.String()), file)
+	err = a.optionSecrets(func(key string, secret, file reflect.Value) error {
+		path := ""
+		if file.IsValid() {
+			path = file.String()
+		}
+		s, err := r.secret(key, Secret(secret.String()), path)
 		secret.SetString(string(s))
 		login = login || s != ""
 		return err

@@ -217,8 +217,9 @@ func (a *Account) decodeOptions(p Provider, ps Providers) error {
 }
 
 // optionSecrets calls f with the key of each Secret field of the account's
-// Options, the field, and the path in its <key>_file field if any.
-func (a *Account) optionSecrets(f func(key string, secret reflect.Value, file string) error) error {
+// Options, the field, and its <key>_file field (the zero Value if it has
+// none); both are settable.
+func (a *Account) optionSecrets(f func(key string, secret, file reflect.Value) error) error {
 	if a.Options == nil {
 		return nil
 	}
@@ -228,10 +229,10 @@ func (a *Account) optionSecrets(f func(key string, secret reflect.Value, file st
 		if field.Type != reflect.TypeFor[Secret]() {
 			continue
 		}
-		key, file := yamlKey(field), ""
+		key, file := yamlKey(field), reflect.Value{}
 		for _, other := range fields {
 			if yamlKey(other) == key+"_file" && other.Type.Kind() == reflect.String {
-				file = v.FieldByIndex(other.Index).String()
+				file = v.FieldByIndex(other.Index)
 			}
 		}
 		if err := f(key, v.FieldByIndex(field.Index), file); err != nil {
@@ -245,7 +246,7 @@ func (a *Account) optionSecrets(f func(key string, secret reflect.Value, file st
 // provider's, for scrubbing them from what upstreams answer.
 func (a *Account) Secrets() []string {
 	out := []string{string(a.APIKey)}
-	_ = a.optionSecrets(func(_ string, secret reflect.Value, _ string) error {
+	_ = a.optionSecrets(func(_ string, secret, _ reflect.Value) error {
 		out = append(out, secret.String())
 		return nil
 	})
@@ -264,18 +265,13 @@ func (a Account) WithoutCredentials() Account {
 	v := reflect.New(t.Elem())
 	v.Elem().Set(reflect.ValueOf(a.Options).Elem())
 	a.Options = v.Interface()
-	fields := reflect.VisibleFields(v.Elem().Type())
-	for _, field := range fields {
-		if field.Type != reflect.TypeFor[Secret]() {
-			continue
+	_ = a.optionSecrets(func(_ string, secret, file reflect.Value) error {
+		secret.SetString("")
+		if file.IsValid() {
+			file.SetString("")
 		}
-		v.Elem().FieldByIndex(field.Index).SetString("")
-		for _, other := range fields {
-			if yamlKey(other) == yamlKey(field)+"_file" && other.Type.Kind() == reflect.String {
-				v.Elem().FieldByIndex(other.Index).SetString("")
-			}
-		}
-	}
+		return nil
+	})
 	return a
 }
 
