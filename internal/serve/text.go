@@ -3,6 +3,7 @@ package serve
 import (
 	"compress/gzip"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -37,25 +38,21 @@ func Text(current func() *collector.Exporter, shared prometheus.Gatherer, opt Op
 // writeText writes fams in the text format, gzipped if the client takes it.
 func writeText(w http.ResponseWriter, r *http.Request, fams []expo.Family, logger log.Logger) {
 	w.Header().Set("Content-Type", expo.ContentType)
-	if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		if err := expo.Write(w, fams); err != nil {
-			level.Error(logger).Log("msg", "writing metrics", "err", err)
+	var err error
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Add("Vary", "Accept-Encoding")
+		gz := compressors.get(w)
+		counted := &countingWriter{w: gz}
+		err = errors.Join(expo.Write(counted, fams), gz.Close())
+		if counted.n <= pooledAnswerBytes {
+			compressors.keep(gz)
 		}
-		return
-	}
-	w.Header().Set("Content-Encoding", "gzip")
-	w.Header().Add("Vary", "Accept-Encoding")
-	gz := compressors.get(w)
-	counted := &countingWriter{w: gz}
-	err := expo.Write(counted, fams)
-	if cerr := gz.Close(); err == nil {
-		err = cerr
+	} else {
+		err = expo.Write(w, fams)
 	}
 	if err != nil {
 		level.Error(logger).Log("msg", "writing metrics", "err", err)
-	}
-	if counted.n <= pooledAnswerBytes {
-		compressors.keep(gz)
 	}
 }
 
