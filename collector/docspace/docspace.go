@@ -15,7 +15,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -385,14 +384,11 @@ var currencySigns = map[string]string{"$": "USD", "€": "EUR", "£": "GBP", "�
 // falling back to a known sign; "" when neither helps. A code is three ASCII
 // letters: "₽" and "₹" are three bytes too, but signs.
 func currencyCode(iso, sign string) string {
-	iso = strings.TrimSpace(iso)
-	if isoCode.MatchString(iso) {
-		return strings.ToUpper(iso)
+	if code := provider.CurrencyCode(iso); code != "" {
+		return code
 	}
-	return cmp.Or(currencySigns[iso], currencySigns[strings.TrimSpace(sign)])
+	return cmp.Or(currencySigns[strings.TrimSpace(iso)], currencySigns[strings.TrimSpace(sign)])
 }
-
-var isoCode = regexp.MustCompile(`^[A-Za-z]{3}$`)
 
 // vendorMessage reads DocSpace's error body, {"error": {"message"}}.
 func vendorMessage(b []byte) string {

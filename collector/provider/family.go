@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"regexp"
+	"strings"
 	"sync/atomic"
 
 	"github.com/billing-exporter/billing-exporter/internal/expo"
@@ -109,6 +111,19 @@ var PaymentMethodStates = []string{"none", "set", "expired"}
 // PaymentStates are the states of PaymentState, in no vendor's terms:
 // each provider maps its own codes to them.
 var PaymentStates = []string{"trial", "paid", "grace", "unpaid"}
+
+// CurrencyCode is the ISO 4217 code in s, upper-cased, or "" when s holds
+// none: a vendor's free text must not become a currency label, and an
+// amount without a currency cannot be compared with anything.
+func CurrencyCode(s string) string {
+	s = strings.TrimSpace(s)
+	if !isoCode.MatchString(s) {
+		return ""
+	}
+	return strings.ToUpper(s)
+}
+
+var isoCode = regexp.MustCompile(`^[A-Za-z]{3}$`)
 
 // MainWallet is the wallet label of an account's main balance.
 const MainWallet = ""

@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -83,7 +82,7 @@ func (s *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 	cur := ""
 	if ok[0] && bal.Data != nil {
 		b := bal.Data
-		if cur = currencyCode(b.Currency); cur != "" {
+		if cur = provider.CurrencyCode(b.Currency); cur != "" {
 			e.GaugeIf(provider.Balance, b.Balance, cur, provider.MainWallet)
 			e.GaugeIf(provider.CreditLimit, b.CreditLimit, cur)
 			e.GaugeIf(provider.DueCharges, b.Pending, cur)
@@ -110,18 +109,6 @@ func (s *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 func noPreferences(se *scrape.Error) bool {
 	return se.Status == http.StatusNotFound
 }
-
-// currencyCode is the ISO 4217 code of the balance, or "" when the field
-// holds none: an amount without a currency cannot be compared with anything.
-func currencyCode(s string) string {
-	s = strings.TrimSpace(s)
-	if !isoCode.MatchString(s) {
-		return ""
-	}
-	return strings.ToUpper(s)
-}
-
-var isoCode = regexp.MustCompile(`^[A-Za-z]{3}$`)
 
 // errorDoc is Telnyx's error body.
 type errorDoc struct {

@@ -171,7 +171,7 @@ func (s *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		provider.Read{Endpoint: ThisMonth.With(s.account), Out: &usage},
 	)
 	if ok[0] {
-		if cur := currencyCode(bal.Currency); cur != "" {
+		if cur := provider.CurrencyCode(bal.Currency); cur != "" {
 			e.GaugeIf(provider.Balance, bal.Balance, cur, provider.MainWallet)
 		}
 	}
@@ -179,24 +179,12 @@ func (s *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		// The query asks for the total alone; other categories, should
 		// they come, are parts of it.
 		for _, r := range usage.UsageRecords {
-			if cur := currencyCode(r.PriceUnit); r.Category == totalPrice && cur != "" {
+			if cur := provider.CurrencyCode(r.PriceUnit); r.Category == totalPrice && cur != "" {
 				e.GaugeIf(provider.CurrentCost, r.Price, cur)
 			}
 		}
 	}
 	return nil
-}
-
-var isoCode = regexp.MustCompile(`^[A-Za-z]{3}$`)
-
-// currencyCode is the ISO 4217 code in v, upper-cased, or "" when v is
-// none: a vendor's free text must not become a label value.
-func currencyCode(v string) string {
-	v = strings.TrimSpace(v)
-	if !isoCode.MatchString(v) {
-		return ""
-	}
-	return strings.ToUpper(v)
 }
 
 // twilioError is what vendorMessage reads of Twilio's error body.
