@@ -49,7 +49,7 @@ var Provider = provider.Descriptor{
 		d.Client.SetSecret("password", c.password)
 		d.Client.SetSecret("basic", base64.StdEncoding.EncodeToString([]byte(c.username+":"+c.password)))
 		d.Client.SetAuth(func(r *http.Request) { r.SetBasicAuth(c.username, c.password) })
-		return &scraper{client: d.Client, account: c.account}, nil
+		return &scraper{client: d.Client, balance: Balance.With(c.account), thisMonth: ThisMonth.With(c.account)}, nil
 	},
 	VendorMessage: vendorMessage,
 	Demo:          demo,
@@ -139,8 +139,9 @@ func credentialsOf(acct *config.Account, o *Options) (credentials, error) {
 
 type scraper struct {
 	provider.NothingDue
-	client  *scrape.Client
-	account string // the Account SID in every path
+	client *scrape.Client
+	// The endpoints with the Account SID in their paths, filled in once.
+	balance, thisMonth scrape.Endpoint
 }
 
 // balanceDoc is the Balance resource: balance is a decimal string, null
@@ -167,8 +168,8 @@ func (s *scraper) Scrape(ctx context.Context, e *provider.Emitter) error {
 		usage usageDoc
 	)
 	ok := e.FetchAll(ctx, s.client,
-		provider.Read{Endpoint: Balance.With(s.account), Out: &bal},
-		provider.Read{Endpoint: ThisMonth.With(s.account), Out: &usage},
+		provider.Read{Endpoint: s.balance, Out: &bal},
+		provider.Read{Endpoint: s.thisMonth, Out: &usage},
 	)
 	if ok[0] {
 		if cur := provider.CurrencyCode(bal.Currency); cur != "" {
