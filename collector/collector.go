@@ -41,9 +41,10 @@ type Options struct {
 // target is one configured account, ready to scrape.
 type target struct {
 	acct    config.Account
-	client  *scrape.Client   // the account's cache, limits and credentials
-	scraper provider.Scraper // reads through client; holds login tokens
-	limits  provider.Limits  // what one scrape of it may cost
+	desc    *provider.Descriptor // the account's provider
+	client  *scrape.Client       // the account's cache, limits and credentials
+	scraper provider.Scraper     // reads through client; holds login tokens
+	limits  provider.Limits      // what one scrape of it may cost
 
 	fixed fixedHealth
 
@@ -201,7 +202,7 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 		MaxItems:  cmp.Or(acct.MaxItemsPerList, cfg.Global.MaxItemsPerList),
 		Workers:   workers,
 	}
-	return &target{acct: *acct, client: client, scraper: s, limits: limits, fixed: newFixedHealth(acct)}, nil
+	return &target{acct: *acct, desc: p, client: client, scraper: s, limits: limits, fixed: newFixedHealth(acct)}, nil
 }
 
 // rekeyed is t with the credentials of acct, which differs from t's
@@ -210,16 +211,12 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 // Acefone login starts over with it). t itself is left as it was, as a
 // reload that fails must change nothing.
 func (t *target) rekeyed(acct *config.Account, opt Options) (*target, error) {
-	p, ok := lookup(acct.Provider)
-	if !ok {
-		return nil, fmt.Errorf("provider: %q has no collector", acct.Provider)
-	}
 	client := t.client.Rekeyed(acct.Secrets())
-	s, err := newScraper(p, acct, client, opt)
+	s, err := newScraper(t.desc, acct, client, opt)
 	if err != nil {
 		return nil, err
 	}
-	n := &target{acct: *acct, client: client, scraper: s, limits: t.limits, fixed: t.fixed}
+	n := &target{acct: *acct, desc: t.desc, client: client, scraper: s, limits: t.limits, fixed: t.fixed}
 	n.lastSuccess.Store(t.lastSuccess.Load())
 	return n, nil
 }
