@@ -154,17 +154,17 @@ func newTarget(cfg *config.Config, acct *config.Account, global *scrape.Semaphor
 	if !ok {
 		return nil, fmt.Errorf("provider: %q has no collector", acct.Provider)
 	}
-	names := make([]string, len(p.Endpoints))
-	for i, ep := range p.Endpoints {
-		names[i] = ep.Name
-	}
 	ttl := cfg.Global.CacheTTL.D()
 	if acct.CacheTTL != nil {
 		ttl = acct.CacheTTL.D()
 	}
 	epTTL := map[string]time.Duration{}
 	for k, v := range acct.EndpointCacheTTL {
-		if !slices.Contains(names, k) {
+		if !slices.ContainsFunc(p.Endpoints, func(ep scrape.Endpoint) bool { return ep.Name == k }) {
+			names := make([]string, len(p.Endpoints))
+			for i, ep := range p.Endpoints {
+				names[i] = ep.Name
+			}
 			return nil, fmt.Errorf("endpoint_cache_ttl: %q is not a %s endpoint (one of: %s)", k, acct.Provider, strings.Join(names, ", "))
 		}
 		epTTL[k] = v.D()
