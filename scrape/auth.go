@@ -33,6 +33,12 @@ func (c *Client) SetSecret(slot, value string) {
 		return
 	}
 	c.slots[slot] = [2]string{value, held[0]}
+	c.rebuildScrubList()
+}
+
+// rebuildScrubList makes the scrub list of the configured secrets and the
+// slots' values; the caller holds authMu for writing.
+func (c *Client) rebuildScrubList() {
 	all := slices.Clone(c.secrets)
 	for _, values := range c.slots {
 		all = append(all, values[:]...) // newScrubList skips the empty ones
@@ -68,9 +74,10 @@ func newScrubList(secrets []string) *scrubList {
 // Rekeyed returns a client of the same account for other credentials, to
 // be installed with its own SetAuth: it shares c's cache, coalescing,
 // limits and backoff, so that a rotated key costs no vendor call. It
-// scrubs secrets as well as everything c scrubs, as answers to requests c
-// sent may still echo those. c itself is unchanged: a reload that fails
-// after this keeps using it.
+// scrubs secrets as well as c's configured ones, as answers to requests c
+// sent may still echo those; tokens c obtained at run time (SetSecret) are
+// the new scraper's to obtain again. c itself is unchanged: a reload that
+// fails after this keeps using it.
 func (c *Client) Rekeyed(secrets []string) *Client {
 	c.authMu.RLock()
 	defer c.authMu.RUnlock()
@@ -80,7 +87,7 @@ func (c *Client) Rekeyed(secrets []string) *Client {
 			n.secrets = append(n.secrets, s)
 		}
 	}
-	n.scrubList = newScrubList(n.secrets)
+	n.rebuildScrubList()
 	return n
 }
 
@@ -95,7 +102,7 @@ func (c *Client) scrub(s string) string {
 	l := c.scrubList
 	c.authMu.RUnlock()
 	if l == nil {
-		l = newScrubList(c.secrets) // a Client not built by New (tests)
+		return s // a Client not built by New or Rekeyed (tests) has no secrets
 	}
 	for _, form := range l.forms {
 		s = strings.ReplaceAll(s, form, "<secret>")
