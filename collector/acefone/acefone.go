@@ -81,11 +81,8 @@ type Options struct {
 // check: a login needs both username and password; the time zone
 // must be one Go knows.
 func check(o *Options) error {
-	switch {
-	case o.Username != "" && o.Password == "":
-		return errors.New("password: missing (username needs password or password_file)")
-	case o.Username == "" && o.Password != "":
-		return errors.New("username: missing (password needs username)")
+	if err := provider.CheckLogin(o.Username, o.Password); err != nil {
+		return err
 	}
 	_, err := zone(o)
 	return err

@@ -6,6 +6,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -95,3 +96,15 @@ type NothingDue struct{}
 
 // Due is the zero time: never.
 func (NothingDue) Due() time.Time { return time.Time{} }
+
+// CheckLogin is the check of a provider that logs in with a username and
+// a password: either both or neither.
+func CheckLogin(username string, password config.Secret) error {
+	switch {
+	case username != "" && password == "":
+		return errors.New("password: missing (username needs password or password_file)")
+	case username == "" && password != "":
+		return errors.New("username: missing (password needs username)")
+	}
+	return nil
+}

@@ -80,13 +80,11 @@ var (
 // is built.
 func check(a *config.Account) error {
 	o := provider.OptionsOf[Options](a)
-	switch {
-	case o.Username != "" && a.APIKey != "":
+	if o.Username != "" && a.APIKey != "" {
 		return errors.New("api_key: set either api_key (<SID>:<secret>) or username and password, not both")
-	case o.Username != "" && o.Password == "":
-		return errors.New("password: missing (username needs password or password_file)")
-	case o.Username == "" && o.Password != "":
-		return errors.New("username: missing (password needs username)")
+	}
+	if err := provider.CheckLogin(o.Username, o.Password); err != nil {
+		return err
 	}
 	if o.AccountSID != "" {
 		if err := config.CheckPathSegment(o.AccountSID); err != nil {
