@@ -52,9 +52,7 @@ func newReloader(cfg *config.Config, load func() (*config.Config, error), logger
 	if err != nil {
 		return nil, err
 	}
-	rl.current.Store(&running{cfg: cfg, exp: exp})
-	rl.self.ReloadSuccessful.Set(1)
-	rl.self.ReloadSuccessTime.Set(float64(now().UnixNano()) / 1e9)
+	rl.install(cfg, exp)
 	return rl, nil
 }
 
@@ -76,10 +74,16 @@ func (rl *reloader) reload(trigger string) error {
 		level.Error(rl.logger).Log("msg", "reload failed; keeping the running configuration", "trigger", trigger, "err", err)
 		return err
 	}
-	rl.current.Store(&running{cfg: cfg, exp: next})
-	rl.self.ReloadSuccessful.Set(1)
-	rl.self.ReloadSuccessTime.Set(float64(now().UnixNano()) / 1e9)
+	rl.install(cfg, next)
 	rl.self.Reloads.WithLabelValues(trigger, "success").Inc()
 	level.Info(rl.logger).Log("msg", "configuration reloaded", "trigger", trigger, "accounts", len(cfg.Accounts))
 	return nil
+}
+
+// install makes cfg and exp the running configuration and records a
+// successful load.
+func (rl *reloader) install(cfg *config.Config, exp *collector.Exporter) {
+	rl.current.Store(&running{cfg: cfg, exp: exp})
+	rl.self.ReloadSuccessful.Set(1)
+	rl.self.ReloadSuccessTime.Set(float64(now().UnixNano()) / 1e9)
 }

@@ -29,12 +29,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 
 // site is what the routes' handlers are built from.
 type site struct {
-	h      *handler
-	rl     *reloader
-	f      *flags
-	shard  config.Shard
-	logger log.Logger
-	opt    serve.Options
+	h     *handler
+	rl    *reloader
+	f     *flags
+	shard config.Shard
+	opt   serve.Options // its Logger is the site's
 }
 
 // route is a path the web interface serves besides --web.telemetry-path,
@@ -63,7 +62,7 @@ func routes() []route {
 func newHandler(rl *reloader, f *flags, shard config.Shard, logger log.Logger) (*handler, error) {
 	h := &handler{mux: http.NewServeMux()}
 	h.ready.Store(true)
-	s := &site{h: h, rl: rl, f: f, shard: shard, logger: logger,
+	s := &site{h: h, rl: rl, f: f, shard: shard,
 		opt: serve.Options{Logger: logger, TimeoutOffset: f.timeoutOffset, MaxTimeout: f.maxTimeout}}
 	h.mux.Handle(f.telemetryPath, serve.Text(func() *collector.Exporter { return rl.current.Load().exp }, rl.shared, s.opt))
 	for _, r := range routes() {
@@ -137,7 +136,7 @@ func (s *site) running() (*collector.Exporter, *config.Config) {
 
 func (s *site) probe() (http.Handler, error) { return serve.Probe(s.running, s.shard, s.opt), nil }
 
-func (s *site) sd() (http.Handler, error) { return serve.SD(s.running, s.shard, s.logger), nil }
+func (s *site) sd() (http.Handler, error) { return serve.SD(s.running, s.shard, s.opt.Logger), nil }
 
 // A failed write to a client that hung up has no one to be reported to.
 func (s *site) config() (http.Handler, error) {
