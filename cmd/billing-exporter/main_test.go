@@ -236,6 +236,26 @@ func newPortals(t *testing.T) *portals {
 	return p
 }
 
+// hold makes the portals hold every request until release is called (then
+// they answer) or the client hangs up; arrived gets a token per request
+// while it has room.
+func (p *portals) hold(arrived chan<- struct{}) (release func()) {
+	held := make(chan struct{})
+	p.SetFault(func(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select {
+		case <-held:
+			return false
+		case <-r.Context().Done():
+			return true
+		}
+	})
+	return sync.OnceFunc(func() { close(held) })
+}
+
 // config is a config file with one DocSpace account per name.
 func (p *portals) config(names ...string) string {
 	var b strings.Builder
@@ -723,21 +743,8 @@ func TestSIGTERMFinishesInFlightScrape(t *testing.T) {
 	cfgFile := filepath.Join(t.TempDir(), "config.yml")
 	writeFile(t, cfgFile, srv.config("slow"))
 	arrived := make(chan struct{}, 16)
-	hold := make(chan struct{})
-	release := sync.OnceFunc(func() { close(hold) })
+	release := srv.hold(arrived)
 	t.Cleanup(release)
-	srv.SetFault(func(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
-		select {
-		case arrived <- struct{}{}:
-		default:
-		}
-		select {
-		case <-hold:
-			return false
-		case <-r.Context().Done():
-			return true
-		}
-	})
 	cmd, logs := child(t, "--config.file="+cfgFile)
 	addr := waitListening(t, logs, nil)
 

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -74,20 +73,7 @@ func TestHugeScrapeTimeoutHeaderMeansMaxTimeout(t *testing.T) {
 			cfgFile := filepath.Join(t.TempDir(), "config.yml")
 			writeFile(t, cfgFile, p.config("slow"))
 			arrived := make(chan struct{}, 1)
-			hold := make(chan struct{})
-			release := sync.OnceFunc(func() { close(hold) })
-			p.SetFault(func(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
-				select {
-				case arrived <- struct{}{}:
-				default:
-				}
-				select {
-				case <-hold:
-					return false
-				case <-r.Context().Done():
-					return true
-				}
-			})
+			release := p.hold(arrived)
 			e := start(t, "--config.file="+cfgFile, "--scrape.max-timeout=20s")
 			t.Cleanup(release) // before the exporter stops: it waits for held scrapes
 
