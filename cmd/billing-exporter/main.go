@@ -154,8 +154,9 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) int {
 
 	// load is what a reload calls again: the demo's in-memory config, or
 	// the file.
+	providers := collector.ConfigProviders()
 	load := func() (*config.Config, error) {
-		return config.LoadShard(f.configFile, shard, collector.ConfigProviders())
+		return config.LoadShard(f.configFile, shard, providers)
 	}
 	if f.demo {
 		demo, err := collector.StartDemo(nil)
