@@ -22,17 +22,18 @@ import (
 // pair for org-scoped families) so providers only pass their own labels.
 // It is safe for concurrent use, so providers may fetch in parallel.
 type Emitter struct {
-	provider, account string
-	org, orgID        string
+	org, orgID string
 
 	shared *emitted
 }
 
+// emitted is what an account's Emitters share.
 type emitted struct {
-	limits  Limits
-	mu      sync.Mutex
-	samples []sample
-	errs    []error
+	provider, account string
+	limits            Limits
+	mu                sync.Mutex
+	samples           []sample
+	errs              []error
 	// series holds the value of every series emitted, by family and label
 	// values: a vendor listing a thing twice must not write it twice.
 	series map[seriesKey]float64
@@ -71,7 +72,7 @@ type seriesKey struct {
 // ForOrganization returns an Emitter that fills organization labels; it
 // shares the account's metric buffer.
 func (e *Emitter) ForOrganization(name, id string) *Emitter {
-	return &Emitter{provider: e.provider, account: e.account, org: name, orgID: id, shared: e.shared}
+	return &Emitter{org: name, orgID: id, shared: e.shared}
 }
 
 // Gauge emits f with value v and f's own labels in order.
@@ -96,7 +97,7 @@ func (e *Emitter) values(f *Family, labels []string) ([]string, error) {
 		return nil, fmt.Errorf("internal: %s wants %d labels, got %d", f.Name, f.labels, len(labels))
 	}
 	values := make([]string, 0, 4+len(labels))
-	values = append(values, e.provider, e.account)
+	values = append(values, e.shared.provider, e.shared.account)
 	values = append(values, labels...)
 	if f.org {
 		values = append(values, e.org, e.orgID)
@@ -112,7 +113,7 @@ func (e *Emitter) values(f *Family, labels []string) ([]string, error) {
 // Prefix is the line of f's series without labels of its own up to its
 // value, for lines the engine renders anew.
 func (e *Emitter) Prefix(f *Family) []byte {
-	return expo.AppendPrefix(nil, f.Name, f.Names, []string{e.provider, e.account}, f.order)
+	return expo.AppendPrefix(nil, f.Name, f.Names, []string{e.shared.provider, e.shared.account}, f.order)
 }
 
 // add records a series unless it was emitted before. The same series
@@ -126,7 +127,7 @@ func (s *emitted) add(f *Family, values []string, v float64) {
 	old, dup := s.series[key]
 	if !dup {
 		if limit := s.limits.MaxSeries; limit > 0 && len(s.samples) >= limit {
-			s.exceedLocked(values[0], values[1], "", "more than max_series_per_account (%d) series; the rest are dropped", limit)
+			s.exceedLocked("", "more than max_series_per_account (%d) series; the rest are dropped", limit)
 			return
 		}
 		s.series[key] = v
@@ -139,14 +140,14 @@ func (s *emitted) add(f *Family, values []string, v float64) {
 			pairs = append(pairs, fmt.Sprintf("%s=%q", f.Names[i], values[i]))
 		}
 		s.errs = append(s.errs, fmt.Errorf("%s account %q: the vendor sent %s{%s} twice with different values (%g, %g); kept the first",
-			values[0], values[1], f.Name, strings.Join(pairs, ","), old, v))
+			s.provider, s.account, f.Name, strings.Join(pairs, ","), old, v))
 	}
 }
 
 // exceedLocked records that endpoint's answer went past a bound (s.mu
 // held): a failure of the account with reason too_large, one per endpoint
 // ("" for the series bound) however many entries or series it drops.
-func (s *emitted) exceedLocked(provider, account, endpoint, format string, args ...any) {
+func (s *emitted) exceedLocked(endpoint, format string, args ...any) {
 	if s.exceeded[endpoint] {
 		return
 	}
@@ -154,7 +155,7 @@ func (s *emitted) exceedLocked(provider, account, endpoint, format string, args 
 		s.exceeded = map[string]bool{}
 	}
 	s.exceeded[endpoint] = true
-	s.errs = append(s.errs, &scrape.Error{Provider: provider, Account: account, Endpoint: endpoint,
+	s.errs = append(s.errs, &scrape.Error{Provider: s.provider, Account: s.account, Endpoint: endpoint,
 		Reason: scrape.ReasonTooLarge, Detail: fmt.Sprintf(format, args...)})
 }
 
@@ -175,7 +176,7 @@ func Cap[T any](e *Emitter, endpoint string, items []T) (kept []T, complete bool
 		return items, true
 	}
 	e.shared.mu.Lock()
-	e.shared.exceedLocked(e.provider, e.account, endpoint, "%d entries, more than max_items_per_list (%d); read the first %d", len(items), limit, limit)
+	e.shared.exceedLocked(endpoint, "%d entries, more than max_items_per_list (%d); read the first %d", len(items), limit, limit)
 	e.shared.mu.Unlock()
 	return items[:limit], false
 }
@@ -301,7 +302,7 @@ func (e *Emitter) Fetch(ctx context.Context, c *scrape.Client, r Read) bool {
 
 // NewEmitter starts an account's scrape under limits (the engine calls it).
 func NewEmitter(provider, account string, limits Limits) *Emitter {
-	return &Emitter{provider: provider, account: account, shared: &emitted{limits: limits, series: map[seriesKey]float64{}}}
+	return &Emitter{shared: &emitted{provider: provider, account: account, limits: limits, series: map[seriesKey]float64{}}}
 }
 
 // Err joins every failure recorded.
