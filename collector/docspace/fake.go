@@ -156,14 +156,9 @@ func (d *Fake) NoBilling() {
 // server does for a null payload. As the server's serializer does,
 // properties set to nil are left out at every depth: a test that sets a
 // field to nil gets the field omitted, never "null".
-func OK(payload any) sandbox.Reply {
-	if f, ok := payload.(func() any); ok {
-		return sandbox.Reply{Body: func() any { return wrap(f()) }}
-	}
-	return sandbox.Reply{Body: wrap(payload)}
-}
+func OK(payload any) sandbox.Reply { return sandbox.Wrapped(payload, wrap) }
 
-func wrap(payload any) map[string]any {
+func wrap(payload any) any {
 	env := map[string]any{"count": 1, "status": 0, "statusCode": 200,
 		"links": []any{map[string]any{"href": "https://portal.example.com/api/2.0/portal/payment", "action": "GET"}}}
 	switch p := payload.(type) {

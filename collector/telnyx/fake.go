@@ -55,10 +55,7 @@ func PrefsData(enabled bool, threshold, recharge string) map[string]any {
 // OK wraps a payload (or a func() any making one per request) in
 // {"data": …}.
 func OK(payload any) sandbox.Reply {
-	if f, ok := payload.(func() any); ok {
-		return sandbox.Reply{Body: func() any { return map[string]any{"data": f()} }}
-	}
-	return sandbox.Reply{Body: map[string]any{"data": payload}}
+	return sandbox.Wrapped(payload, func(p any) any { return map[string]any{"data": p} })
 }
 
 // ErrorReply is the API's error body with one error.

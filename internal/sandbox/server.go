@@ -121,6 +121,16 @@ type Reply struct {
 	Header map[string]string
 }
 
+// Wrapped is a 200 reply whose body is wrap(payload), a vendor's envelope
+// around it; a payload that is a func() any is called, and wrapped, per
+// request, as Reply's Body would be.
+func Wrapped(payload any, wrap func(any) any) Reply {
+	if f, ok := payload.(func() any); ok {
+		return Reply{Body: func() any { return wrap(f()) }}
+	}
+	return Reply{Body: wrap(payload)}
+}
+
 // Write sends the reply.
 func (rep Reply) Write(w http.ResponseWriter) {
 	status := rep.Status
