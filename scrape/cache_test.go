@@ -19,6 +19,21 @@ func counting() http.HandlerFunc {
 	}
 }
 
+// failable is a vendor answering {"amount": n} with n counting up, or a
+// 500 while failing is set.
+func failable(t *testing.T) (f *fake, failing *atomic.Bool) {
+	failing = new(atomic.Bool)
+	good := counting()
+	f = newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			reply(500, `{"message":"down"}`)(w, r)
+			return
+		}
+		good(w, r)
+	})
+	return f, failing
+}
+
 func cachedClient(t *testing.T, f *fake, clk *clock, mod func(*Options)) *testClient {
 	return newClient(t, f, func(o *Options) {
 		o.CacheTTL = 5 * time.Minute
@@ -148,15 +163,7 @@ func TestEndpointTTL(t *testing.T) {
 
 func TestStaleFallback(t *testing.T) {
 	clk := newClock()
-	var failing atomic.Bool
-	good := counting()
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		if failing.Load() {
-			reply(500, `{"message":"down"}`)(w, r)
-			return
-		}
-		good(w, r)
-	})
+	f, failing := failable(t)
 	c := cachedClient(t, f, clk, nil)
 	get(t, c, balance)
 
@@ -206,15 +213,7 @@ func TestMaxStaleServesLastGoodAnswerWithCachingOff(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			clk := newClock()
-			var failing atomic.Bool
-			good := counting()
-			f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-				if failing.Load() {
-					reply(500, `{"message":"down"}`)(w, r)
-					return
-				}
-				good(w, r)
-			})
+			f, failing := failable(t)
 			c := cachedClient(t, f, clk, off) // max_stale 1h
 			get(t, c, balance)
 			if v := get(t, c, balance); v != 2 || f.count() != 2 {

@@ -129,15 +129,17 @@ func TestString(t *testing.T) {
 	}
 }
 
+// utc is the time an RFC 3339 text names, for tables of expected times.
+func utc(s string) time.Time {
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 func TestTime(t *testing.T) {
 	kolkata := time.FixedZone("IST", 5*3600+1800)
-	utc := func(s string) time.Time {
-		v, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			panic(err)
-		}
-		return v
-	}
 	for _, tc := range []struct {
 		name, raw string
 		loc       *time.Location // zone for zone-less values
@@ -248,13 +250,6 @@ func TestFarDatesExactSeconds(t *testing.T) {
 // "never" in seconds is 9999-12-31, not a day in 1978, and today's
 // millisecond timestamps stay milliseconds.
 func TestNumericDateSecondsUpToYear9999MillisecondsAbove(t *testing.T) {
-	utc := func(s string) time.Time {
-		v, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			panic(err)
-		}
-		return v
-	}
 	for _, tc := range []struct {
 		raw  string
 		want time.Time
