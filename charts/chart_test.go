@@ -340,21 +340,29 @@ func TestPrometheusRuleSelectsTheExporter(t *testing.T) {
 	}
 }
 
-// TestDashboardsForTheSidecar: one ConfigMap per dashboard of
-// grafana/dashboards, labelled for Grafana's sidecar, holding the file.
-func TestDashboardsForTheSidecar(t *testing.T) {
+// committedDashboards is the text of every file of grafana/dashboards, by
+// file name.
+func committedDashboards(t *testing.T) map[string]string {
+	t.Helper()
 	files, err := filepath.Glob("../grafana/dashboards/*.json")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no dashboards: %v", err)
 	}
-	want := map[string]string{}
+	out := map[string]string{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want[filepath.Base(f)] = string(b)
+		out[filepath.Base(f)] = string(b)
 	}
+	return out
+}
+
+// TestDashboardsForTheSidecar: one ConfigMap per dashboard of
+// grafana/dashboards, labelled for Grafana's sidecar, holding the file.
+func TestDashboardsForTheSidecar(t *testing.T) {
+	want := committedDashboards(t)
 	got := map[string]string{}
 	for _, o := range mustRender(t, nil)["ConfigMap"] {
 		if o.get("metadata", "labels", "grafana_dashboard") != "1" {
@@ -1020,17 +1028,10 @@ func dig(v any, keys ...string) any {
 // grafana/dashboards instead of the sidecar's ConfigMaps, holding the file
 // and selecting the Grafana instances asked for.
 func TestDashboardsForGrafanaOperator(t *testing.T) {
-	files, err := filepath.Glob("../grafana/dashboards/*.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no dashboards: %v", err)
-	}
+	files := committedDashboards(t)
 	want := map[string]bool{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want[string(b)] = true
+	for _, text := range files {
+		want[text] = true
 	}
 	selector := map[string]any{"matchLabels": map[string]any{"grafana": "central"}}
 	for _, tc := range []struct {
