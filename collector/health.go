@@ -17,6 +17,6 @@ var (
 )
 
 // healthFamilies are the families above, one per slot.
-var healthFamilies = []*provider.Family{upFamily, scrapeDurationFamily, lastSuccessFamily, balanceThresholdFamily, costBudgetFamily}
+var healthFamilies = [...]*provider.Family{upFamily, scrapeDurationFamily, lastSuccessFamily, balanceThresholdFamily, costBudgetFamily}
 
-const healthSlots = 5 // len(healthFamilies)
+const healthSlots = len(healthFamilies)

@@ -48,7 +48,7 @@ func lookup(name string) (*provider.Descriptor, bool) {
 // order they are written in: the shared ones, the health ones and each
 // provider's own.
 var catalog = func() []*provider.Family {
-	all := slices.Concat(provider.Shared, healthFamilies)
+	all := slices.Concat(provider.Shared, healthFamilies[:])
 	for _, p := range Providers {
 		all = append(all, p.Families...)
 	}
